@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// voice-bridge: a Twilio Media Streams <-> realtime speech model bridge.
+// No SwiftPM package dependencies: system libraries (OpenSSL, libcurl) only.
+// Layers point one way; see README "Map".
+import PackageDescription
+
+let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+
+let package = Package(
+    name: "voice-bridge",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "voice-bridge", targets: ["voice-bridge"]),
+    ],
+    targets: [
+        // C at the edge.
+        .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Leaves: depend on nothing.
+        .target(name: "Audio", swiftSettings: v5),
+        .target(name: "JSON", swiftSettings: v5),
+        .target(name: "Config", swiftSettings: v5),
+
+        // Transport.
+        .target(name: "Net", dependencies: ["CSSL", "Config"], swiftSettings: v5),
+        .target(name: "HTTP", dependencies: ["Net"], swiftSettings: v5),
+        .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: v5),
+
+        // Protocols.
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP"], swiftSettings: v5),
+        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
+
+        // Calls and the executable that wires them.
+        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
+        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
+
+        // Tests mirror the modules.
+        .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: v5),
+        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: v5),
+        .testTarget(name: "NetTests", dependencies: ["Net"], swiftSettings: v5),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP"], swiftSettings: v5),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket"], swiftSettings: v5),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON"], swiftSettings: v5),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
+        .testTarget(name: "CallsTests", dependencies: ["Calls", "Twilio", "Realtime", "JSON"], swiftSettings: v5),
+    ]
+)
