@@ -14,6 +14,7 @@ let package = Package(
     ],
     targets: [
         // C at the edge.
+        .systemLibrary(name: "CLinux"),
         .systemLibrary(name: "CSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
@@ -23,12 +24,12 @@ let package = Package(
         .target(name: "Config", swiftSettings: v5),
 
         // Transport.
-        .target(name: "Net", dependencies: ["CSSL", "Config"], swiftSettings: v5),
+        .target(name: "Net", dependencies: ["CLinux", "CSSL", "Config"], swiftSettings: v5),
         .target(name: "HTTP", dependencies: ["Net"], swiftSettings: v5),
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: v5),
 
         // Protocols.
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP"], swiftSettings: v5),
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net"], swiftSettings: v5),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
 
         // Calls and the executable that wires them.

@@ -1,0 +1,32 @@
+import Config
+import Net
+import Realtime
+
+/// What every call of this process shares: where the model is, how to configure it, and limits.
+/// Immutable after start-up.
+public struct CallContext {
+    /// The provider endpoint (OpenAI, Azure, or the local parrot).
+    public var endpoint: RealtimeEndpoint
+    /// The `session.update` contents.
+    public var sessionOptions: RealtimeSessionOptions
+    /// What the assistant says first; empty = wait for the caller.
+    public var greeting: String
+    /// The TLS client context for `wss://` providers.
+    public var tls: TLSContext?
+    /// The process logger; calls add their own fields.
+    public var logger: Logger
+    /// Deadline for DNS + TCP + TLS + upgrade to the provider, in milliseconds.
+    public var providerConnectTimeoutMs: Int64 = 10_000
+    /// Caller audio kept while the provider session opens (base64 bytes, about 10 s at 8 kHz).
+    public var maxPendingAudioBytes = 110_000
+
+    /// Creates a context.
+    public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
+                tls: TLSContext?, logger: Logger) {
+        self.endpoint = endpoint
+        self.sessionOptions = sessionOptions
+        self.greeting = greeting
+        self.tls = tls
+        self.logger = logger
+    }
+}

@@ -1,0 +1,46 @@
+import Config
+import Net
+import WebSocket
+
+/// Owns the live calls of one event loop: creates a `CallSession` for each Media Stream and
+/// forgets it when it ends.
+public final class CallManager {
+    /// Shared call configuration.
+    public let context: CallContext
+    private var sessions: [Int: CallSession] = [:]
+    private var nextID = 1
+    /// Calls ended since start, by outcome.
+    public private(set) var endedByOutcome: [String: Int] = [:]
+
+    /// Creates a manager for calls configured by `context`.
+    public init(context: CallContext) {
+        self.context = context
+    }
+
+    /// The number of calls in progress.
+    public var activeCalls: Int { sessions.count }
+
+    /// Adopts a freshly upgraded Twilio Media Stream socket.
+    public func accept(_ socket: WSConnection) {
+        let id = nextID
+        nextID += 1
+        let session = CallSession(id: id, twilio: socket, context: context) { [weak self] ended, outcome in
+            self?.sessions[ended.id] = nil
+            self?.record(outcome)
+        }
+        socket.delegate = session
+        socket.label = "twilio#\(id)"
+        sessions[id] = session
+        context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer)])
+    }
+
+    /// Records the outcome of an ended call.
+    func record(_ outcome: CallSession.Outcome) {
+        endedByOutcome[outcome.rawValue, default: 0] += 1
+    }
+
+    /// Ends every call (shutdown).
+    public func endAll() {
+        for session in sessions.values { session.end(.completed, closeTwilio: true, code: 1001, reason: "bridge shutting down") }
+    }
+}

@@ -1,0 +1,67 @@
+import Config
+import HTTP
+import Twilio
+import WebSocket
+
+/// The bridge's HTTP routes: the TwiML webhook, health, and the Media Streams WebSocket.
+public struct CallRouter {
+    /// The public host Twilio reaches (`PUBLIC_URL`), or nil to use the request's Host header.
+    public var publicHost: String?
+    /// Where Media Streams land.
+    public var manager: CallManager
+    /// Options for Twilio-facing WebSockets.
+    public var webSocketOptions = WSConnection.Options()
+
+    /// Creates the routes.
+    public init(publicHost: String?, manager: CallManager) {
+        self.publicHost = publicHost
+        self.manager = manager
+        // Twilio's media events are small; a megabyte is far beyond any legitimate one.
+        webSocketOptions.maxMessageSize = 1 << 20
+    }
+
+    /// Routes one request.
+    public func handle(_ request: HTTPRequest, _ info: HTTPRequestInfo) -> HTTPServer.Reply {
+        let method = request.head.method
+        switch request.head.path {
+        case "/incoming-call":
+            guard method == "GET" || method == "POST" else { return .response(methodNotAllowed("GET, POST")) }
+            return .response(twiml(for: request))
+        case "/healthz":
+            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(.text(200, "ok\n"))
+        case "/media-stream":
+            let manager = self.manager
+            return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
+                manager.accept(socket)
+            }
+        default:
+            return .response(.text(404, "not found\n"))
+        }
+    }
+
+    /// The TwiML that connects the call to our Media Stream, with From and CallSid as parameters
+    /// (Twilio forbids a query string in the Stream URL).
+    func twiml(for request: HTTPRequest) -> HTTPResponse {
+        var fields = HTTPForm.decode(request.head.query ?? "")
+        if request.head.method == "POST",
+           (request.head.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            fields += HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
+        }
+        func field(_ name: String) -> String? { fields.last(where: { $0.0 == name })?.1 }
+        let host = publicHost ?? request.head.headers["X-Forwarded-Host"] ?? request.head.headers["Host"] ?? "localhost"
+        var parameters: [(String, String)] = []
+        if let from = field("From") { parameters.append(("From", from)) }
+        if let callSid = field("CallSid") { parameters.append(("CallSid", callSid)) }
+        let body = TwiML.connectStream(url: "wss://\(host)/media-stream", parameters: parameters)
+        var headers = HTTPHeaders()
+        headers.add("Content-Type", "text/xml; charset=utf-8")
+        return HTTPResponse(status: 200, headers: headers, body: Array(body.utf8))
+    }
+
+    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+        var response = HTTPResponse.text(405, "method not allowed\n")
+        response.headers.add("Allow", allow)
+        return response
+    }
+}

@@ -1,0 +1,162 @@
+import Config
+import JSON
+import Net
+import Realtime
+import Twilio
+import WebSocket
+
+/// One phone call: the Twilio Media Stream on one side, a realtime model session on the other.
+///
+/// Everything about a call lives here and on its loop thread: one failing call never touches
+/// another. Caller audio goes to the provider as Twilio's base64 payload, untouched; the
+/// provider's audio deltas go to Twilio the same way.
+public final class CallSession {
+    /// How a call ended, for logs and metrics.
+    public enum Outcome: String {
+        case completed, callerHungUp = "caller_hung_up", providerRefused = "provider_refused"
+        case providerDropped = "provider_dropped", protocolError = "protocol_error"
+    }
+
+    enum State { case awaitingStart, connecting, active, ended }
+
+    /// A process-unique id for logs before Twilio's CallSid is known.
+    public let id: Int
+    let twilio: WSConnection
+    let context: CallContext
+    var log: Logger
+    var state = State.awaitingStart
+    var provider: RealtimeClient?
+    var streamSid = ""
+    var callSid = ""
+    var pendingAudio: [String] = []
+    var pendingAudioBytes = 0
+    let onEnd: (CallSession, Outcome) -> Void
+
+    // Counters for the end-of-call line.
+    var startedAtMs: Int64 = 0
+    var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
+    var firstAudioLogged = false
+    var providerOpenedAtMs: Int64 = 0
+
+    init(id: Int, twilio: WSConnection, context: CallContext, onEnd: @escaping (CallSession, Outcome) -> Void) {
+        self.id = id
+        self.twilio = twilio
+        self.context = context
+        self.onEnd = onEnd
+        self.log = context.logger.with("conn", String(id))
+        self.startedAtMs = MonotonicClock.nowMs()
+    }
+
+    /// The provider session for tests and metrics.
+    public var isActive: Bool { state == .active }
+
+    // MARK: Twilio side
+
+    func handleTwilio(_ text: UnsafeRawBufferPointer) {
+        let event: TwilioInboundEvent
+        do {
+            event = try TwilioInboundEvent.decode(text)
+        } catch {
+            // A malformed event is logged with its cause; the call goes on.
+            log.warning("ignored malformed Twilio event", [("error", String(describing: error)),
+                                                           ("bytes", String(text.count))])
+            return
+        }
+        switch event {
+        case .connected:
+            log.debug("Twilio stream connected")
+        case .start(let start, _):
+            begin(start)
+        case .media(let media):
+            forwardCallerAudio(media.payload)
+        case .mark(let name, _):
+            log.debug("mark played", [("name", name)])
+        case .dtmf(let digit, _, _):
+            log.info("caller pressed a key", [("digit", digit)])
+        case .stop:
+            log.info("Twilio stream stopped")
+            end(.callerHungUp, closeTwilio: true)
+        case .unknown(let name):
+            log.debug("ignored Twilio event", [("event", name)])
+        }
+    }
+
+    private func begin(_ start: TwilioStart) {
+        guard state == .awaitingStart else {
+            log.warning("ignored a second Twilio start event", [("streamSid", start.streamSid)])
+            return
+        }
+        streamSid = start.streamSid
+        callSid = start.callSid
+        log = log.with("call", start.callSid)
+        if start.encoding != "audio/x-mulaw" || start.sampleRate != 8000 {
+            log.warning("unexpected Twilio media format; the bridge expects audio/x-mulaw at 8000 Hz",
+                        [("encoding", start.encoding), ("sampleRate", String(start.sampleRate))])
+        }
+        log.info("call started", [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
+                                  ("provider", context.endpoint.provider)])
+        state = .connecting
+        let opened = MonotonicClock.nowMs()
+        providerOpenedAtMs = opened
+        provider = RealtimeClient.connect(context.endpoint, loop: twilio.connection.loop, tls: context.tls,
+                                          timeoutMs: context.providerConnectTimeoutMs, delegate: self)
+    }
+
+    private func forwardCallerAudio(_ payload: String) {
+        framesFromCaller += 1
+        switch state {
+        case .active:
+            provider?.send(RealtimeClientEvent.appendAudio(base64: payload))
+        case .connecting, .awaitingStart:
+            // Keep what the caller says while the provider session opens, up to a bound.
+            pendingAudio.append(payload)
+            pendingAudioBytes += payload.utf8.count
+            while pendingAudioBytes > context.maxPendingAudioBytes, !pendingAudio.isEmpty {
+                pendingAudioBytes -= pendingAudio.removeFirst().utf8.count
+                droppedBeforeConnect += 1
+            }
+        case .ended:
+            break
+        }
+    }
+
+    // MARK: Ending
+
+    /// Ends the call once: closes both sides and logs one summary line.
+    func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
+        guard state != .ended else { return }
+        state = .ended
+        provider?.close()
+        provider = nil
+        if closeTwilio { twilio.close(code: code, reason: reason) }
+        let seconds = Double(MonotonicClock.nowMs() - startedAtMs) / 1000
+        log.info("call ended", [("outcome", outcome.rawValue),
+                                ("duration_s", String(format1(seconds))),
+                                ("frames_in", String(framesFromCaller)),
+                                ("frames_out", String(framesToCaller))])
+        onEnd(self, outcome)
+    }
+
+    private func format1(_ value: Double) -> String {
+        let tenths = Int((value * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+}
+
+extension CallSession: WSConnectionDelegate {
+    public func webSocketDidOpen(_ socket: WSConnection) {}
+
+    public func webSocket(_ socket: WSConnection, didReceiveText text: UnsafeRawBufferPointer) {
+        handleTwilio(text)
+    }
+
+    public func webSocket(_ socket: WSConnection, didReceiveBinary data: UnsafeRawBufferPointer) {
+        // Twilio never sends binary frames; a peer that does is not Twilio.
+        log.warning("ignored a binary WebSocket message on the media stream", [("bytes", String(data.count))])
+    }
+
+    public func webSocket(_ socket: WSConnection, didCloseWith reason: WSCloseReason) {
+        if state != .ended { log.info("Twilio WebSocket closed", [("reason", reason.description)]) }
+        end(.callerHungUp, closeTwilio: false)
+    }
+}

@@ -1,0 +1,130 @@
+/// A parser for `.env` files, the `KEY=VALUE` format popularised by docker-compose and
+/// python-dotenv.
+///
+/// Accepted, line by line:
+/// - blank lines and `# comment` lines;
+/// - `KEY=VALUE` or `export KEY=VALUE`, where KEY matches `[A-Za-z_][A-Za-z0-9_]*`;
+/// - unquoted values, trimmed, ending at ` #` (a `#` after whitespace starts a comment);
+/// - `'single quoted'` values, taken literally;
+/// - `"double quoted"` values, with the escapes `\n`, `\r`, `\t`, `\"` and `\\`;
+/// - `\n`, `\r\n` or `\r` line endings.
+///
+/// Anything else throws `DotEnvError.malformedLine` naming the line; a later duplicate key wins.
+public enum DotEnv {
+    /// Parses the contents of a `.env` file into a dictionary.
+    public static func parse(_ text: String) throws -> [String: String] {
+        var values: [String: String] = [:]
+        // Split on scalars: in Swift "\r\n" is one Character, so a Character split would miss it.
+        let lines = text.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "\n" }
+        for (index, scalars) in lines.enumerated() {
+            var line = String(String.UnicodeScalarView(scalars))
+            if line.hasSuffix("\r") { line.removeLast() }
+            switch parseLine(line) {
+            case .skip:
+                continue
+            case .entry(let key, let value):
+                values[key] = value
+            case .malformed:
+                throw DotEnvError.malformedLine(number: index + 1, text: line)
+            }
+        }
+        return values
+    }
+
+    /// What one line holds.
+    enum Line: Equatable {
+        case skip
+        case entry(key: String, value: String)
+        /// The payload says what is wrong, for `DotEnvError`'s message.
+        case malformed(reason: String)
+    }
+
+    /// Parses one line, without its line ending.
+    static func parseLine(_ line: String) -> Line {
+        var rest = Substring(line).drop(while: isBlank)
+        if rest.isEmpty || rest.first == "#" { return .skip }
+        if rest.hasPrefix("export"), let next = rest.dropFirst(6).first, isBlank(next) {
+            rest = rest.dropFirst(6).drop(while: isBlank)
+        }
+
+        guard let equals = rest.firstIndex(of: "=") else {
+            return .malformed(reason: "there is no '=' (expected KEY=VALUE)")
+        }
+        let key = String(rest[..<equals].reversed().drop(while: isBlank).reversed())
+        guard isValidKey(key) else {
+            return .malformed(reason: "the name before '=' must match [A-Za-z_][A-Za-z0-9_]*")
+        }
+
+        let afterEquals = rest[rest.index(after: equals)...]
+        let raw = afterEquals.drop(while: isBlank)
+        switch raw.first {
+        case "'":
+            return quoted(raw.dropFirst(), key: key, closing: "'", escapes: false)
+        case "\"":
+            return quoted(raw.dropFirst(), key: key, closing: "\"", escapes: true)
+        default:
+            return .entry(key: key, value: unquoted(afterEquals))
+        }
+    }
+
+    /// `KEY`, `_KEY`, `KEY_2`: a letter or underscore, then letters, digits, underscores (ASCII).
+    static func isValidKey(_ key: String) -> Bool {
+        guard let first = key.unicodeScalars.first, isLetterOrUnderscore(first) else { return false }
+        return key.unicodeScalars.allSatisfy { isLetterOrUnderscore($0) || ("0"..."9").contains($0) }
+    }
+
+    /// The value of an unquoted assignment: up to a ` #` comment, trimmed. `raw` is everything
+    /// after `=`, so `KEY= # note` is an empty value while `KEY=#1` is "#1".
+    private static func unquoted(_ raw: Substring) -> String {
+        var end = raw.endIndex
+        var previous: Character?
+        for index in raw.indices {
+            if raw[index] == "#", let previous, isBlank(previous) {
+                end = index
+                break
+            }
+            previous = raw[index]
+        }
+        return String(raw[..<end].drop(while: isBlank).reversed().drop(while: isBlank).reversed())
+    }
+
+    /// The value of a quoted assignment; `body` starts after the opening quote.
+    private static func quoted(_ body: Substring, key: String, closing: Character, escapes: Bool) -> Line {
+        var value = ""
+        var index = body.startIndex
+        while index < body.endIndex {
+            let character = body[index]
+            if character == closing {
+                let trailing = body[body.index(after: index)...].drop(while: isBlank)
+                guard trailing.isEmpty || trailing.first == "#" else {
+                    return .malformed(reason: "there is text after the closing quote")
+                }
+                return .entry(key: key, value: value)
+            }
+            if escapes, character == "\\", body.index(after: index) < body.endIndex {
+                index = body.index(after: index)
+                switch body[index] {
+                case "n": value.append("\n")
+                case "r": value.append("\r")
+                case "t": value.append("\t")
+                case "\"": value.append("\"")
+                case "\\": value.append("\\")
+                // An unknown escape is kept as written, as python-dotenv does.
+                default: value.append("\\"); value.append(body[index])
+                }
+            } else {
+                value.append(character)
+            }
+            index = body.index(after: index)
+        }
+        return .malformed(reason: "the quote \(closing) is never closed (values cannot span lines)")
+    }
+
+    private static func isBlank(_ character: Character) -> Bool {
+        character == " " || character == "\t"
+    }
+
+    private static func isLetterOrUnderscore(_ scalar: Unicode.Scalar) -> Bool {
+        ("a"..."z").contains(scalar) || ("A"..."Z").contains(scalar) || scalar == "_"
+    }
+}

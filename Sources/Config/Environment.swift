@@ -1,0 +1,56 @@
+import Foundation
+
+/// The variables the bridge reads its configuration from: the process environment laid over an
+/// optional `.env` file. A variable set in the process wins over the same name in `.env`, so a
+/// deployment can override a checked-in default without editing the file.
+public struct Environment: Sendable {
+    /// The merged variables.
+    public let values: [String: String]
+
+    /// Merges `process` over `dotenv`.
+    public init(process: [String: String], dotenv: [String: String] = [:]) {
+        values = dotenv.merging(process) { _, fromProcess in fromProcess }
+    }
+
+    /// Loads the process environment (`ProcessInfo`) over the `.env` file at `dotenvPath`.
+    ///
+    /// A missing file is fine (configuration may come from the process alone); a file that
+    /// exists but cannot be read or parsed throws `DotEnvError`.
+    public static func load(dotenvPath: String = ".env") throws -> Environment {
+        let process = ProcessInfo.processInfo.environment
+        guard FileManager.default.fileExists(atPath: dotenvPath) else {
+            return Environment(process: process)
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: dotenvPath, encoding: .utf8)
+        } catch {
+            throw DotEnvError.unreadable(path: dotenvPath, reason: "\(error.localizedDescription)")
+        }
+        return Environment(process: process, dotenv: try DotEnv.parse(text))
+    }
+
+    /// The value of `name`, or nil when it is not set.
+    ///
+    /// A variable set to the empty string returns `""`: whether that means "unset" or "empty on
+    /// purpose" (`GREETING=` silences the greeting) is the caller's decision.
+    public subscript(_ name: String) -> String? {
+        values[name]
+    }
+
+    /// The value of `name`, which must be set and not blank.
+    ///
+    /// `because` says why it is needed and starts the error message, for example
+    /// `"USE_AZURE_OPENAI=true"` gives "USE_AZURE_OPENAI=true but AZURE_OPENAI_API_KEY is not set".
+    public func require(_ name: String, because: String) throws -> String {
+        guard let value = values[name] else {
+            throw ConfigError(variable: name,
+                              message: "\(because) but \(name) is not set — set it in the environment or in .env")
+        }
+        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw ConfigError(variable: name,
+                              message: "\(because) but \(name) is empty — give it a value in the environment or in .env")
+        }
+        return value
+    }
+}

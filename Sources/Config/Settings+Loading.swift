@@ -1,0 +1,179 @@
+extension Settings {
+    /// Reads and validates every setting from `env`.
+    ///
+    /// Values are trimmed, and an empty value counts as unset, except `GREETING` where empty
+    /// means "do not greet". `fileReader` reads `config/instructions.md` (tests inject one).
+    /// The first invalid or missing variable throws a `ConfigError` naming it.
+    public static func load(from env: Environment,
+                            fileReader: (String) -> String? = Settings.readFile) throws -> Settings {
+        let value = { (name: String) -> String? in
+            guard let raw = env[name]?.trimmingWhitespace(), !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        let useAzure = try value("USE_AZURE_OPENAI").map { try parseBool($0, variable: "USE_AZURE_OPENAI") } ?? false
+        let openAIAPIKey = value("OPENAI_API_KEY")
+        let provider: ProviderChoice = useAzure ? .azure : (openAIAPIKey != nil ? .openAI : .local)
+
+        let azureAPIKey = value("AZURE_OPENAI_API_KEY")
+        let azureEndpoint = try value("AZURE_OPENAI_ENDPOINT").map(parseAzureEndpoint)
+        let azureDeployment = value("AZURE_OPENAI_DEPLOYMENT")
+        if useAzure {
+            try requireForAzure(azureAPIKey, "AZURE_OPENAI_API_KEY",
+                                fix: "set it to one of your resource's keys (Azure portal → your resource → Keys and Endpoint)")
+            try requireForAzure(azureEndpoint, "AZURE_OPENAI_ENDPOINT",
+                                fix: "set it to your resource's endpoint, like https://NAME.openai.azure.com (Azure portal → Keys and Endpoint)")
+            try requireForAzure(azureDeployment, "AZURE_OPENAI_DEPLOYMENT",
+                                fix: "set it to your realtime deployment's name (Azure portal → Deployments)")
+        }
+
+        let publicHost = try value("PUBLIC_URL").map(parsePublicURL)
+        let tlsCertFile = value("TLS_CERT_FILE")
+        let tlsKeyFile = value("TLS_KEY_FILE")
+        if (tlsCertFile == nil) != (tlsKeyFile == nil) {
+            let (set, missing) = tlsCertFile == nil ? ("TLS_KEY_FILE", "TLS_CERT_FILE") : ("TLS_CERT_FILE", "TLS_KEY_FILE")
+            throw ConfigError(variable: missing, message: "\(set) is set but \(missing) is not — "
+                + "set both (PEM certificate chain and private key) to serve TLS, or neither to serve plain HTTP")
+        }
+
+        let tavilyAPIKey = value("TAVILY_API_KEY")
+        let twilioAuthToken = value("TWILIO_AUTH_TOKEN")
+        let instructions = value("INSTRUCTIONS")
+            ?? fileReader(instructionsPath).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
+            ?? defaultInstructions
+
+        return Settings(
+            provider: provider,
+            useAzure: useAzure,
+            openAIAPIKey: openAIAPIKey,
+            openAIRealtimeModel: value("OPENAI_REALTIME_MODEL") ?? "gpt-realtime",
+            openAIBaseURL: try parseOpenAIBaseURL(value("OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
+            azureAPIKey: azureAPIKey,
+            azureEndpoint: azureEndpoint,
+            azureDeployment: azureDeployment,
+            azureAPIVersion: value("AZURE_OPENAI_API_VERSION"),
+            publicURL: publicHost,
+            publicHost: publicHost,
+            port: try value("PORT").map(parsePort) ?? 5050,
+            voice: value("VOICE"),
+            instructions: instructions,
+            greeting: env["GREETING"].map { $0.trimmingWhitespace() } ?? defaultGreeting,
+            logLevel: try value("LOG_LEVEL").map(parseLogLevel) ?? .info,
+            logFormat: try value("LOG_FORMAT").map(parseLogFormat) ?? .logfmt,
+            tavilyAPIKey: tavilyAPIKey,
+            twilioAuthToken: twilioAuthToken,
+            tlsCertFile: tlsCertFile,
+            tlsKeyFile: tlsKeyFile,
+            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 })
+    }
+
+    // MARK: - One parser per kind of value
+
+    /// true/false, 1/0, yes/no, on/off, in any case.
+    static func parseBool(_ text: String, variable: String) throws -> Bool {
+        switch text.lowercased() {
+        case "true", "1", "yes", "on": return true
+        case "false", "0", "no", "off": return false
+        default:
+            throw ConfigError(variable: variable, message: "'\(text)' is not a boolean — use true or false")
+        }
+    }
+
+    static func parsePort(_ text: String) throws -> Int {
+        guard text.allSatisfy(\.isASCIIDigitCharacter), let port = Int(text), (0...65535).contains(port) else {
+            throw ConfigError(variable: "PORT", message: "'\(text)' is not a port number — "
+                + "use an integer from 1 to 65535, or 0 for any free port")
+        }
+        return port
+    }
+
+    static func parseLogLevel(_ text: String) throws -> LogLevel {
+        guard let level = LogLevel(name: text) else {
+            throw ConfigError(variable: "LOG_LEVEL", message: "'\(text)' is not a log level — use debug, info, warning or error")
+        }
+        return level
+    }
+
+    static func parseLogFormat(_ text: String) throws -> LogFormat {
+        guard let format = LogFormat(name: text) else {
+            throw ConfigError(variable: "LOG_FORMAT", message: "'\(text)' is not a log format — use logfmt or json")
+        }
+        return format
+    }
+
+    /// `https://host[:port][/path]` without trailing `/`; `http://` only for a loopback host.
+    static func parseOpenAIBaseURL(_ text: String) throws -> String {
+        let variable = "OPENAI_BASE_URL"
+        let parts = try address(text, variable: variable, example: "https://api.openai.com/v1")
+        switch parts.scheme {
+        case "https":
+            break
+        case "http" where parts.isLoopback:
+            break
+        case "http":
+            throw ConfigError(variable: variable, message: "'\(text)' uses http:// to a remote host, which would send "
+                + "the API key in clear — use https:// (http:// is accepted only for localhost, 127.0.0.1 and [::1])")
+        default:
+            throw ConfigError(variable: variable, message: "'\(text)' must start with https:// — "
+                + "for example https://api.openai.com/v1")
+        }
+        guard parts.query == nil else {
+            throw ConfigError(variable: variable, message: "'\(text)' has a query string or fragment — remove it")
+        }
+        var path = parts.path
+        while path.hasSuffix("/") { path.removeLast() }
+        return "\(parts.scheme!)://\(parts.hostAndPort)\(path)"
+    }
+
+    /// `name.openai.azure.com`, `https://name.openai.azure.com/`, `host:port` → `host[:port]`.
+    static func parseAzureEndpoint(_ text: String) throws -> String {
+        let variable = "AZURE_OPENAI_ENDPOINT"
+        let parts = try address(text, variable: variable, example: "https://NAME.openai.azure.com")
+        switch parts.scheme {
+        case nil, "https", "wss":
+            break
+        case "http", "ws":
+            throw ConfigError(variable: variable, message: "'\(text)' uses \(parts.scheme!)://, but Azure OpenAI "
+                + "is reached over TLS — use https://\(parts.hostAndPort)")
+        default:
+            throw ConfigError(variable: variable, message: "'\(text)' has the scheme \(parts.scheme!)://; "
+                + "use https://\(parts.hostAndPort)")
+        }
+        guard parts.query == nil, parts.path.isEmpty || parts.path == "/" else {
+            throw ConfigError(variable: variable, message: "'\(text)' has a path or query, but only the resource "
+                + "address is wanted — set https://\(parts.hostAndPort) (the bridge adds /openai/...), the deployment "
+                + "in AZURE_OPENAI_DEPLOYMENT and any api-version in AZURE_OPENAI_API_VERSION")
+        }
+        return parts.hostAndPort
+    }
+
+    /// `abc.ngrok.app`, `https://abc.ngrok.app/`, `wss://abc.ngrok.app:8443` → `host[:port]`.
+    static func parsePublicURL(_ text: String) throws -> String {
+        let variable = "PUBLIC_URL"
+        let parts = try address(text, variable: variable, example: "https://abc.ngrok.app")
+        // Twilio needs wss:// and https:// anyway; the scheme written here only tells us the host.
+        guard [nil, "http", "https", "ws", "wss"].contains(parts.scheme) else {
+            throw ConfigError(variable: variable, message: "'\(text)' has the scheme \(parts.scheme!)://; "
+                + "write the public host, like https://abc.ngrok.app")
+        }
+        guard parts.query == nil, parts.path.isEmpty || parts.path == "/" else {
+            throw ConfigError(variable: variable, message: "'\(text)' has a path or query, but only the public "
+                + "host is wanted — set it to https://\(parts.hostAndPort); the bridge adds its own paths")
+        }
+        return parts.hostAndPort
+    }
+
+    private static func address(_ text: String, variable: String, example: String) throws -> AddressParts {
+        do {
+            return try AddressParts.parse(text)
+        } catch let problem as AddressProblem {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a valid address: \(problem.reason) — "
+                + "write it like \(example)")
+        }
+    }
+
+    private static func requireForAzure(_ value: String?, _ variable: String, fix: String) throws {
+        guard value == nil else { return }
+        throw ConfigError(variable: variable, message: "USE_AZURE_OPENAI=true but \(variable) is not set — \(fix)")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Which realtime speech provider the bridge talks to.
+public enum ProviderChoice: Equatable, Sendable {
+    /// OpenAI's Realtime API (`OPENAI_API_KEY` set).
+    case openAI
+    /// Azure OpenAI (`USE_AZURE_OPENAI=true`).
+    case azure
+    /// No provider configured: the bridge runs without a model (local testing).
+    case local
+
+    /// The name used in logs: `openai`, `azure` or `local`.
+    public var name: String {
+        switch self {
+        case .openAI: return "openai"
+        case .azure: return "azure"
+        case .local: return "local"
+        }
+    }
+}
+
+/// The bridge's validated configuration, read once at start-up by `load(from:fileReader:)`.
+///
+/// Every value here has been checked; an invalid or missing variable is a `ConfigError` naming it.
+public struct Settings: Sendable {
+    /// The provider chosen from `USE_AZURE_OPENAI` and `OPENAI_API_KEY`.
+    public var provider: ProviderChoice
+    /// `USE_AZURE_OPENAI` as a boolean (true/false/1/0/yes/no/on/off); false when unset.
+    public var useAzure: Bool
+
+    /// `OPENAI_API_KEY`, when set and not empty.
+    public var openAIAPIKey: String?
+    /// `OPENAI_REALTIME_MODEL`; default `gpt-realtime`.
+    public var openAIRealtimeModel: String
+    /// `OPENAI_BASE_URL` without its trailing `/`; default `https://api.openai.com/v1`.
+    /// Always `https://`, or `http://` for a loopback host.
+    public var openAIBaseURL: String
+
+    /// `AZURE_OPENAI_API_KEY`, when set and not empty.
+    public var azureAPIKey: String?
+    /// `AZURE_OPENAI_ENDPOINT` normalised to `host[:port]` (`name.openai.azure.com`).
+    public var azureEndpoint: String?
+    /// `AZURE_OPENAI_DEPLOYMENT`: the realtime deployment's name.
+    public var azureDeployment: String?
+    /// `AZURE_OPENAI_API_VERSION`; when set, the bridge speaks the preview (beta) dialect.
+    public var azureAPIVersion: String?
+
+    /// `PUBLIC_URL` normalised to `host[:port]`: the address Twilio reaches the bridge at.
+    public var publicURL: String?
+    /// The same `host[:port]` as `publicURL`, under the name callers building `wss://` and
+    /// `https://` URLs read best.
+    public var publicHost: String?
+    /// `PORT` to listen on; default 5050, 0 meaning any free port.
+    public var port: Int
+
+    /// `VOICE`; nil means the dialect's default voice.
+    public var voice: String?
+    /// `INSTRUCTIONS`, else `config/instructions.md`, else `Settings.defaultInstructions`.
+    public var instructions: String
+    /// `GREETING`; unset gives `Settings.defaultGreeting`, set-but-empty means the assistant
+    /// waits for the caller to speak first.
+    public var greeting: String
+
+    /// `LOG_LEVEL`: debug, info (default), warning (or warn), error.
+    public var logLevel: LogLevel
+    /// `LOG_FORMAT`: logfmt (default) or json.
+    public var logFormat: LogFormat
+
+    /// `TAVILY_API_KEY`; enables the web search tool.
+    public var tavilyAPIKey: String?
+    /// `TWILIO_AUTH_TOKEN`; enables checking `X-Twilio-Signature`.
+    public var twilioAuthToken: String?
+    /// `TLS_CERT_FILE`: PEM certificate chain; set together with `tlsKeyFile`.
+    public var tlsCertFile: String?
+    /// `TLS_KEY_FILE`: PEM private key; set together with `tlsCertFile`.
+    public var tlsKeyFile: String?
+
+    /// Every secret value configured (API keys, tokens), for `Logger.configure` to redact.
+    public var secrets: [String]
+
+    /// The greeting spoken when `GREETING` is unset.
+    public static let defaultGreeting = "Hello! How can I help you today?"
+
+    /// The instructions used when neither `INSTRUCTIONS` nor `config/instructions.md` gives any.
+    public static let defaultInstructions = """
+        You are a friendly assistant answering a phone call. Speak briefly: one or two short \
+        sentences at a time, because the caller is listening, not reading. Ask one question at a \
+        time, and say plainly when you do not know something.
+        """
+
+    /// Where instructions are read from when `INSTRUCTIONS` is unset, relative to the working directory.
+    public static let instructionsPath = "config/instructions.md"
+
+    /// Reads a UTF-8 text file, or returns nil when it is missing or unreadable.
+    public static func readFile(_ path: String) -> String? {
+        try? String(contentsOfFile: path, encoding: .utf8)
+    }
+
+    /// A redacted view for the start-up log line: no secret values, only whether each is set.
+    public func summary() -> [(String, String)] {
+        var fields: [(String, String)] = [("provider", provider.name)]
+        switch provider {
+        case .openAI:
+            fields.append(("model", openAIRealtimeModel))
+            fields.append(("endpoint", (try? AddressParts.parse(openAIBaseURL).hostAndPort) ?? openAIBaseURL))
+        case .azure:
+            fields.append(("deployment", azureDeployment ?? "unset"))
+            fields.append(("endpoint", azureEndpoint ?? "unset"))
+            fields.append(("dialect", azureAPIVersion.map { "preview api-version=\($0)" } ?? "ga"))
+        case .local:
+            break
+        }
+        fields += [
+            ("port", String(port)),
+            ("public_host", publicHost ?? "unset"),
+            ("voice", voice ?? "default"),
+            ("greeting", greeting.isEmpty ? "off" : "on"),
+            ("instructions_chars", String(instructions.count)),
+            ("tls", tlsCertFile == nil ? "off" : "on"),
+            ("web_search", tavilyAPIKey == nil ? "off" : "on"),
+        ]
+        // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.
+        fields += [
+            ("openai_credential", openAIAPIKey == nil ? "unset" : "set"),
+            ("azure_credential", azureAPIKey == nil ? "unset" : "set"),
+            ("tavily_credential", tavilyAPIKey == nil ? "unset" : "set"),
+            ("twilio_credential", twilioAuthToken == nil ? "unset" : "set"),
+            ("log_level", logLevel.name),
+            ("log_format", logFormat.rawValue),
+        ]
+        return fields
+    }
+}

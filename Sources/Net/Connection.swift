@@ -1,0 +1,251 @@
+import CSSL
+import Glibc
+
+/// A non-blocking TCP connection, optionally TLS, confined to one `EventLoop`.
+///
+/// Writes are buffered and flushed once per loop iteration, so several messages produced while
+/// handling one event leave in one `write`/`SSL_write`. The output buffer is bounded: a peer that
+/// stops reading gets the connection closed with an error instead of growing memory.
+public final class Connection {
+    enum State { case resolving, connecting, handshaking, open, closed }
+
+    /// The loop this connection lives on.
+    public let loop: EventLoop
+    /// Receives open/read/close events.
+    public weak var delegate: ConnectionDelegate?
+    /// A short label of the peer for logs (`host:port`).
+    public private(set) var peer: String
+    /// Beyond this many unsent bytes the connection is failed (the peer is not reading).
+    public var maxBufferedOutput = 4 << 20
+    /// Total bytes read and written, for metrics.
+    public private(set) var bytesRead = 0, bytesWritten = 0
+
+    var state: State
+    var fd: Int32 = -1
+    var ssl: OpaquePointer?
+    let tlsContext: TLSContext?
+    var serverName: String?
+    var output: [UInt8] = []
+    var outputStart = 0
+    var flushScheduled = false
+    var closeWhenFlushed = false
+    var registered = false
+    var interest: EventLoop.Events = []
+    var tlsWantsWritable = false
+    var connectTimer: LoopTimer?
+    var candidates: [SocketAddress] = []
+    var lastConnectError: NetError?
+    var portForErrors = 0
+
+    init(loop: EventLoop, state: State, tls: TLSContext?, peer: String) {
+        self.loop = loop
+        self.state = state
+        self.tlsContext = tls
+        self.peer = peer
+    }
+
+    /// Wraps a freshly accepted socket. Call `start()` once the delegate is set.
+    public convenience init(accepted fd: Int32, peer: SocketAddress, loop: EventLoop, tls: TLSContext?) {
+        self.init(loop: loop, state: tls == nil ? .open : .handshaking, tls: tls, peer: peer.description)
+        self.fd = fd
+        Sockets.setNoDelay(fd)
+    }
+
+    /// Starts watching an accepted socket (and starts the server TLS handshake if any).
+    public func start() {
+        guard fd >= 0, !registered else { return }
+        do {
+            try loop.register(fd: fd, interest: .readable) { [unowned self] events in self.handle(events) }
+            registered = true
+            interest = .readable
+        } catch let error as NetError {
+            teardown(error)
+            return
+        } catch {
+            return
+        }
+        if tlsContext != nil {
+            do { try beginTLS(asServer: true) } catch let e as NetError { teardown(e) } catch {}
+        } else {
+            delegate?.connectionDidOpen(self)
+        }
+    }
+
+    /// Whether the connection can still carry data.
+    public var isOpen: Bool { state == .open }
+
+    /// Bytes queued but not yet accepted by the kernel (or TLS).
+    public var bufferedOutputBytes: Int { output.count - outputStart }
+
+    // MARK: Writing
+
+    /// Queues `bytes`; they leave at the end of the current loop iteration.
+    public func write(_ bytes: UnsafeRawBufferPointer) {
+        guard state != .closed, !closeWhenFlushed else { return }
+        output.append(contentsOf: bytes)
+        afterQueue()
+    }
+
+    /// Queues `bytes`; they leave at the end of the current loop iteration.
+    public func write(_ bytes: [UInt8]) {
+        guard state != .closed, !closeWhenFlushed else { return }
+        output.append(contentsOf: bytes)
+        afterQueue()
+    }
+
+    private func afterQueue() {
+        if bufferedOutputBytes > maxBufferedOutput {
+            teardown(NetError("\(peer) is not reading: more than \(maxBufferedOutput) bytes waiting to be sent"))
+            return
+        }
+        scheduleFlush()
+    }
+
+    func scheduleFlush() {
+        guard !flushScheduled, state == .open else { return }
+        flushScheduled = true
+        loop.afterCurrentEvents { [weak self] in
+            guard let self else { return }
+            self.flushScheduled = false
+            self.flush()
+        }
+    }
+
+    /// Writes as much queued output as the socket takes now; arms write readiness for the rest.
+    func flush() {
+        guard state == .open else { return }
+        while outputStart < output.count {
+            let written: Int = output.withUnsafeBytes { raw in
+                let base = raw.baseAddress! + outputStart
+                let count = output.count - outputStart
+                return ssl == nil ? plainWrite(base, count) : tlsWrite(base, count)
+            }
+            if written > 0 {
+                outputStart += written
+                bytesWritten += written
+            } else if written == 0 {
+                break  // would block: wait for writability
+            } else {
+                return  // failed; teardown already ran
+            }
+        }
+        if outputStart == output.count {
+            output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
+            outputStart = 0
+            if closeWhenFlushed { finishClose(); return }
+        } else if outputStart > 64 * 1024 {
+            output.removeFirst(outputStart)
+            outputStart = 0
+        }
+        updateInterest()
+    }
+
+    /// -1 on a fatal error (after teardown), 0 when the socket would block, else bytes written.
+    private func plainWrite(_ base: UnsafeRawPointer, _ count: Int) -> Int {
+        let n = send(fd, base, count, Int32(MSG_NOSIGNAL))
+        if n >= 0 { return n }
+        if errno == EAGAIN || errno == EWOULDBLOCK { return 0 }
+        if errno == EINTR { return 0 }
+        teardown(NetError.syscall("write to \(peer)"))
+        return -1
+    }
+
+    // MARK: Closing
+
+    /// Closes after the queued output is sent (with a TLS close_notify). Idempotent.
+    public func close() {
+        guard state != .closed else { return }
+        if state == .open && bufferedOutputBytes > 0 {
+            closeWhenFlushed = true
+            scheduleFlush()
+        } else {
+            finishClose()
+        }
+    }
+
+    /// Closes at once, dropping queued output, and reports `error` to the delegate.
+    public func abort(_ error: NetError) { teardown(error) }
+
+    func finishClose() {
+        if let ssl, state == .open { SSL_shutdown(ssl) }
+        teardown(nil)
+    }
+
+    /// Releases the descriptor and TLS state; tells the delegate once, after the current events.
+    func teardown(_ error: NetError?) {
+        guard state != .closed else { return }
+        state = .closed
+        connectTimer?.cancel()
+        connectTimer = nil
+        if registered { loop.deregister(fd: fd); registered = false }
+        if let ssl { SSL_free(ssl); self.ssl = nil }
+        if fd >= 0 { Glibc.close(fd); fd = -1 }
+        output = []
+        outputStart = 0
+        loop.afterCurrentEvents { [self] in
+            self.delegate?.connection(self, didCloseWith: error)
+        }
+    }
+
+    // MARK: Readiness
+
+    func updateInterest() {
+        guard registered else { return }
+        var wanted: EventLoop.Events = .readable
+        if state == .connecting || tlsWantsWritable || (state == .open && outputStart < output.count) {
+            wanted.insert(.writable)
+        }
+        if wanted != interest {
+            interest = wanted
+            loop.modify(fd: fd, interest: wanted)
+        }
+    }
+
+    func handle(_ events: EventLoop.Events) {
+        switch state {
+        case .connecting:
+            connectReady()
+        case .handshaking:
+            continueHandshake()
+        case .open:
+            if events.contains(.writable) || tlsWantsWritable {
+                tlsWantsWritable = false
+                flush()
+            }
+            if state == .open && (events.contains(.readable) || events.contains(.failed)) {
+                readAvailable()
+            }
+        case .resolving, .closed:
+            break
+        }
+    }
+
+    private func readAvailable() {
+        let buffer = loop.readBuffer
+        // A few reads per wake-up keeps one busy peer from starving the others (level-triggered).
+        for _ in 0..<4 {
+            guard state == .open else { return }
+            let n: Int
+            if ssl != nil {
+                n = tlsRead(buffer)
+            } else {
+                let r = recv(fd, buffer.baseAddress, buffer.count, 0)
+                if r > 0 {
+                    n = r
+                } else if r == 0 {
+                    teardown(nil)
+                    return
+                } else if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR {
+                    return
+                } else {
+                    teardown(NetError.syscall("read from \(peer)"))
+                    return
+                }
+            }
+            if n <= 0 { return }
+            bytesRead += n
+            delegate?.connection(self, didRead: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
+            if n < buffer.count && ssl == nil { return }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import CLinux
+import Glibc
+import Foundation
+
+/// A single-threaded event loop on epoll: file-descriptor readiness, timers, and work posted from
+/// other threads. Everything registered on a loop runs on the loop's thread; a call's Twilio and
+/// provider sockets live on the same loop, so a call's state has exactly one owner and needs no lock.
+public final class EventLoop {
+    /// Readiness flags delivered to a handler.
+    public struct Events: OptionSet {
+        public let rawValue: UInt32
+        public init(rawValue: UInt32) { self.rawValue = rawValue }
+        /// The descriptor is readable (or the peer closed).
+        public static let readable = Events(rawValue: EPOLLIN.rawValue)
+        /// The descriptor is writable.
+        public static let writable = Events(rawValue: EPOLLOUT.rawValue)
+        /// An error or hang-up was reported.
+        public static let failed = Events(rawValue: EPOLLERR.rawValue | EPOLLHUP.rawValue)
+    }
+
+    /// A readiness handler for one descriptor.
+    public typealias Handler = (Events) -> Void
+
+    private let epollFD: Int32
+    private let wakeFD: Int32
+    private var handlers: [Handler?] = []
+    private var timers = TimerQueue()
+    private var afterEvents: [() -> Void] = []
+    private var running = false
+    private let postedLock = NSLock()
+    private var posted: [() -> Void] = []
+    private var events: [epoll_event]
+
+    /// A scratch buffer the loop's connections read into; valid only during a read callback.
+    let readBuffer: UnsafeMutableRawBufferPointer
+
+    /// The loop's cached monotonic time in milliseconds, refreshed once per iteration.
+    public private(set) var now: Int64
+
+    /// Creates a loop with its own epoll instance and wake-up eventfd.
+    public init() throws {
+        epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
+        guard epollFD >= 0 else { throw NetError.syscall("epoll_create1") }
+        wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
+        guard wakeFD >= 0 else { throw NetError.syscall("eventfd") }
+        events = Array(repeating: epoll_event(), count: 256)
+        readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
+        now = MonotonicClock.nowMs()
+        try register(fd: wakeFD, interest: .readable) { [unowned self] _ in self.drainWakeups() }
+    }
+
+    deinit {
+        close(epollFD)
+        close(wakeFD)
+        readBuffer.deallocate()
+    }
+
+    // MARK: Descriptors
+
+    /// Starts watching `fd` for `interest`; `handler` runs on the loop thread on readiness.
+    public func register(fd: Int32, interest: Events, handler: @escaping Handler) throws {
+        var ev = epoll_event()
+        ev.events = interest.rawValue
+        ev.data.fd = fd
+        guard epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, &ev) == 0 else {
+            throw NetError.syscall("epoll_ctl(ADD, fd \(fd))")
+        }
+        let index = Int(fd)
+        if index >= handlers.count {
+            handlers.append(contentsOf: repeatElement(nil, count: index + 1 - handlers.count))
+        }
+        handlers[index] = handler
+    }
+
+    /// Changes what `fd` is watched for.
+    public func modify(fd: Int32, interest: Events) {
+        var ev = epoll_event()
+        ev.events = interest.rawValue
+        ev.data.fd = fd
+        epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, &ev)
+    }
+
+    /// Stops watching `fd`. Call before closing it.
+    public func deregister(fd: Int32) {
+        epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, nil)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+    }
+
+    // MARK: Work
+
+    /// Runs `callback` on the loop thread after `ms` milliseconds, unless cancelled.
+    @discardableResult
+    public func schedule(afterMs ms: Int64, _ callback: @escaping () -> Void) -> LoopTimer {
+        timers.schedule(deadline: MonotonicClock.nowMs() + ms, callback)
+    }
+
+    /// Runs `callback` on the loop thread once the current batch of events is handled.
+    /// Connections use this to write everything produced in one iteration with one syscall.
+    public func afterCurrentEvents(_ callback: @escaping () -> Void) {
+        afterEvents.append(callback)
+    }
+
+    /// Posts `callback` from any thread; it runs on the loop thread soon.
+    public func execute(_ callback: @escaping () -> Void) {
+        postedLock.lock()
+        posted.append(callback)
+        postedLock.unlock()
+        var one: UInt64 = 1
+        _ = write(wakeFD, &one, 8)
+    }
+
+    private func drainWakeups() {
+        var value: UInt64 = 0
+        _ = read(wakeFD, &value, 8)
+        postedLock.lock()
+        let work = posted
+        posted.removeAll()
+        postedLock.unlock()
+        for item in work { item() }
+    }
+
+    // MARK: Running
+
+    /// Runs until `stop()` is called. Blocks the calling thread, which becomes the loop thread.
+    public func run() {
+        running = true
+        while running {
+            now = MonotonicClock.nowMs()
+            var timeout: Int32 = -1
+            if !afterEvents.isEmpty {
+                timeout = 0
+            } else if let deadline = timers.nextDeadline() {
+                timeout = Int32(clamping: max(0, deadline - now))
+            }
+            let count = events.withUnsafeMutableBufferPointer { buffer in
+                epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
+            }
+            if count < 0 && errno != EINTR {
+                // Only EBADF/EFAULT/EINVAL can land here: a programming error, not a peer's doing.
+                fatalError("epoll_wait failed: \(String(cString: strerror(errno)))")
+            }
+            now = MonotonicClock.nowMs()
+            if count > 0 {
+                for i in 0..<Int(count) {
+                    let ev = events[i]
+                    let fd = Int(ev.data.fd)
+                    guard fd < handlers.count, let handler = handlers[fd] else { continue }
+                    handler(Events(rawValue: ev.events))
+                }
+            }
+            runAfterEvents()
+            timers.fireDue(now: MonotonicClock.nowMs())
+            runAfterEvents()
+        }
+    }
+
+    private func runAfterEvents() {
+        while !afterEvents.isEmpty {
+            let work = afterEvents
+            afterEvents.removeAll(keepingCapacity: true)
+            for item in work { item() }
+        }
+    }
+
+    /// Makes `run()` return after the current iteration. Call on the loop thread, or via `execute`.
+    public func stop() { running = false }
+}
+
+// EventLoop is deliberately not Sendable except through `execute(_:)`, which is the one entry point
+// other threads (DNS lookups, signal handling) use; everything else must be called on the loop thread.

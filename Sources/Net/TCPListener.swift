@@ -1,0 +1,64 @@
+import Glibc
+
+/// A listening TCP socket on a loop; hands each accepted, non-blocking socket to `onAccept`.
+public final class TCPListener {
+    /// The loop it accepts on.
+    public let loop: EventLoop
+    /// The port actually bound (useful when asked for port 0).
+    public let port: Int
+    private var fd: Int32
+    private let onAccept: (Int32, SocketAddress) -> Void
+
+    /// Binds `host:port` (an IP literal; `0.0.0.0` for all IPv4 interfaces) and starts accepting.
+    public init(host: String, port: Int, loop: EventLoop, backlog: Int32 = 1024,
+                onAccept: @escaping (Int32, SocketAddress) -> Void) throws {
+        guard let address = SocketAddress(ipLiteral: host, port: port) else {
+            throw NetError("listen address \(host) is not an IP address")
+        }
+        self.loop = loop
+        self.onAccept = onAccept
+        let socketFD = try Sockets.makeTCP(family: address.family)
+        Sockets.setReuseAddress(socketFD)
+        let bound = address.withSockaddr { bind(socketFD, $0, $1) }
+        guard bound == 0 else {
+            let error = NetError.syscall("bind \(address) (is PORT=\(port) already in use?)")
+            Glibc.close(socketFD)
+            throw error
+        }
+        guard listen(socketFD, backlog) == 0 else {
+            let error = NetError.syscall("listen on \(address)")
+            Glibc.close(socketFD)
+            throw error
+        }
+        fd = socketFD
+        self.port = Sockets.localAddress(socketFD)?.port ?? port
+        try loop.register(fd: fd, interest: .readable) { [unowned self] _ in self.acceptAll() }
+    }
+
+    private func acceptAll() {
+        while fd >= 0 {
+            var storage = sockaddr_storage()
+            var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let client = withUnsafeMutablePointer(to: &storage) { ptr in
+                ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept(fd, $0, &len)
+                }
+            }
+            if client < 0 { return }  // EAGAIN, or EMFILE etc.: the next readiness retries
+            _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            let peer = withUnsafePointer(to: &storage) { ptr in
+                ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(raw: $0, length: len) }
+            }
+            onAccept(client, peer)
+        }
+    }
+
+    /// Stops accepting and releases the socket.
+    public func close() {
+        guard fd >= 0 else { return }
+        loop.deregister(fd: fd)
+        Glibc.close(fd)
+        fd = -1
+    }
+}

@@ -1,0 +1,188 @@
+import Net
+import HTTP
+
+/// A WebSocket over a `Connection`: drives the pure `WSFrameParser` and `WSStateMachine` and
+/// executes their actions on the socket. Client connections also run the opening handshake.
+public final class WSConnection: ConnectionDelegate {
+    /// Limits for one connection.
+    public struct Options {
+        /// The largest frame accepted (close 1009 beyond it).
+        public var maxFrameSize = 1 << 20
+        /// The largest reassembled message accepted (close 1009 beyond it).
+        public var maxMessageSize = 1 << 20
+        /// How long to wait for the peer's close after ours, in milliseconds.
+        public var closeTimeoutMs: Int64 = 5_000
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    enum Phase { case handshaking, open, closing, closed }
+
+    /// The transport.
+    public let connection: Connection
+    /// Receives messages and the close.
+    public weak var delegate: WSConnectionDelegate?
+    /// Which side of the protocol this is.
+    public let role: WSRole
+    /// Free-form label for logs.
+    public var label = ""
+
+    var phase: Phase
+    var parser: WSFrameParser
+    var machine: WSStateMachine
+    let options: Options
+    var closeTimer: LoopTimer?
+    var closeReason: WSCloseReason?
+    var sendBuffer: [UInt8] = []
+    // Client handshake state.
+    var handshakeKey = ""
+    var handshakeRequest: [UInt8] = []
+    var responseParser = HTTPResponseParser()
+    var refusedHead: HTTPResponseHead?
+    var handshakeTimer: LoopTimer?
+
+    init(connection: Connection, role: WSRole, phase: Phase, options: Options) {
+        self.connection = connection
+        self.role = role
+        self.phase = phase
+        self.options = options
+        self.parser = WSFrameParser(role: role, maxFrameSize: options.maxFrameSize)
+        self.machine = WSStateMachine(role: role, maxMessageSize: options.maxMessageSize)
+    }
+
+    /// Whether messages can be sent.
+    public var isOpen: Bool { phase == .open }
+
+    /// Bytes waiting in the transport, for back-pressure decisions.
+    public var bufferedOutputBytes: Int { connection.bufferedOutputBytes }
+
+    // MARK: Sending
+
+    /// Sends one text message (must be valid UTF-8, which a Swift `String` is).
+    public func sendText(_ text: String) {
+        var t = text
+        t.withUTF8 { send(.text, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Sends one text message from UTF-8 bytes the caller vouches for.
+    public func sendText(utf8 bytes: UnsafeRawBufferPointer) { send(.text, bytes) }
+
+    /// Sends one binary message.
+    public func sendBinary(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { send(.binary, $0) }
+    }
+
+    func send(_ opcode: WSOpcode, _ payload: UnsafeRawBufferPointer) {
+        guard phase == .open else { return }
+        sendBuffer.removeAll(keepingCapacity: true)
+        WSFrameEncoder.append(opcode: opcode, payload: payload, fin: true,
+                              maskingKey: role == .client ? WSFrameEncoder.randomMaskingKey() : nil,
+                              into: &sendBuffer)
+        sendBuffer.withUnsafeBytes { connection.write($0) }
+    }
+
+    /// Starts the close handshake; the transport closes when the peer answers or after a timeout.
+    public func close(code: UInt16 = 1000, reason: String = "") {
+        guard phase == .open else {
+            if phase == .handshaking { finish(.closed(code: code, reason: reason)); connection.close() }
+            return
+        }
+        perform(machine.close(code: code, reason: reason))
+    }
+
+    // MARK: Receiving
+
+    public func connectionDidOpen(_ connection: Connection) {
+        if role == .client && phase == .handshaking {
+            connection.write(handshakeRequest)
+        }
+    }
+
+    public func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .handshaking:
+            readHandshakeAnswer(bytes)
+        case .open, .closing:
+            parser.append(bytes)
+            drainFrames()
+        case .closed:
+            break
+        }
+    }
+
+    func drainFrames() {
+        while phase == .open || phase == .closing {
+            let frame: WSFrame?
+            do {
+                frame = try parser.next()
+            } catch {
+                closeReason = .protocolError(code: error.closeCode, reason: error.reason)
+                perform(machine.protocolError(error))
+                return
+            }
+            guard let frame else { return }
+            perform(machine.received(frame))
+        }
+    }
+
+    func perform(_ actions: [WSAction]) {
+        for action in actions {
+            switch action {
+            case .deliverText(let bytes):
+                bytes.withUnsafeBytes { delegate?.webSocket(self, didReceiveText: $0) }
+            case .deliverBinary(let bytes):
+                bytes.withUnsafeBytes { delegate?.webSocket(self, didReceiveBinary: $0) }
+            case .send(let opcode, let payload):
+                writeFrame(opcode, payload)
+                if opcode == .close && phase == .open {
+                    phase = .closing
+                    armCloseTimer()
+                }
+            case .closeConnection:
+                connection.close()
+            case .closed(let code, let reason):
+                if closeReason == nil { closeReason = .closed(code: code, reason: reason) }
+                if phase == .open { phase = .closing }
+            }
+        }
+    }
+
+    private func writeFrame(_ opcode: WSOpcode, _ payload: [UInt8]) {
+        sendBuffer.removeAll(keepingCapacity: true)
+        payload.withUnsafeBytes {
+            WSFrameEncoder.append(opcode: opcode, payload: $0, fin: true,
+                                  maskingKey: role == .client ? WSFrameEncoder.randomMaskingKey() : nil,
+                                  into: &sendBuffer)
+        }
+        sendBuffer.withUnsafeBytes { connection.write($0) }
+    }
+
+    private func armCloseTimer() {
+        closeTimer?.cancel()
+        closeTimer = connection.loop.schedule(afterMs: options.closeTimeoutMs) { [weak self] in
+            guard let self, self.phase != .closed else { return }
+            self.perform(self.machine.closeTimedOut())
+            self.connection.close()
+        }
+    }
+
+    public func connection(_ connection: Connection, didCloseWith error: NetError?) {
+        if phase == .handshaking {
+            finish(handshakeEndedByClose(error))
+        } else if let error, closeReason == nil {
+            finish(.transport(error))
+        } else {
+            finish(closeReason ?? .closed(code: nil, reason: "connection closed without a close frame"))
+        }
+    }
+
+    func finish(_ reason: WSCloseReason) {
+        guard phase != .closed else { return }
+        phase = .closed
+        closeTimer?.cancel()
+        closeTimer = nil
+        handshakeTimer?.cancel()
+        handshakeTimer = nil
+        delegate?.webSocket(self, didCloseWith: reason)
+    }
+}

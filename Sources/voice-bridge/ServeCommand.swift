@@ -1,0 +1,111 @@
+import Calls
+import Config
+import Dispatch
+import Foundation
+import HTTP
+import Net
+import Realtime
+
+/// `voice-bridge serve`: load and validate configuration, then run the bridge until a signal.
+enum ServeCommand {
+    static func run(_ arguments: [String]) -> Int32 {
+        if let unknown = arguments.first {
+            fail("serve takes no arguments (got '\(unknown)'); configure it with environment variables or .env")
+            return 2
+        }
+        let settings: Settings
+        do {
+            let environment = try Environment.load(dotenvPath: ".env")
+            settings = try Settings.load(from: environment)
+        } catch {
+            fail(String(describing: error))
+            return 2
+        }
+        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets)
+        let log = Logger()
+        defer { Logger.flush() }
+        do {
+            let loop = try EventLoop()
+            let clientTLS = try TLSContext.client()
+            var serverTLS: TLSContext?
+            if let cert = settings.tlsCertFile, let key = settings.tlsKeyFile {
+                serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
+            }
+            let endpoint = Wiring.endpoint(for: settings)
+            let context = CallContext(endpoint: endpoint, sessionOptions: Wiring.sessionOptions(for: settings),
+                                      greeting: settings.greeting, tls: clientTLS, logger: log)
+            let manager = CallManager(context: context)
+            let router = CallRouter(publicHost: settings.publicHost, manager: manager)
+            let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
+                                        logger: log, handler: router.handle)
+            var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
+            fields += settings.summary().filter { $0.0 != "port" && $0.0 != "provider" }
+            log.info("listening", fields)
+            if endpoint.provider == "local" {
+                log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
+            }
+            if settings.publicHost == nil {
+                log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")
+            }
+            let signals = SignalWatcher(loop: loop) { name in
+                log.info("shutting down", [("signal", name), ("active_calls", String(manager.activeCalls))])
+                server.stopAccepting()
+                manager.endAll()
+                // Give close frames a moment to leave before the process exits.
+                loop.schedule(afterMs: 300) { loop.stop() }
+            }
+            loop.run()
+            withExtendedLifetime(signals) {}
+            log.info("stopped")
+            return 0
+        } catch {
+            log.error("could not start", [("error", String(describing: error))])
+            return 1
+        }
+    }
+
+    static func fail(_ message: String) {
+        FileHandle.standardError.write(Data("voice-bridge: \(message)\n".utf8))
+    }
+}
+
+/// Turns SIGINT/SIGTERM into a call on the loop thread; a second signal exits at once.
+final class SignalWatcher {
+    private var sources: [DispatchSourceSignal] = []
+
+    init(loop: EventLoop, onSignal: @escaping (String) -> Void) {
+        let box = SignalState(loop: loop, onSignal: onSignal)
+        for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { box.fire(name) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+}
+
+/// Carries the loop-confined handler to the signal queue; it only ever runs via `loop.execute`.
+private final class SignalState: @unchecked Sendable {
+    let loop: EventLoop
+    let onSignal: (String) -> Void
+    private let lock = NSLock()
+    private var count = 0
+
+    init(loop: EventLoop, onSignal: @escaping (String) -> Void) {
+        self.loop = loop
+        self.onSignal = onSignal
+    }
+
+    func fire(_ name: String) {
+        lock.lock()
+        count += 1
+        let first = count == 1
+        lock.unlock()
+        if !first {
+            Logger.flush()
+            exit(130)
+        }
+        loop.execute { [self] in onSignal(name) }
+    }
+}

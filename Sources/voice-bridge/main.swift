@@ -1,0 +1,30 @@
+import Foundation
+
+// voice-bridge: the executable only parses the command line and wires the modules together.
+
+let usage = """
+usage: voice-bridge <command> [options]
+
+commands:
+  serve       run the bridge (HTTP webhook + Twilio Media Streams), configured by env and ./.env
+  simulate    play a WAV file into a running bridge as Twilio would, and record the reply
+              --wav IN.wav --out REPLY.wav [--url ws://127.0.0.1:5050/media-stream] [--linger-ms 3000]
+  help        show this text
+
+Configuration: see .env.example (every variable is documented there).
+"""
+
+signal(SIGPIPE, SIG_IGN)
+var arguments = Array(CommandLine.arguments.dropFirst())
+let command = arguments.isEmpty ? "help" : arguments.removeFirst()
+switch command {
+case "serve":
+    exit(ServeCommand.run(arguments))
+case "simulate":
+    exit(SimulateCommand.run(arguments))
+case "help", "-h", "--help":
+    print(usage)
+default:
+    FileHandle.standardError.write(Data("voice-bridge: unknown command '\(command)'\n\n\(usage)\n".utf8))
+    exit(2)
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Glibc
+import Testing
+@testable import Net
+
+/// Records what a connection reports.
+final class Recorder: ConnectionDelegate {
+    var opened = false
+    var received: [UInt8] = []
+    var closes: [NetError?] = []
+    var onOpen: ((Connection) -> Void)?
+    var onRead: ((Connection, [UInt8]) -> Void)?
+    var onClose: (() -> Void)?
+
+    func connectionDidOpen(_ connection: Connection) {
+        opened = true
+        onOpen?(connection)
+    }
+
+    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
+        received.append(contentsOf: bytes)
+        onRead?(connection, Array(bytes))
+    }
+
+    func connection(_ connection: Connection, didCloseWith error: NetError?) {
+        closes.append(error)
+        onClose?()
+    }
+}
+
+/// An echo server on loopback; keeps accepted connections alive.
+final class EchoServer {
+    let listener: TCPListener
+    var connections: [Connection] = []
+    let recorder = Recorder()
+
+    init(loop: EventLoop, tls: TLSContext? = nil) throws {
+        var accepted: [Connection] = []
+        let recorder = self.recorder
+        recorder.onRead = { connection, bytes in connection.write(bytes) }
+        listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, peer in
+            let c = Connection(accepted: fd, peer: peer, loop: loop, tls: tls)
+            c.delegate = recorder
+            accepted.append(c)
+            c.start()
+        }
+        _ = accepted
+    }
+}
+
+func openFDCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+@Suite(.serialized) struct ConnectionTests {
+    @Test func tcp_echoesAndReleasesDescriptors() throws {
+        let before = openFDCount()
+        do {
+            let loop = try EventLoop()
+            let server = try EchoServer(loop: loop)
+            let client = Recorder()
+            let message = Array("hello over loopback".utf8)
+            client.onOpen = { $0.write(message) }
+            client.onRead = { connection, _ in
+                if client.received.count >= message.count { connection.close() }
+            }
+            client.onClose = { loop.stop() }
+            let connection = Connection.connect(host: "127.0.0.1", port: server.listener.port, tls: nil, loop: loop,
+                                                timeoutMs: 2_000, delegate: client)
+            loop.schedule(afterMs: 5_000) { loop.stop() }
+            loop.run()
+            #expect(client.opened)
+            #expect(client.received == message)
+            #expect(client.closes.count == 1)
+            #expect(client.closes.first! == nil)
+            #expect(!connection.isOpen)
+            server.listener.close()
+        }
+        #expect(openFDCount() <= before + 2, "descriptors leaked: \(before) before, \(openFDCount()) after")
+    }
+
+    @Test func connect_refused_reportsErrno() throws {
+        let loop = try EventLoop()
+        // Bind then close to get a port nobody listens on.
+        let probe = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { _, _ in }
+        let port = probe.port
+        probe.close()
+        let client = Recorder()
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "127.0.0.1", port: port, tls: nil, loop: loop, timeoutMs: 2_000, delegate: client)
+        loop.schedule(afterMs: 5_000) { loop.stop() }
+        loop.run()
+        let error = try #require(client.closes.first ?? nil)
+        #expect(error.message.contains("Connection refused"))
+        #expect(error.message.contains("127.0.0.1:\(port)"))
+    }
+
+    @Test func tls_echoesWithATrustedCertificate() throws {
+        let certs = try TestCertificates.make(hosts: ["localhost"])
+        let loop = try EventLoop()
+        let serverTLS = try TLSContext.server(certificateFile: certs.certFile("localhost"), privateKeyFile: certs.keyFile("localhost"))
+        let server = try EchoServer(loop: loop, tls: serverTLS)
+        let client = Recorder()
+        let message = Array(repeating: UInt8(0x5A), count: 200_000)  // larger than one TLS record and one read
+        client.onOpen = { $0.write(message) }
+        client.onRead = { connection, _ in
+            if client.received.count >= message.count { connection.close() }
+        }
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "localhost", port: server.listener.port, tls: try TLSContext.client(trusting: certs.caFile),
+                               loop: loop, timeoutMs: 3_000, delegate: client)
+        loop.schedule(afterMs: 10_000) { loop.stop() }
+        loop.run()
+        #expect(client.opened)
+        #expect(client.received == message)
+        #expect(client.closes.count == 1)
+    }
+
+    @Test func tls_refusesAWrongHostCertificate_namingHostAndReason() throws {
+        let certs = try TestCertificates.make(hosts: ["wrong.example"])
+        let loop = try EventLoop()
+        let serverTLS = try TLSContext.server(certificateFile: certs.certFile("wrong.example"), privateKeyFile: certs.keyFile("wrong.example"))
+        let server = try EchoServer(loop: loop, tls: serverTLS)
+        let client = Recorder()
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "localhost", port: server.listener.port, tls: try TLSContext.client(trusting: certs.caFile),
+                               loop: loop, timeoutMs: 3_000, delegate: client)
+        loop.schedule(afterMs: 10_000) { loop.stop() }
+        loop.run()
+        #expect(!client.opened)
+        let error = try #require(client.closes.first ?? nil)
+        #expect(error.message.contains("hostname mismatch"), "\(error.message)")
+        #expect(error.message.contains("localhost"))
+    }
+
+    @Test func tls_refusesAnUntrustedCertificate() throws {
+        let certs = try TestCertificates.make(hosts: ["localhost"])
+        let other = try TestCertificates.make(hosts: [])
+        let loop = try EventLoop()
+        let serverTLS = try TLSContext.server(certificateFile: certs.certFile("localhost"), privateKeyFile: certs.keyFile("localhost"))
+        let server = try EchoServer(loop: loop, tls: serverTLS)
+        let client = Recorder()
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "localhost", port: server.listener.port, tls: try TLSContext.client(trusting: other.caFile),
+                               loop: loop, timeoutMs: 3_000, delegate: client)
+        loop.schedule(afterMs: 10_000) { loop.stop() }
+        loop.run()
+        let error = try #require(client.closes.first ?? nil)
+        #expect(error.message.contains("refused"), "\(error.message)")
+        #expect(error.message.contains("unable to get local issuer certificate"), "\(error.message)")
+    }
+
+    @Test func connect_timesOutAgainstAPeerThatNeverAnswersTLS() throws {
+        let loop = try EventLoop()
+        // A plain TCP listener that accepts and says nothing: the TLS handshake never completes.
+        var silent: [Int32] = []
+        let listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, _ in silent.append(fd) }
+        let client = Recorder()
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "127.0.0.1", port: listener.port, tls: try TLSContext.client(), loop: loop,
+                               timeoutMs: 200, delegate: client)
+        loop.schedule(afterMs: 5_000) { loop.stop() }
+        loop.run()
+        let error = try #require(client.closes.first ?? nil)
+        #expect(error.message.contains("timed out"))
+        for fd in silent { Glibc.close(fd) }
+    }
+}

@@ -1,0 +1,48 @@
+import Foundation
+import Testing
+@testable import Net
+
+@Suite struct EventLoopTests {
+    @Test func timers_fireInDeadlineOrder_andCancelledOnesDoNot() throws {
+        let loop = try EventLoop()
+        var fired: [String] = []
+        loop.schedule(afterMs: 30) { fired.append("c"); loop.stop() }
+        loop.schedule(afterMs: 10) { fired.append("a") }
+        let cancelled = loop.schedule(afterMs: 15) { fired.append("x") }
+        loop.schedule(afterMs: 20) { fired.append("b") }
+        cancelled.cancel()
+        loop.run()
+        #expect(fired == ["a", "b", "c"])
+        #expect(!cancelled.isPending)
+    }
+
+    @Test func execute_fromAnotherThread_runsOnTheLoop() throws {
+        let loop = try EventLoop()
+        var ran = false
+        let guardTimer = loop.schedule(afterMs: 5_000) { loop.stop() }
+        Thread.detachNewThread { loop.execute { ran = true; loop.stop() } }
+        loop.run()
+        #expect(ran)
+        #expect(guardTimer.isPending, "the loop should have been woken by execute, not by the 5 s guard")
+    }
+
+    @Test func afterCurrentEvents_runsBeforeTimers() throws {
+        let loop = try EventLoop()
+        var order: [Int] = []
+        loop.schedule(afterMs: 0) { order.append(2); loop.stop() }
+        loop.afterCurrentEvents { order.append(1) }
+        loop.run()
+        #expect(order == [1, 2])
+    }
+
+    @Test func timerQueue_handlesManyTimersInOrder() {
+        var queue = TimerQueue()
+        var fired: [Int64] = []
+        var generator = SystemRandomNumberGenerator()
+        let deadlines = (0..<500).map { _ in Int64.random(in: 0..<1000, using: &generator) }
+        for d in deadlines { _ = queue.schedule(deadline: d) { fired.append(d) } }
+        queue.fireDue(now: 1000)
+        #expect(fired == deadlines.sorted())
+        #expect(queue.isEmpty)
+    }
+}
