@@ -1,3 +1,4 @@
+import Glibc
 import Net
 import Config
 
@@ -48,7 +49,8 @@ public final class HTTPServer {
         self.options = options
         self.handler = handler
         self.log = logger
-        listener = try TCPListener(host: host, port: port, loop: loop) { [unowned self] fd, peer in
+        listener = try TCPListener(host: host, port: port, loop: loop) { [weak self] fd, peer in
+            guard let self else { Glibc.close(fd); return }
             self.accept(fd: fd, peer: peer)
         }
     }
@@ -59,8 +61,8 @@ public final class HTTPServer {
     private func accept(fd: Int32, peer: SocketAddress) {
         let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: tls)
         let session = HTTPServerConnection(connection: connection, options: options, handler: handler,
-                                           secure: tls != nil, logger: log) { [unowned self] id in
-            self.live[id] = nil
+                                           secure: tls != nil, logger: log) { [weak self] id in
+            self?.live[id] = nil
         }
         live[ObjectIdentifier(session)] = session
         connection.delegate = session

@@ -48,7 +48,8 @@ extension Connection {
             fd = socketFD
             Sockets.setNoDelay(fd)
             state = .connecting
-            try loop.register(fd: fd, interest: [.readable, .writable]) { [unowned self] events in self.handle(events) }
+            // The loop's handler holds the connection until teardown deregisters it.
+            try loop.register(fd: fd, interest: [.readable, .writable]) { events in self.handle(events) }
             registered = true
             interest = [.readable, .writable]
         } catch let error as NetError {

@@ -11,8 +11,10 @@ public final class Connection {
 
     /// The loop this connection lives on.
     public let loop: EventLoop
-    /// Receives open/read/close events.
-    public weak var delegate: ConnectionDelegate?
+    /// Receives open/read/close events. Held strongly until the close is reported: an open
+    /// connection keeps its protocol handler alive (e.g. to finish a WebSocket close handshake
+    /// after the call that owned it has ended), and the loop keeps the open connection alive.
+    public var delegate: ConnectionDelegate?
     /// A short label of the peer for logs (`host:port`).
     public private(set) var peer: String
     /// Beyond this many unsent bytes the connection is failed (the peer is not reading).
@@ -55,7 +57,7 @@ public final class Connection {
     public func start() {
         guard fd >= 0, !registered else { return }
         do {
-            try loop.register(fd: fd, interest: .readable) { [unowned self] events in self.handle(events) }
+            try loop.register(fd: fd, interest: .readable) { events in self.handle(events) }
             registered = true
             interest = .readable
         } catch let error as NetError {
@@ -183,7 +185,9 @@ public final class Connection {
         output = []
         outputStart = 0
         loop.afterCurrentEvents { [self] in
-            self.delegate?.connection(self, didCloseWith: error)
+            let delegate = self.delegate
+            self.delegate = nil  // breaks the connection ↔ handler cycle
+            delegate?.connection(self, didCloseWith: error)
         }
     }
 

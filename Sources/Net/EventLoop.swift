@@ -149,7 +149,8 @@ public final class EventLoop {
                 }
             }
             runAfterEvents()
-            timers.fireDue(now: MonotonicClock.nowMs())
+            let due = MonotonicClock.nowMs()
+            while let timer = timers.popDue(now: due) { timer.fire() }
             runAfterEvents()
         }
     }

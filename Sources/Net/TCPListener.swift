@@ -54,6 +54,8 @@ public final class TCPListener {
         }
     }
 
+    deinit { close() }
+
     /// Stops accepting and releases the socket.
     public func close() {
         guard fd >= 0 else { return }

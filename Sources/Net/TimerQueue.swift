@@ -16,7 +16,7 @@ public final class LoopTimer {
     /// Whether the timer is still due to fire.
     public var isPending: Bool { callback != nil }
 
-    fileprivate func fire() {
+    func fire() {
         guard let cb = callback else { return }
         callback = nil
         cb()
@@ -49,12 +49,11 @@ struct TimerQueue {
         return timer
     }
 
-    /// Runs every timer whose deadline is at or before `now`.
-    mutating func fireDue(now: Int64) {
-        while let top = heap.first, top.deadline <= now {
-            let timer = popTop()
-            timer.fire()
-        }
+    /// Removes and returns the next timer due at or before `now`. The caller fires it outside
+    /// this mutating access, because a callback may schedule new timers.
+    mutating func popDue(now: Int64) -> LoopTimer? {
+        guard let top = heap.first, top.deadline <= now else { return nil }
+        return popTop()
     }
 
     private mutating func popTop() -> LoopTimer {

@@ -1,0 +1,133 @@
+/// Writing JSON text: compact, members in insertion order, the minimum of escaping RFC 8259 §7
+/// requires (`"`, `\` and control characters; `/` and non-ASCII are written as they are).
+extension JSON {
+    /// The compact JSON text of this value.
+    public func serialized() -> String {
+        var output = ""
+        serialize(into: &output)
+        return output
+    }
+
+    /// Appends the compact JSON text of this value to `output`.
+    public func serialize(into output: inout String) {
+        switch self {
+        case .null:
+            output += "null"
+        case .bool(let value):
+            output += value ? "true" : "false"
+        case .number(let value):
+            JSON.appendNumber(value, to: &output)
+        case .string(let value):
+            JSON.appendQuoted(value, to: &output)
+        case .array(let elements):
+            output += "["
+            for (position, element) in elements.enumerated() {
+                if position > 0 { output += "," }
+                element.serialize(into: &output)
+            }
+            output += "]"
+        case .object(let object):
+            output += "{"
+            var first = true
+            for (key, value) in object {
+                if !first { output += "," }
+                first = false
+                JSON.appendQuoted(key, to: &output)
+                output += ":"
+                value.serialize(into: &output)
+            }
+            output += "}"
+        }
+    }
+
+    /// `s` as a JSON string literal, quotes included: the safe way to splice text into an event
+    /// built by concatenation.
+    public static func quoted(_ s: String) -> String {
+        var output = ""
+        appendQuoted(s, to: &output)
+        return output
+    }
+
+    /// Appends `s` as a JSON string literal, quotes included, to `output`.
+    public static func appendQuoted(_ s: String, to output: inout String) {
+        guard s.utf8.contains(where: needsEscape) else {
+            output += "\""
+            output += s
+            output += "\""
+            return
+        }
+        var escaped: [UInt8] = [UInt8(ascii: "\"")]
+        escaped.reserveCapacity(s.utf8.count + 16)
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): escaped += [0x5C, UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): escaped += [0x5C, 0x5C]
+            case 0x08: escaped += [0x5C, UInt8(ascii: "b")]
+            case 0x0C: escaped += [0x5C, UInt8(ascii: "f")]
+            case 0x0A: escaped += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: escaped += [0x5C, UInt8(ascii: "r")]
+            case 0x09: escaped += [0x5C, UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hexDigits = Array("0123456789abcdef".utf8)
+                escaped += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                            hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 0x0F)]]
+            default: escaped.append(byte)
+            }
+        }
+        escaped.append(UInt8(ascii: "\""))
+        output += String(decoding: escaped, as: UTF8.self)
+    }
+
+    /// Whether `text` is padded standard base64 (RFC 4648 §4): only `A–Z a–z 0–9 + /`, at most two
+    /// trailing `=`, length a multiple of 4. Such text needs no JSON escaping, which is what lets
+    /// audio payloads be spliced into events by concatenation. The empty string qualifies.
+    public static func isBase64(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count % 4 == 0 else { return false }
+            var end = bytes.count
+            if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
+            if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
+            // A table and an OR, no branch per byte: this runs on every audio chunk of every call.
+            return base64Rejects.withUnsafeBufferPointer { rejects in
+                var rejected: UInt8 = 0
+                for position in 0..<end { rejected |= rejects[Int(bytes[position])] }
+                return rejected == 0
+            }
+        }
+    }
+
+    /// 1 for every byte outside the base64 alphabet `A–Z a–z 0–9 + /`, 0 inside it.
+    private static let base64Rejects: [UInt8] = (0...255).map { value in
+        switch UInt8(value) {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+            return 0
+        default:
+            return 1
+        }
+    }
+
+    /// Integral values within ±2^53 print as integers (`-0` keeps its sign); other finite values
+    /// print Swift's shortest round-trip form (`0.1`, `1e+300`); NaN and infinities print `null`,
+    /// since JSON has no spelling for them.
+    private static func appendNumber(_ value: Double, to output: inout String) {
+        guard value.isFinite else {
+            output += "null"
+            return
+        }
+        if value.rounded(.towardZero) == value, abs(value) <= 9_007_199_254_740_992 {
+            if value == 0, value.sign == .minus {
+                output += "-0"
+            } else {
+                output += String(Int64(value))
+            }
+        } else {
+            output += value.description
+        }
+    }
+
+    private static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+}

@@ -1,0 +1,122 @@
+import JSON
+
+/// The events the bridge sends to a Realtime server, as JSON text ready for a text frame
+/// (PROTOCOLS.md §2).
+///
+/// `appendAudio` is on the audio path (one per Twilio frame), so it is built by concatenation;
+/// the rest are rare and go through `JSON`.
+public enum RealtimeClientEvent {
+    /// `session.update` in the shape `dialect` expects; μ-law (G.711) both ways, so Twilio
+    /// payloads pass through untouched.
+    ///
+    /// - GA: `session.type: "realtime"`, `audio.input`/`audio.output` with `audio/pcmu`, voice
+    ///   `marin` by default, `output_modalities: ["audio"]` — except for Azure, which answers
+    ///   `unknown_parameter` to that field (PROTOCOLS.md §3).
+    /// - Beta: flat `modalities`, `input_audio_format`/`output_audio_format: "g711_ulaw"`,
+    ///   voice `alloy` by default, `input_audio_transcription`.
+    /// `tools` and `tool_choice: "auto"` only when there are tools.
+    public static func sessionUpdate(_ options: RealtimeSessionOptions, dialect: RealtimeDialect) -> String {
+        let session = dialect == .ga ? gaSession(options) : betaSession(options)
+        return JSON.object(["type": "session.update", "session": .object(session)]).serialized()
+    }
+
+    /// `{"type":"input_audio_buffer.append","audio":"…"}` with `base64` spliced in unescaped: it
+    /// is Twilio's payload, which `TwilioInboundEvent.decode` checked is base64.
+    public static func appendAudio(base64: String) -> String {
+        var text = #"{"type":"input_audio_buffer.append","audio":""#
+        text.reserveCapacity(text.utf8.count + base64.utf8.count + 2)
+        text += base64
+        text += #""}"#
+        return text
+    }
+
+    /// `response.create`, optionally with per-response `instructions` (e.g. the greeting). No
+    /// modality fields: Azure's GA dialect rejects them, and the session already says audio.
+    public static func responseCreate(instructions: String? = nil) -> String {
+        guard let instructions else { return #"{"type":"response.create"}"# }
+        return #"{"type":"response.create","response":{"instructions":"# + JSON.quoted(instructions) + "}}"
+    }
+
+    /// Instructions that make the assistant open the call with `greeting`, word for word:
+    /// `Greet the caller by saying exactly: "<greeting>"`. Pass to `responseCreate`.
+    public static func greetingInstructions(_ greeting: String) -> String {
+        "Greet the caller by saying exactly: \"" + greeting + "\""
+    }
+
+    /// `conversation.item.truncate` of an assistant item's first content part at `audioEndMs`:
+    /// what the caller actually heard before barging in. Must not exceed the audio sent.
+    public static func truncate(itemId: String, audioEndMs: Int) -> String {
+        #"{"type":"conversation.item.truncate","item_id":"# + JSON.quoted(itemId)
+            + #","content_index":0,"audio_end_ms":"# + String(audioEndMs) + "}"
+    }
+
+    /// `{"type":"response.cancel"}`: stop the response in progress (an error event if none is).
+    public static func responseCancel() -> String {
+        #"{"type":"response.cancel"}"#
+    }
+
+    /// `conversation.item.create` of a user text message (e.g. a typed test turn or a note).
+    public static func conversationItemCreateUserText(_ text: String) -> String {
+        let item: JSON = [
+            "type": "message",
+            "role": "user",
+            "content": [["type": "input_text", "text": .string(text)]],
+        ]
+        return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
+    }
+
+    /// `conversation.item.create` of a tool result for the call `callId`; follow it with
+    /// `responseCreate()` so the model speaks the answer.
+    public static func functionCallOutput(callId: String, output: String) -> String {
+        let item: JSON = ["type": "function_call_output", "call_id": .string(callId), "output": .string(output)]
+        return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
+    }
+
+    // MARK: - Session shapes
+
+    private static func gaSession(_ options: RealtimeSessionOptions) -> JSONObject {
+        var input: JSONObject = ["format": ["type": "audio/pcmu"]]
+        if let model = options.transcriptionModel {
+            input["transcription"] = ["model": .string(model)]
+        }
+        if let noiseReduction = options.noiseReduction {
+            input["noise_reduction"] = ["type": .string(noiseReduction)]
+        }
+        input["turn_detection"] = options.turnDetection.json
+        let output: JSON = ["format": ["type": "audio/pcmu"], "voice": .string(options.voice ?? "marin")]
+
+        var session: JSONObject = ["type": "realtime", "instructions": .string(options.instructions)]
+        // Azure GA answers unknown_parameter for output_modalities (PROTOCOLS.md §3).
+        if options.provider != "azure" {
+            session["output_modalities"] = ["audio"]
+        }
+        session["audio"] = ["input": .object(input), "output": output]
+        appendTools(options.tools, to: &session)
+        return session
+    }
+
+    private static func betaSession(_ options: RealtimeSessionOptions) -> JSONObject {
+        var session: JSONObject = [
+            "modalities": ["audio", "text"],
+            "instructions": .string(options.instructions),
+            "voice": .string(options.voice ?? "alloy"),
+            "input_audio_format": "g711_ulaw",
+            "output_audio_format": "g711_ulaw",
+        ]
+        if let model = options.transcriptionModel {
+            session["input_audio_transcription"] = ["model": .string(model)]
+        }
+        if let noiseReduction = options.noiseReduction {
+            session["input_audio_noise_reduction"] = ["type": .string(noiseReduction)]
+        }
+        session["turn_detection"] = options.turnDetection.json
+        appendTools(options.tools, to: &session)
+        return session
+    }
+
+    private static func appendTools(_ tools: [JSON], to session: inout JSONObject) {
+        guard !tools.isEmpty else { return }
+        session["tools"] = .array(tools)
+        session["tool_choice"] = "auto"
+    }
+}

@@ -1,0 +1,114 @@
+/// Where and how to open a Realtime session: the WebSocket URL, the handshake headers and the
+/// dialect the other end speaks (PROTOCOLS.md §2, §3).
+public struct RealtimeEndpoint: Sendable {
+    /// `"openai"`, `"azure"` or `"local"`.
+    public var provider: String
+    /// The WebSocket URL (`wss://…`, `ws://…` for a loopback server, `local://parrot` for the
+    /// built-in provider, which needs no socket).
+    public var url: String
+    /// Headers for the upgrade request, in order.
+    public var headers: [(String, String)]
+    /// The event dialect of this endpoint.
+    public var dialect: RealtimeDialect
+    /// The model (OpenAI) or deployment (Azure) name, for logs.
+    public var model: String
+
+    /// An endpoint with the given parts.
+    public init(provider: String, url: String, headers: [(String, String)], dialect: RealtimeDialect, model: String) {
+        self.provider = provider
+        self.url = url
+        self.headers = headers
+        self.dialect = dialect
+        self.model = model
+    }
+
+    /// OpenAI's GA endpoint, or any server that speaks its protocol.
+    ///
+    /// `https://api.openai.com/v1` becomes `wss://api.openai.com/v1/realtime?model=…`: `https`
+    /// maps to `wss` and `http` to `ws` (a loopback test server); host, port and path prefix are
+    /// kept; a base without a scheme is taken as `https`. The model is percent-encoded.
+    /// Header `Authorization: Bearer <apiKey>`; no `OpenAI-Beta` header (GA refuses beta shapes).
+    public static func openAI(apiKey: String, baseURL: String = "https://api.openai.com/v1", model: String) -> RealtimeEndpoint {
+        var scheme = "https"
+        var rest = Substring(baseURL)
+        if let separator = baseURL.firstRange(of: "://") {
+            scheme = baseURL[..<separator.lowerBound].lowercased()
+            rest = baseURL[separator.upperBound...]
+        }
+        rest = rest.prefix { $0 != "?" && $0 != "#" }
+        while rest.hasSuffix("/") { rest = rest.dropLast() }
+        let socketScheme = (scheme == "http" || scheme == "ws") ? "ws" : "wss"
+        return RealtimeEndpoint(
+            provider: "openai",
+            url: socketScheme + "://" + rest + "/realtime?model=" + percentEncoded(model),
+            headers: [("Authorization", "Bearer " + apiKey)],
+            dialect: .ga,
+            model: model
+        )
+    }
+
+    /// An Azure OpenAI realtime deployment.
+    ///
+    /// - Parameters:
+    ///   - endpoint: `host[:port]`, already normalised (e.g. `myres.openai.azure.com`).
+    ///   - apiVersion: `nil` for the GA URL `wss://E/openai/v1/realtime?model=D` (GA events; an
+    ///     `api-version` there gives 401). A version such as `2025-04-01-preview` selects the
+    ///     preview URL `wss://E/openai/realtime?api-version=V&deployment=D` with
+    ///     `OpenAI-Beta: realtime=v1` and beta events.
+    /// Header `api-key: <apiKey>` in both cases.
+    public static func azure(endpoint: String, deployment: String, apiKey: String, apiVersion: String?) -> RealtimeEndpoint {
+        guard let apiVersion else {
+            return RealtimeEndpoint(
+                provider: "azure",
+                url: "wss://" + endpoint + "/openai/v1/realtime?model=" + percentEncoded(deployment),
+                headers: [("api-key", apiKey)],
+                dialect: .ga,
+                model: deployment
+            )
+        }
+        return RealtimeEndpoint(
+            provider: "azure",
+            url: "wss://" + endpoint + "/openai/realtime?api-version=" + percentEncoded(apiVersion)
+                + "&deployment=" + percentEncoded(deployment),
+            headers: [("api-key", apiKey), ("OpenAI-Beta", "realtime=v1")],
+            dialect: .beta,
+            model: deployment
+        )
+    }
+
+    /// The built-in parrot (`RealtimeLocalProvider`): no keys, no network, GA events.
+    public static let local = RealtimeEndpoint(
+        provider: "local", url: "local://parrot", headers: [], dialect: .ga, model: "parrot")
+
+    /// RFC 3986 §2: everything but the unreserved characters becomes `%XX` of its UTF-8 bytes.
+    static func percentEncoded(_ text: String) -> String {
+        var output = ""
+        output.reserveCapacity(text.utf8.count)
+        let hexDigits = Array("0123456789ABCDEF")
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                output.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                output += "%"
+                output.append(hexDigits[Int(byte >> 4)])
+                output.append(hexDigits[Int(byte & 0x0F)])
+            }
+        }
+        return output
+    }
+}
+
+/// Which event vocabulary and session shape a Realtime endpoint speaks (PROTOCOLS.md §2, §3).
+///
+/// Both dialects share the socket, the client events for audio, truncation and tool results,
+/// and most server events; they differ in the `session.update` shape and in the names of the
+/// audio output events (`response.output_audio.delta` vs `response.audio.delta`).
+public enum RealtimeDialect: Equatable, Sendable {
+    /// The GA interface: api.openai.com, Azure `/openai/v1/realtime`, the local parrot.
+    case ga
+    /// The beta interface: Azure preview `api-version` URLs, with `OpenAI-Beta: realtime=v1`.
+    case beta
+}

@@ -1,0 +1,121 @@
+import JSON
+
+/// The server events a phone bridge acts on, decoded from either dialect (PROTOCOLS.md §2):
+/// where GA and beta name an event differently, both names map to the same case.
+public enum RealtimeServerEvent: Equatable, Sendable {
+    /// `session.created`, with the session the server starts from.
+    case sessionCreated(session: JSON)
+    /// `session.updated`, with the session as the server accepted it.
+    case sessionUpdated(session: JSON)
+    /// `input_audio_buffer.speech_started`: the caller started talking (barge-in point).
+    case speechStarted(itemId: String?, audioStartMs: Int?)
+    /// `input_audio_buffer.speech_stopped`.
+    case speechStopped(itemId: String?, audioEndMs: Int?)
+    /// `response.output_audio.delta` (GA) / `response.audio.delta` (beta): base64 μ-law as
+    /// received, ready to splice into a Twilio `media` message.
+    case audioDelta(delta: String, itemId: String?, responseId: String?)
+    /// `response.output_audio.done` / `response.audio.done`; also sent when a response is interrupted.
+    case audioDone(itemId: String?)
+    /// `response.output_audio_transcript.done` / `response.audio_transcript.done`: what the assistant said.
+    case assistantTranscriptDone(itemId: String?, transcript: String)
+    /// `conversation.item.input_audio_transcription.completed`: what the caller said (arrives late).
+    case inputTranscriptCompleted(itemId: String?, transcript: String)
+    /// `response.created`.
+    case responseCreated(responseId: String?)
+    /// `response.done`: `status` is completed, cancelled, failed or incomplete; `usage` as sent.
+    case responseDone(responseId: String?, status: String?, usage: JSON?)
+    /// `response.function_call_arguments.done`: `arguments` is a JSON *string*; the function's
+    /// name is on the item of `outputItemDone`, joined on `itemId`.
+    case functionCallArgumentsDone(itemId: String?, callId: String, arguments: String)
+    /// `response.output_item.done`, with the whole item (a `function_call` carries `name`).
+    case outputItemDone(item: JSON)
+    /// `error`. Most errors leave the session open; `unknown_parameter` means our configuration is
+    /// wrong for this provider and must be logged loudly.
+    case error(type: String?, code: String?, message: String, param: String?, eventId: String?)
+    /// Any other event, by its `type`.
+    case other(type: String)
+}
+
+extension RealtimeServerEvent {
+    /// Decodes one text frame from the server, given as UTF-8 bytes.
+    ///
+    /// - Throws: `RealtimeEventError` when the text is not an event or lacks what its type needs.
+    public static func decode(_ text: UnsafeRawBufferPointer) throws(RealtimeEventError) -> RealtimeServerEvent {
+        let json: JSON
+        do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
+        return try decode(json: json)
+    }
+
+    /// Decodes one text frame given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
+    public static func decode(_ text: [UInt8]) throws(RealtimeEventError) -> RealtimeServerEvent {
+        let json: JSON
+        do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
+        return try decode(json: json)
+    }
+
+    /// Decodes one text frame; see `decode(_: UnsafeRawBufferPointer)`.
+    public static func decode(_ text: String) throws(RealtimeEventError) -> RealtimeServerEvent {
+        let json: JSON
+        do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
+        return try decode(json: json)
+    }
+
+    /// Decodes an event that is already parsed.
+    public static func decode(json: JSON) throws(RealtimeEventError) -> RealtimeServerEvent {
+        guard case .object = json else { throw RealtimeEventError(.notAnObject) }
+        guard let type = json["type"]?.stringValue else { throw RealtimeEventError(.missingType) }
+        func string(_ key: String) -> String? { json[key]?.stringValue }
+        func required(_ key: String) throws(RealtimeEventError) -> String {
+            guard let value = json[key]?.stringValue else {
+                throw RealtimeEventError(.missingField(type: type, field: key))
+            }
+            return value
+        }
+
+        switch type {
+        case "response.output_audio.delta", "response.audio.delta":
+            let delta = try required("delta")
+            guard JSON.isBase64(delta) else { throw RealtimeEventError(.deltaNotBase64(prefix: String(delta.prefix(16)))) }
+            return .audioDelta(delta: delta, itemId: string("item_id"), responseId: string("response_id"))
+        case "response.output_audio.done", "response.audio.done":
+            return .audioDone(itemId: string("item_id"))
+        case "input_audio_buffer.speech_started":
+            return .speechStarted(itemId: string("item_id"), audioStartMs: json["audio_start_ms"]?.intValue)
+        case "input_audio_buffer.speech_stopped":
+            return .speechStopped(itemId: string("item_id"), audioEndMs: json["audio_end_ms"]?.intValue)
+        case "response.output_audio_transcript.done", "response.audio_transcript.done":
+            return .assistantTranscriptDone(itemId: string("item_id"), transcript: try required("transcript"))
+        case "conversation.item.input_audio_transcription.completed":
+            return .inputTranscriptCompleted(itemId: string("item_id"), transcript: try required("transcript"))
+        case "response.created":
+            return .responseCreated(responseId: json["response"]?["id"]?.stringValue)
+        case "response.done":
+            let response = json["response"]
+            let usage = response?["usage"]
+            return .responseDone(responseId: response?["id"]?.stringValue,
+                                 status: response?["status"]?.stringValue,
+                                 usage: usage?.isNull == false ? usage : nil)
+        case "response.function_call_arguments.done":
+            return .functionCallArgumentsDone(itemId: string("item_id"), callId: try required("call_id"),
+                                              arguments: try required("arguments"))
+        case "response.output_item.done":
+            guard let item = json["item"], case .object = item else {
+                throw RealtimeEventError(.missingField(type: type, field: "item"))
+            }
+            return .outputItemDone(item: item)
+        case "session.created":
+            return .sessionCreated(session: json["session"] ?? .null)
+        case "session.updated":
+            return .sessionUpdated(session: json["session"] ?? .null)
+        case "error":
+            let error = json["error"]
+            return .error(type: error?["type"]?.stringValue,
+                          code: error?["code"]?.stringValue,
+                          message: error?["message"]?.stringValue ?? error?.serialized() ?? "(no error details)",
+                          param: error?["param"]?.stringValue,
+                          eventId: error?["event_id"]?.stringValue)
+        default:
+            return .other(type: type)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import Testing
+import JSON
+import Twilio
+
+@Suite("TwilioOutbound")
+struct TwilioOutboundTests {
+    @Test func media_exactShape() throws {
+        let text = TwilioOutbound.media(streamSid: "MZ1", payload: "/////w==")
+        #expect(text == #"{"event":"media","streamSid":"MZ1","media":{"payload":"/////w=="}}"#)
+        let json = try JSON.parse(text)
+        #expect(json == ["event": "media", "streamSid": "MZ1", "media": ["payload": "/////w=="]])
+    }
+
+    @Test func mark_exactShape() throws {
+        let text = TwilioOutbound.mark(streamSid: "MZ1", name: "r7:42")
+        #expect(text == #"{"event":"mark","streamSid":"MZ1","mark":{"name":"r7:42"}}"#)
+        #expect(try JSON.parse(text) == ["event": "mark", "streamSid": "MZ1", "mark": ["name": "r7:42"]])
+    }
+
+    @Test func clear_exactShape() throws {
+        let text = TwilioOutbound.clear(streamSid: "MZ1")
+        #expect(text == #"{"event":"clear","streamSid":"MZ1"}"#)
+        #expect(try JSON.parse(text) == ["event": "clear", "streamSid": "MZ1"])
+    }
+
+    @Test func identifiers_areEscaped() throws {
+        let sid = "MZ\"}\\\n"
+        let name = "a\"b"
+        let mark = try JSON.parse(TwilioOutbound.mark(streamSid: sid, name: name))
+        #expect(mark["streamSid"]?.stringValue == sid)
+        #expect(mark["mark"]?["name"]?.stringValue == name)
+        let clear = try JSON.parse(TwilioOutbound.clear(streamSid: sid))
+        #expect(clear["streamSid"]?.stringValue == sid)
+        let media = try JSON.parse(TwilioOutbound.media(streamSid: sid, payload: "AAAA"))
+        #expect(media["streamSid"]?.stringValue == sid)
+    }
+}
