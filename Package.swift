@@ -45,6 +45,6 @@ let package = Package(
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net"], swiftSettings: v5),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON"], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
-        .testTarget(name: "CallsTests", dependencies: ["Calls", "Twilio", "Realtime", "JSON"], swiftSettings: v5),
+        .testTarget(name: "CallsTests", dependencies: ["Calls", "Twilio", "Realtime", "JSON", "HTTP", "Config"], swiftSettings: v5),
     ]
 )

@@ -83,4 +83,10 @@ public struct HTTPRequestInfo {
     public let peer: String
     /// Whether the request arrived over TLS terminated by this server.
     public let secure: Bool
+
+    /// Creates the facts for a request (the server does this; tests too).
+    public init(peer: String, secure: Bool) {
+        self.peer = peer
+        self.secure = secure
+    }
 }

@@ -11,13 +11,15 @@ extension Connection {
         connection.delegate = delegate
         connection.serverName = host
         connection.portForErrors = port
-        connection.connectTimer = loop.schedule(afterMs: timeoutMs) { [weak connection] in
-            guard let connection, connection.state != .open, connection.state != .closed else { return }
+        // The timer and the lookup hold the connection until it opens or fails; once its socket is
+        // registered, the loop's handler holds it until teardown.
+        connection.connectTimer = loop.schedule(afterMs: timeoutMs) { [connection] in
+            guard connection.state != .open, connection.state != .closed else { return }
             let step = connection.state == .handshaking ? "TLS handshake with" : "connecting to"
             connection.teardown(NetError("timed out \(step) \(connection.peer) after \(timeoutMs) ms"))
         }
-        Resolver.resolve(host: host, port: port, on: loop) { [weak connection] result in
-            guard let connection, connection.state == .resolving else { return }
+        Resolver.resolve(host: host, port: port, on: loop) { [connection] result in
+            guard connection.state == .resolving else { return }
             switch result {
             case .success(let addresses):
                 connection.candidates = addresses

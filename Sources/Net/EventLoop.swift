@@ -72,6 +72,9 @@ public final class EventLoop {
         handlers[index] = handler
     }
 
+    /// How many descriptors are registered (the loop's own wake-up descriptor included).
+    public var registeredCount: Int { handlers.reduce(0) { $0 + ($1 == nil ? 0 : 1) } }
+
     /// Changes what `fd` is watched for.
     public func modify(fd: Int32, interest: Events) {
         var ev = epoll_event()

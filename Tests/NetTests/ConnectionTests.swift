@@ -48,16 +48,11 @@ final class EchoServer {
     }
 }
 
-func openFDCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
-}
-
 @Suite(.serialized) struct ConnectionTests {
     @Test func tcp_echoesAndReleasesDescriptors() throws {
-        let before = openFDCount()
-        do {
             let loop = try EventLoop()
             let server = try EchoServer(loop: loop)
+            let registeredAtStart = loop.registeredCount
             let client = Recorder()
             let message = Array("hello over loopback".utf8)
             client.onOpen = { $0.write(message) }
@@ -67,16 +62,21 @@ func openFDCount() -> Int {
             client.onClose = { loop.stop() }
             let connection = Connection.connect(host: "127.0.0.1", port: server.listener.port, tls: nil, loop: loop,
                                                 timeoutMs: 2_000, delegate: client)
-            loop.schedule(afterMs: 5_000) { loop.stop() }
+            let guardTimer = loop.schedule(afterMs: 5_000) { loop.stop() }
             loop.run()
+            // Let the server side see the EOF and release its socket too.
+            loop.schedule(afterMs: 50) { loop.stop() }
+            loop.run()
+            guardTimer.cancel()
             #expect(client.opened)
             #expect(client.received == message)
             #expect(client.closes.count == 1)
             #expect(client.closes.first! == nil)
             #expect(!connection.isOpen)
+            #expect(connection.fd == -1)
+            #expect(server.recorder.closes.count == 1, "the server side saw the close")
+            #expect(loop.registeredCount == registeredAtStart, "every connection descriptor was deregistered")
             server.listener.close()
-        }
-        #expect(openFDCount() <= before + 2, "descriptors leaked: \(before) before, \(openFDCount()) after")
     }
 
     @Test func connect_refused_reportsErrno() throws {
@@ -112,7 +112,8 @@ func openFDCount() -> Int {
         loop.schedule(afterMs: 10_000) { loop.stop() }
         loop.run()
         #expect(client.opened)
-        #expect(client.received == message)
+        #expect(client.received.count == message.count)
+        #expect(client.received.allSatisfy { $0 == 0x5A })
         #expect(client.closes.count == 1)
     }
 

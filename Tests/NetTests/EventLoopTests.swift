@@ -18,11 +18,11 @@ import Testing
 
     @Test func execute_fromAnotherThread_runsOnTheLoop() throws {
         let loop = try EventLoop()
-        var ran = false
+        let ran = LoopConfinedFlag()
         let guardTimer = loop.schedule(afterMs: 5_000) { loop.stop() }
-        Thread.detachNewThread { loop.execute { ran = true; loop.stop() } }
+        Thread.detachNewThread { loop.execute { ran.value = true; loop.stop() } }
         loop.run()
-        #expect(ran)
+        #expect(ran.value)
         #expect(guardTimer.isPending, "the loop should have been woken by execute, not by the 5 s guard")
     }
 
@@ -45,4 +45,10 @@ import Testing
         #expect(fired == deadlines.sorted())
         #expect(queue.isEmpty)
     }
+}
+
+/// Written only by a closure that `execute` runs on the loop thread, read after `run()` returns on
+/// that same thread; the other thread merely carries the reference.
+final class LoopConfinedFlag: @unchecked Sendable {
+    var value = false
 }
