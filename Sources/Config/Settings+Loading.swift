@@ -51,7 +51,7 @@ extension Settings {
             azureAPIKey: azureAPIKey,
             azureEndpoint: azureEndpoint,
             azureDeployment: azureDeployment,
-            azureAPIVersion: value("AZURE_OPENAI_API_VERSION"),
+            azureAPIVersion: value("AZURE_API_VERSION") ?? value("AZURE_OPENAI_API_VERSION"),
             publicURL: publicHost,
             publicHost: publicHost,
             port: try value("PORT").map(parsePort) ?? 5050,
@@ -142,7 +142,7 @@ extension Settings {
         guard parts.query == nil, parts.path.isEmpty || parts.path == "/" else {
             throw ConfigError(variable: variable, message: "'\(text)' has a path or query, but only the resource "
                 + "address is wanted — set https://\(parts.hostAndPort) (the bridge adds /openai/...), the deployment "
-                + "in AZURE_OPENAI_DEPLOYMENT and any api-version in AZURE_OPENAI_API_VERSION")
+                + "in AZURE_OPENAI_DEPLOYMENT and any api-version in AZURE_API_VERSION")
         }
         return parts.hostAndPort
     }

@@ -42,7 +42,7 @@ public struct Settings: Sendable {
     public var azureEndpoint: String?
     /// `AZURE_OPENAI_DEPLOYMENT`: the realtime deployment's name.
     public var azureDeployment: String?
-    /// `AZURE_OPENAI_API_VERSION`; when set, the bridge speaks the preview (beta) dialect.
+    /// `AZURE_API_VERSION` (or its alias `AZURE_OPENAI_API_VERSION`); when set, the bridge speaks the preview (beta) dialect.
     public var azureAPIVersion: String?
 
     /// `PUBLIC_URL` normalised to `host[:port]`: the address Twilio reaches the bridge at.

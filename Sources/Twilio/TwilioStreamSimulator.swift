@@ -10,8 +10,10 @@ import WebSocket
 public final class TwilioStreamSimulator: WSConnectionDelegate {
     /// What one simulated call produced.
     public struct Report {
-        /// Media frames sent to the bridge.
+        /// Media frames of the input sent to the bridge.
         public var framesSent = 0
+        /// Frames of line silence sent after the input, while waiting for the reply to finish.
+        public var silenceFramesSent = 0
         /// Media messages received from the bridge.
         public var messagesReceived = 0
         /// μ-law bytes received (8000 a second).
@@ -97,7 +99,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         let now = MonotonicClock.nowMs()
         let frameBytes = options.frameMs * 8
         var chunk: ArraySlice<UInt8>
-        if offset < audio.count {
+        let fromInput = offset < audio.count
+        if fromInput {
             chunk = audio[offset..<min(offset + frameBytes, audio.count)]
             offset += chunk.count
             if chunk.count < frameBytes { chunk.append(contentsOf: repeatElement(0xFF, count: frameBytes - chunk.count)) }
@@ -114,7 +117,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         let payload = Data(chunk).base64EncodedString()
         let ts = index * options.frameMs
         socket.sendText(#"{"event":"media","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","media":{"track":"inbound","chunk":"\#(index + 1)","timestamp":"\#(ts)","payload":"\#(payload)"}}"#)
-        report.framesSent += 1
+        if fromInput { report.framesSent += 1 } else { report.silenceFramesSent += 1 }
         echoDueMarks(now: now)
         let next = startedAt + Int64((index + 1) * options.frameMs)
         frameTimer = loop.schedule(afterMs: max(0, next - MonotonicClock.nowMs())) { [weak self] in

@@ -44,9 +44,10 @@ enum SimulateCommand {
             loop.run()
             guard let report = result else { return fail("simulation did not complete", status: 1) }
             let sent = Double(report.framesSent * options.frameMs) / 1000
+            let silence = Double(report.silenceFramesSent * options.frameMs) / 1000
             let received = Double(report.audio.count) / 8000
             let first = report.firstAudioMs.map { "\($0) ms" } ?? "never"
-            print("simulate: sent \(report.framesSent) frames (\(fmt(sent)) s), received \(report.audio.count / 160) frames (\(fmt(received)) s of audio in \(report.messagesReceived) messages), first audio after \(first), marks echoed \(report.marksEchoed)")
+            print("simulate: sent \(report.framesSent) frames (\(fmt(sent)) s of the WAV, then \(fmt(silence)) s of line silence), received \(report.audio.count / 160) frames (\(fmt(received)) s of audio in \(report.messagesReceived) messages), first audio after \(first), marks echoed \(report.marksEchoed)")
             if let outPath {
                 try WAVFile.muLaw8k(report.audio).write(path: outPath)
                 print("simulate: wrote \(outPath)")

@@ -33,6 +33,15 @@ import Config
         #expect(azure.azureAPIVersion == nil)
     }
 
+    @Test func azureAPIVersion_selectsThePreviewDialect_underEitherName() throws {
+        let preview = try Self.load(Self.azure.merging(["AZURE_API_VERSION": "2025-04-01-preview"]) { $1 })
+        #expect(preview.azureAPIVersion == "2025-04-01-preview")
+        let alias = try Self.load(Self.azure.merging(["AZURE_OPENAI_API_VERSION": "2024-12-17"]) { $1 })
+        #expect(alias.azureAPIVersion == "2024-12-17")
+        let both = try Self.load(Self.azure.merging(["AZURE_API_VERSION": "a", "AZURE_OPENAI_API_VERSION": "b"]) { $1 })
+        #expect(both.azureAPIVersion == "a", "the documented name wins")
+    }
+
     @Test(arguments: [("yes", true), ("ON", true), ("1", true), ("True", true),
                       ("no", false), ("off", false), ("0", false), ("FALSE", false)])
     func useAzure_acceptsBooleanWords(text: String, expected: Bool) throws {
@@ -193,7 +202,7 @@ import Config
     @Test func secrets_listEveryConfiguredKeyAndSummaryHidesThem() throws {
         let settings = try Self.load(Self.azure.merging([
             "OPENAI_API_KEY": "sk-openai-123456", "TAVILY_API_KEY": "tvly-abcdef123",
-            "TWILIO_AUTH_TOKEN": "twilio-token-99", "AZURE_OPENAI_API_VERSION": "2025-04-01-preview",
+            "TWILIO_AUTH_TOKEN": "twilio-token-99", "AZURE_API_VERSION": "2025-04-01-preview",
         ]) { $1 })
         #expect(Set(settings.secrets) == ["sk-openai-123456", "azure-key-123456", "tvly-abcdef123", "twilio-token-99"])
 

@@ -1,0 +1,427 @@
+#!/usr/bin/env python3
+"""A mock of the OpenAI / Azure OpenAI Realtime WebSocket service, built on `websockets`.
+
+It is a peer we did not write: the bridge under test connects to it exactly as it would to
+api.openai.com or RESOURCE.openai.azure.com (TLS with a test certificate, or --plain).
+
+Default behaviour ("echo mode"), per connection:
+- on connect it sends `session.created`;
+- `session.update` -> `session.updated` (the update merged into the session);
+- every `input_audio_buffer.append` -> at once one audio delta carrying the same base64 string;
+- `response.create` -> a full response whose audio is GREETING_AUDIO, sent as deltas, then
+  `response.done`;
+- anything malformed or unknown -> an `error` event like the real service sends.
+Audio deltas use the GA name `response.output_audio.delta`, or the beta name
+`response.audio.delta` when the client sent an `OpenAI-Beta` header (Azure preview URLs).
+
+--record FILE writes JSON lines, each with `conn` (1-based handshake number):
+  {"kind":"handshake","conn":1,"path":"/v1/realtime","query":"model=…","params":{…},
+   "headers":{lower-case name: value},"refused":null|401}
+  {"kind":"event","conn":1,"event":{…}}            every client event received (invalid JSON: "raw")
+  {"kind":"sent","conn":1,"event":{…}}             every server event the mock sent
+  {"kind":"closed","conn":1,"code":1000,"reason":"","by":"client"|"server"}
+
+Run `mock_provider.py --help` for the options. Prints `listening port=N` on stdout when ready.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import binascii
+import copy
+import itertools
+import json
+import signal
+import ssl
+import sys
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.http11 import Request, Response
+
+# 1,600 bytes (200 ms at 8 kHz μ-law) of a fixed, easily recognised pattern; never 0xFF/0x7F
+# (μ-law silence) so it can't be mistaken for padding.
+GREETING_AUDIO = bytes(0x20 + (i * 7) % 0x50 for i in range(1600))
+GREETING_DELTA_BYTES = 400
+GREETING_TRANSCRIPT = "Hello, this is the mock provider."
+
+
+@dataclass
+class MockOptions:
+    """What the mock does; the CLI flags map one to one."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    cert: Path | None = None
+    key: Path | None = None
+    plain: bool = False
+    record: Path | None = None
+    refuse_status: int | None = None
+    refuse_body: str = ""
+    # 1-based handshake numbers to refuse; None = every handshake (when refuse_status is set).
+    refuse_which: set[int] | None = None
+    delay_accept_ms: int = 0
+    greeting_audio: bytes = GREETING_AUDIO
+    greeting_delta_bytes: int = GREETING_DELTA_BYTES
+
+
+class Recorder:
+    """Keeps every record in memory and, when given a path, appends it as a JSON line."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.records: list[dict[str, Any]] = []
+        self._file = open(path, "a", encoding="utf-8") if path else None
+
+    def write(self, record: dict[str, Any]) -> None:
+        self.records.append(record)
+        if self._file:
+            self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
+            self._file.flush()
+
+    def close(self) -> None:
+        if self._file:
+            self._file.close()
+            self._file = None
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:20]}"
+
+
+# Objects the service replaces whole on session.update instead of merging field by field.
+_REPLACED_WHOLE = {"format", "turn_detection", "transcription", "noise_reduction"}
+
+
+def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for k, v in update.items():
+        if isinstance(v, dict) and isinstance(merged.get(k), dict) and k not in _REPLACED_WHOLE:
+            merged[k] = _deep_merge(merged[k], v)
+        else:
+            merged[k] = copy.deepcopy(v)
+    return merged
+
+
+def initial_session(beta: bool, model: str) -> dict[str, Any]:
+    """The session object the real service reports in `session.created` (defaults, abridged)."""
+    if beta:
+        return {
+            "id": _new_id("sess"),
+            "model": model,
+            "modalities": ["text", "audio"],
+            "instructions": "",
+            "voice": "alloy",
+            "input_audio_format": "pcm16",
+            "output_audio_format": "pcm16",
+            "input_audio_transcription": None,
+            "turn_detection": {"type": "server_vad", "threshold": 0.5, "prefix_padding_ms": 300,
+                               "silence_duration_ms": 200, "create_response": True,
+                               "interrupt_response": True},
+            "tools": [],
+            "tool_choice": "auto",
+            "temperature": 0.8,
+            "max_response_output_tokens": "inf",
+        }
+    return {
+        "type": "realtime",
+        "model": model,
+        "output_modalities": ["audio"],
+        "instructions": "",
+        "tools": [],
+        "tool_choice": "auto",
+        "max_output_tokens": "inf",
+        "tracing": None,
+        "prompt": None,
+        "audio": {
+            "input": {"format": {"type": "audio/pcm", "rate": 24000}, "transcription": None,
+                      "noise_reduction": None,
+                      "turn_detection": {"type": "server_vad", "threshold": 0.5,
+                                         "prefix_padding_ms": 300, "silence_duration_ms": 200,
+                                         "idle_timeout_ms": None, "create_response": True,
+                                         "interrupt_response": True}},
+            "output": {"format": {"type": "audio/pcm", "rate": 24000}, "voice": "alloy",
+                       "speed": 1.0},
+        },
+        "include": None,
+    }
+
+
+class MockSession:
+    """One provider-side WebSocket session: speaks the Realtime protocol in echo mode."""
+
+    def __init__(self, provider: MockProvider, conn: int, ws: ServerConnection, beta: bool,
+                 model: str) -> None:
+        self.provider = provider
+        self.conn = conn
+        self.ws = ws
+        self.beta = beta
+        self.session = initial_session(beta, model)
+        self._event_ids = itertools.count(1)
+        self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
+
+    @property
+    def delta_type(self) -> str:
+        return "response.audio.delta" if self.beta else "response.output_audio.delta"
+
+    @property
+    def audio_done_type(self) -> str:
+        return "response.audio.done" if self.beta else "response.output_audio.done"
+
+    async def send(self, event: dict[str, Any]) -> None:
+        event = {"event_id": f"event_{self.conn}_{next(self._event_ids)}", **event}
+        self.provider.recorder.write({"kind": "sent", "conn": self.conn, "event": event})
+        await self.ws.send(json.dumps(event))
+
+    async def run(self) -> None:
+        await self.send({"type": "session.created", "session": self.session})
+        async for message in self.ws:
+            if isinstance(message, bytes):
+                self.provider.recorder.write({"kind": "event", "conn": self.conn,
+                                              "binary": base64.b64encode(message).decode()})
+                await self.error("invalid_request_error", "binary_frame",
+                                 "Binary frames are not supported; send JSON text.")
+                continue
+            try:
+                event = json.loads(message)
+            except json.JSONDecodeError as exc:
+                self.provider.recorder.write({"kind": "event", "conn": self.conn, "raw": message})
+                await self.error("invalid_request_error", "invalid_json", f"Invalid JSON: {exc}")
+                continue
+            self.provider.recorder.write({"kind": "event", "conn": self.conn, "event": event})
+            await self.dispatch(event)
+
+    async def error(self, type_: str, code: str, message: str, param: str | None = None,
+                    event_id: str | None = None) -> None:
+        await self.send({"type": "error", "error": {"type": type_, "code": code,
+                                                    "message": message, "param": param,
+                                                    "event_id": event_id}})
+
+    async def dispatch(self, event: Any) -> None:
+        if not isinstance(event, dict) or not isinstance(event.get("type"), str):
+            await self.error("invalid_request_error", "missing_required_parameter",
+                             "Missing required parameter: 'type'.", "type")
+            return
+        kind, client_event_id = event["type"], event.get("event_id")
+        if kind == "session.update":
+            update = event.get("session")
+            if not isinstance(update, dict):
+                await self.error("invalid_request_error", "missing_required_parameter",
+                                 "Missing required parameter: 'session'.", "session",
+                                 client_event_id)
+                return
+            self.session = _deep_merge(self.session, update)
+            await self.send({"type": "session.updated", "session": self.session})
+        elif kind == "input_audio_buffer.append":
+            audio = event.get("audio")
+            try:
+                base64.b64decode(audio, validate=True)
+            except (binascii.Error, TypeError, ValueError):
+                await self.error("invalid_request_error", "invalid_value",
+                                 "Invalid value for 'audio': expected base64-encoded audio.",
+                                 "audio", client_event_id)
+                return
+            await self.echo(audio)
+        elif kind == "response.create":
+            await self.respond(self.provider.options.greeting_audio)
+        elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
+                      "response.cancel", "conversation.item.create",
+                      "conversation.item.truncate", "conversation.item.delete",
+                      "output_audio_buffer.clear"):
+            pass  # accepted silently: echo mode has nothing to cancel or store
+        else:
+            await self.error("invalid_request_error", "invalid_value",
+                             f"Invalid value: '{kind}'. Supported values are client events.",
+                             "type", client_event_id)
+
+    def _item(self, item_id: str, status: str, content: list[dict[str, Any]]) -> dict[str, Any]:
+        return {"id": item_id, "object": "realtime.item", "type": "message", "role": "assistant",
+                "status": status, "content": content}
+
+    def _response(self, response_id: str, status: str, output: list[dict[str, Any]]
+                  ) -> dict[str, Any]:
+        resp: dict[str, Any] = {"object": "realtime.response", "id": response_id,
+                                "status": status, "status_details": None, "output": output,
+                                "conversation_id": "conv_mock", "usage": None}
+        if status == "completed":
+            resp["usage"] = {"total_tokens": 30, "input_tokens": 10, "output_tokens": 20,
+                             "input_token_details": {"text_tokens": 10, "audio_tokens": 0,
+                                                     "cached_tokens": 0},
+                             "output_token_details": {"text_tokens": 5, "audio_tokens": 15}}
+        return resp
+
+    async def _open_response(self) -> tuple[str, str]:
+        response_id, item_id = _new_id("resp"), _new_id("item")
+        await self.send({"type": "response.created",
+                         "response": self._response(response_id, "in_progress", [])})
+        await self.send({"type": "response.output_item.added", "response_id": response_id,
+                         "output_index": 0, "item": self._item(item_id, "in_progress", [])})
+        await self.send({"type": "response.content_part.added", "response_id": response_id,
+                         "item_id": item_id, "output_index": 0, "content_index": 0,
+                         "part": {"type": "audio", "transcript": ""}})
+        return response_id, item_id
+
+    async def _delta(self, response_id: str, item_id: str, b64: str) -> None:
+        await self.send({"type": self.delta_type, "response_id": response_id, "item_id": item_id,
+                         "output_index": 0, "content_index": 0, "delta": b64})
+
+    async def echo(self, b64: str) -> None:
+        if self._echo_response is None:
+            self._echo_response = await self._open_response()
+        await self._delta(*self._echo_response, b64)
+
+    async def respond(self, audio: bytes) -> None:
+        response_id, item_id = await self._open_response()
+        step = max(1, self.provider.options.greeting_delta_bytes)
+        for i in range(0, len(audio), step):
+            await self._delta(response_id, item_id, base64.b64encode(audio[i:i + step]).decode())
+        part = {"type": "audio", "transcript": GREETING_TRANSCRIPT}
+        ids = {"response_id": response_id, "item_id": item_id, "output_index": 0,
+               "content_index": 0}
+        await self.send({"type": self.audio_done_type, **ids})
+        transcript_done = ("response.audio_transcript.done" if self.beta
+                           else "response.output_audio_transcript.done")
+        await self.send({"type": transcript_done, **ids, "transcript": GREETING_TRANSCRIPT})
+        await self.send({"type": "response.content_part.done", **ids, "part": part})
+        # Items name the content "output_audio" in GA, "audio" in beta; content parts say "audio".
+        content = {"type": "audio" if self.beta else "output_audio",
+                   "transcript": GREETING_TRANSCRIPT}
+        item = self._item(item_id, "completed", [content])
+        await self.send({"type": "response.output_item.done", "response_id": response_id,
+                         "output_index": 0, "item": item})
+        await self.send({"type": "response.done",
+                         "response": self._response(response_id, "completed", [item])})
+
+
+class MockProvider:
+    """The listening service; use `await start()` / `await close()` or the CLI."""
+
+    def __init__(self, options: MockOptions) -> None:
+        self.options = options
+        self.recorder = Recorder(options.record)
+        self.port: int | None = None
+        self._server: Server | None = None
+        self._handshakes = itertools.count(1)
+
+    def _ssl_context(self) -> ssl.SSLContext | None:
+        if self.options.plain:
+            return None
+        if not (self.options.cert and self.options.key):
+            raise ValueError("TLS needs --cert and --key (or pass --plain)")
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(self.options.cert, self.options.key)
+        return ctx
+
+    async def start(self) -> int:
+        self._server = await serve(self._handler, self.options.host, self.options.port,
+                                   ssl=self._ssl_context(), process_request=self._process_request,
+                                   max_size=16 * 2**20, ping_interval=None)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self.port
+
+    async def close(self) -> None:
+        if self._server:
+            self._server.close()
+            await self._server.wait_closed()
+        self.recorder.close()
+
+    def _refuses(self, conn: int) -> bool:
+        o = self.options
+        return o.refuse_status is not None and (o.refuse_which is None or conn in o.refuse_which)
+
+    async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
+        conn = next(self._handshakes)
+        ws.mock_conn = conn  # type: ignore[attr-defined]
+        split = urlsplit(request.path)
+        refused = self.options.refuse_status if self._refuses(conn) else None
+        self.recorder.write({
+            "kind": "handshake", "conn": conn, "path": split.path, "query": split.query,
+            "params": dict(parse_qsl(split.query, keep_blank_values=True)),
+            "headers": {k.lower(): v for k, v in request.headers.raw_items()},
+            "refused": refused,
+        })
+        if self.options.delay_accept_ms:
+            await asyncio.sleep(self.options.delay_accept_ms / 1000)
+        if refused is None:
+            return None
+        response = ws.respond(refused, self.options.refuse_body)
+        body = self.options.refuse_body.strip()
+        if body.startswith(("{", "[")):
+            del response.headers["Content-Type"]
+            response.headers["Content-Type"] = "application/json"
+        return response
+
+    async def _handler(self, ws: ServerConnection) -> None:
+        conn: int = ws.mock_conn  # type: ignore[attr-defined]
+        headers = {k.lower(): v for k, v in ws.request.headers.raw_items()}
+        params = dict(parse_qsl(urlsplit(ws.request.path).query))
+        # Azure reports the model behind a deployment, never the deployment's own name.
+        model = ("gpt-4o-realtime-preview-2024-12-17" if "deployment" in params
+                 else params.get("model") or "gpt-realtime")
+        session = MockSession(self, conn, ws, "openai-beta" in headers, model)
+        try:
+            await session.run()
+        except ConnectionClosed:
+            pass
+        finally:
+            proto = ws.protocol
+            # close_rcvd_then_sent: True when the client started the closing handshake.
+            by = {True: "client", False: "server"}.get(proto.close_rcvd_then_sent, "none")
+            close = proto.close_rcvd or proto.close_sent
+            self.recorder.write({"kind": "closed", "conn": conn,
+                                 "code": close.code if close else 1006,
+                                 "reason": close.reason if close else "", "by": by})
+
+
+def parse_args(argv: list[str] | None = None) -> MockOptions:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=0, help="0 = any free port (printed)")
+    p.add_argument("--cert", type=Path, help="PEM certificate (chain) for TLS")
+    p.add_argument("--key", type=Path, help="PEM private key for TLS")
+    p.add_argument("--plain", action="store_true", help="no TLS (ws://)")
+    p.add_argument("--record", type=Path, help="append JSON-line records to this file")
+    p.add_argument("--refuse", type=int, metavar="STATUS",
+                   help="answer the HTTP upgrade with this status instead of 101")
+    p.add_argument("--body", default="", help="body sent with --refuse")
+    p.add_argument("--refuse-which", metavar="N[,M…]",
+                   help="refuse only these 1-based handshake numbers (default: all)")
+    p.add_argument("--delay-accept", type=int, default=0, metavar="MS",
+                   help="wait this long before answering the upgrade")
+    p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
+                   help="length of the response.create audio (pattern of GREETING_AUDIO)")
+    a = p.parse_args(argv)
+    if not a.plain and not (a.cert and a.key):
+        p.error("TLS needs --cert and --key; pass --plain for ws://")
+    greeting = bytes(GREETING_AUDIO[i % len(GREETING_AUDIO)] for i in range(a.greeting_bytes))
+    return MockOptions(host=a.host, port=a.port, cert=a.cert, key=a.key, plain=a.plain,
+                       record=a.record, refuse_status=a.refuse, refuse_body=a.body,
+                       refuse_which=({int(n) for n in a.refuse_which.split(",")}
+                                     if a.refuse_which else None),
+                       delay_accept_ms=a.delay_accept, greeting_audio=greeting)
+
+
+async def amain(options: MockOptions) -> None:
+    provider = MockProvider(options)
+    port = await provider.start()
+    print(f"listening port={port} tls={'no' if options.plain else 'yes'}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await provider.close()
+
+
+if __name__ == "__main__":
+    try:
+        asyncio.run(amain(parse_args()))
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        print(f"mock_provider: {exc}", file=sys.stderr)
+        sys.exit(1)
