@@ -36,6 +36,10 @@ let package = Package(
         .target(name: "Calls", dependencies: ["Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
         .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
 
+        // Test-only tools: separate executables, never linked into voice-bridge.
+        .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
+                          path: "Tests/ws-conformance", swiftSettings: v5),
+
         // Tests mirror the modules.
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: v5),
