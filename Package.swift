@@ -11,6 +11,8 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
+        // For the fuzz package (Fuzz/), which builds these with libFuzzer instrumentation.
+        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "JSON"]),
     ],
     targets: [
         // C at the edge.
