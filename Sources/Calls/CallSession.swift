@@ -160,10 +160,10 @@ public final class CallSession {
         var fields = [("outcome", outcome.rawValue), ("duration_s", format1(seconds)),
                       ("frames_in", String(framesFromCaller)), ("frames_out", String(framesToCaller)),
                       ("responses", String(usage.responses)),
-                      ("tokens_audio_in", String(usage.audioInput + usage.audioInputCached)),
-                      ("tokens_audio_out", String(usage.audioOutput)),
-                      ("tokens_text_in", String(usage.textInput + usage.textInputCached)),
-                      ("tokens_text_out", String(usage.textOutput))]
+                      ("usage_audio_in", String(usage.audioInput + usage.audioInputCached)),
+                      ("usage_audio_out", String(usage.audioOutput)),
+                      ("usage_text_in", String(usage.textInput + usage.textInputCached)),
+                      ("usage_text_out", String(usage.textOutput))]
         if let cost = usage.cost(context.prices) { fields.append(("cost_usd_est", Self.formatCost(cost))) }
         log.info("call ended", fields)
         onEnd(self, outcome)
