@@ -42,6 +42,7 @@ final class PrewarmedSessions {
     init(context: CallContext, loop: EventLoop) {
         self.context = context
         self.loop = loop
+        claimTimeoutMs = Int64(context.conversation.prewarmClaimTimeoutMs)
     }
 
     var count: Int { entries.count }

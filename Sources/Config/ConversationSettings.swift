@@ -20,6 +20,8 @@ public struct ConversationSettings: Sendable, Equatable {
     public var transcriptsDir: String?
     /// `PREWARM`: open the provider session when Twilio fetches the webhook. Default true.
     public var prewarm = true
+    /// `PREWARM_CLAIM_TIMEOUT_MS`: how long a pre-warmed session waits for its stream. Default 15000.
+    public var prewarmClaimTimeoutMs = 15_000
     /// `PRICES_FILE`: the price table for cost estimates. Default `config/prices.json`.
     public var pricesFile = "config/prices.json"
     /// `PRICE_MODEL`: the row of the price table to use; default the model or deployment name.
@@ -65,6 +67,8 @@ public struct ConversationSettings: Sendable, Equatable {
         }
         s.forwardDTMF = try value("FORWARD_DTMF").map { try Settings.parseBool($0, variable: "FORWARD_DTMF") } ?? true
         s.prewarm = try value("PREWARM").map { try Settings.parseBool($0, variable: "PREWARM") } ?? true
+        s.prewarmClaimTimeoutMs = try milliseconds(value("PREWARM_CLAIM_TIMEOUT_MS"), "PREWARM_CLAIM_TIMEOUT_MS",
+                                                   range: 100...120_000) ?? s.prewarmClaimTimeoutMs
         s.transcriptsDir = value("TRANSCRIPTS_DIR")
         s.pricesFile = value("PRICES_FILE") ?? s.pricesFile
         s.priceModel = value("PRICE_MODEL")
