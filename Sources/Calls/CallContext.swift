@@ -19,6 +19,14 @@ public struct CallContext {
     public var providerConnectTimeoutMs: Int64 = 10_000
     /// Caller audio kept while the provider session opens (base64 bytes, about 10 s at 8 kHz).
     public var maxPendingAudioBytes = 110_000
+    /// Turn detection, DTMF, transcripts, pre-warm.
+    public var conversation = ConversationSettings()
+    /// Where utterances are written, when `TRANSCRIPTS_DIR` is set.
+    public var transcripts: TranscriptWriter?
+    /// Prices for the end-of-call cost estimate, nil when unknown.
+    public var prices: PriceRow?
+    /// Assistant audio coalesced into one Twilio `media` message at most (μ-law bytes; 800 = 100 ms).
+    public var maxCoalescedAudioBytes = 800
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

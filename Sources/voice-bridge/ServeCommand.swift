@@ -14,9 +14,11 @@ enum ServeCommand {
             return 2
         }
         let settings: Settings
+        let conversation: ConversationSettings
         do {
             let environment = try Environment.load(dotenvPath: ".env")
             settings = try Settings.load(from: environment)
+            conversation = try ConversationSettings.load(from: environment)
         } catch {
             fail(String(describing: error))
             return 2
@@ -32,9 +34,15 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            let context = CallContext(endpoint: endpoint, sessionOptions: Wiring.sessionOptions(for: settings),
+            var context = CallContext(endpoint: endpoint,
+                                      sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
-            let manager = CallManager(context: context)
+            context.conversation = conversation
+            context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
+            if let dir = conversation.transcriptsDir {
+                context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
+            }
+            let manager = CallManager(context: context, loop: loop)
             let router = CallRouter(publicHost: settings.publicHost, manager: manager)
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         logger: log, handler: router.handle)
@@ -56,6 +64,7 @@ enum ServeCommand {
             }
             loop.run()
             withExtendedLifetime(signals) {}
+            context.transcripts?.sync()
             log.info("stopped")
             return 0
         } catch {

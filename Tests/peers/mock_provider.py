@@ -53,6 +53,11 @@ GREETING_DELTA_BYTES = 400
 GREETING_TRANSCRIPT = "Hello, this is the mock provider."
 
 
+BARGE_IN_SPEECH_MS = 3000
+SPEECH_BYTE = 0x2A  # the assistant's speech in the barge-in scenario
+LATE_BYTE = 0x3C  # audio of the interrupted response that arrives after speech_started
+
+
 @dataclass
 class MockOptions:
     """What the mock does; the CLI flags map one to one."""
@@ -70,6 +75,11 @@ class MockOptions:
     delay_accept_ms: int = 0
     greeting_audio: bytes = GREETING_AUDIO
     greeting_delta_bytes: int = GREETING_DELTA_BYTES
+    # Barge-in scenario: on the first append, speak BARGE_IN_SPEECH_MS of audio at once, then after
+    # this many ms send speech_started followed by late deltas of the same response. None = echo.
+    barge_in_after_ms: int | None = None
+    # Answer every conversation.item.truncate with the service's "already shorter" error.
+    truncate_error: bool = False
 
 
 class Recorder:
@@ -165,6 +175,7 @@ class MockSession:
         self.session = initial_session(beta, model)
         self._event_ids = itertools.count(1)
         self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
+        self._barge_in_started = False
 
     @property
     def delta_type(self) -> str:
@@ -227,9 +238,17 @@ class MockSession:
                                  "Invalid value for 'audio': expected base64-encoded audio.",
                                  "audio", client_event_id)
                 return
-            await self.echo(audio)
+            if self.provider.options.barge_in_after_ms is None:
+                await self.echo(audio)
+            elif not self._barge_in_started:
+                self._barge_in_started = True
+                asyncio.get_running_loop().create_task(self.barge_in(self.provider.options.barge_in_after_ms))
         elif kind == "response.create":
             await self.respond(self.provider.options.greeting_audio)
+        elif kind == "conversation.item.truncate" and self.provider.options.truncate_error:
+            await self.error("invalid_request_error", "invalid_value",
+                             "Audio content of 2650ms is already shorter than 9100ms",
+                             "audio_end_ms", client_event_id)
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
                       "response.cancel", "conversation.item.create",
                       "conversation.item.truncate", "conversation.item.delete",
@@ -275,6 +294,22 @@ class MockSession:
         if self._echo_response is None:
             self._echo_response = await self._open_response()
         await self._delta(*self._echo_response, b64)
+
+    async def barge_in(self, after_ms: int) -> None:
+        """Speaks 3 s at once (30 deltas of 100 ms, pattern SPEECH_BYTE); after `after_ms` the
+        caller "starts talking"; then 5 late deltas (pattern LATE_BYTE) of the same response arrive,
+        as they can from a real service, before the response ends as cancelled."""
+        response_id, item_id = await self._open_response()
+        for _ in range(BARGE_IN_SPEECH_MS // 100):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([SPEECH_BYTE]) * 800).decode())
+        await asyncio.sleep(after_ms / 1000)
+        await self.send({"type": "input_audio_buffer.speech_started", "audio_start_ms": 4000,
+                         "item_id": _new_id("item")})
+        for _ in range(5):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([LATE_BYTE]) * 800).decode())
+        ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
+        await self.send({"type": self.audio_done_type, **ids})
+        await self.send({"type": "response.done", "response": self._response(response_id, "cancelled", [])})
 
     async def respond(self, audio: bytes) -> None:
         response_id, item_id = await self._open_response()
@@ -394,6 +429,11 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="refuse only these 1-based handshake numbers (default: all)")
     p.add_argument("--delay-accept", type=int, default=0, metavar="MS",
                    help="wait this long before answering the upgrade")
+    p.add_argument("--barge-in-after", type=int, metavar="MS",
+                   help="barge-in scenario: speak 3 s at once on the first append, then after MS "
+                        "send speech_started and 5 late deltas of the same response")
+    p.add_argument("--truncate-error", action="store_true",
+                   help="answer conversation.item.truncate with the 'already shorter' error")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
     a = p.parse_args(argv)
@@ -404,7 +444,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        record=a.record, refuse_status=a.refuse, refuse_body=a.body,
                        refuse_which=({int(n) for n in a.refuse_which.split(",")}
                                      if a.refuse_which else None),
-                       delay_accept_ms=a.delay_accept, greeting_audio=greeting)
+                       delay_accept_ms=a.delay_accept, greeting_audio=greeting,
+                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error)
 
 
 async def amain(options: MockOptions) -> None:
