@@ -57,11 +57,11 @@ public enum DotEnv {
 
         let afterEquals = rest[rest.index(after: equals)...]
         let raw = afterEquals.drop(while: isBlank)
-        switch raw.first {
+        switch raw.unicodeScalars.first {
         case "'":
-            return quoted(raw.dropFirst(), key: key, closing: "'", escapes: false)
+            return quoted(Substring(raw.unicodeScalars.dropFirst()), key: key, closing: "'", escapes: false)
         case "\"":
-            return quoted(raw.dropFirst(), key: key, closing: "\"", escapes: true)
+            return quoted(Substring(raw.unicodeScalars.dropFirst()), key: key, closing: "\"", escapes: true)
         default:
             return .entry(key: key, value: unquoted(afterEquals))
         }
@@ -89,33 +89,37 @@ public enum DotEnv {
     }
 
     /// The value of a quoted assignment; `body` starts after the opening quote.
-    private static func quoted(_ body: Substring, key: String, closing: Character, escapes: Bool) -> Line {
-        var value = ""
-        var index = body.startIndex
-        while index < body.endIndex {
-            let character = body[index]
-            if character == closing {
-                let trailing = body[body.index(after: index)...].drop(while: isBlank)
+    ///
+    /// Walks Unicode scalars, not Characters: a combining mark after `\t` or after the closing
+    /// quote would otherwise fuse with it into one Character and hide it (found by fuzzing).
+    private static func quoted(_ body: Substring, key: String, closing: Unicode.Scalar, escapes: Bool) -> Line {
+        var value = String.UnicodeScalarView()
+        let scalars = body.unicodeScalars
+        var index = scalars.startIndex
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            if scalar == closing {
+                let trailing = Substring(scalars[scalars.index(after: index)...]).drop(while: isBlank)
                 guard trailing.isEmpty || trailing.first == "#" else {
                     return .malformed(reason: "there is text after the closing quote")
                 }
-                return .entry(key: key, value: value)
+                return .entry(key: key, value: String(value))
             }
-            if escapes, character == "\\", body.index(after: index) < body.endIndex {
-                index = body.index(after: index)
-                switch body[index] {
+            if escapes, scalar == "\\", scalars.index(after: index) < scalars.endIndex {
+                index = scalars.index(after: index)
+                switch scalars[index] {
                 case "n": value.append("\n")
                 case "r": value.append("\r")
                 case "t": value.append("\t")
                 case "\"": value.append("\"")
                 case "\\": value.append("\\")
                 // An unknown escape is kept as written, as python-dotenv does.
-                default: value.append("\\"); value.append(body[index])
+                default: value.append("\\"); value.append(scalars[index])
                 }
             } else {
-                value.append(character)
+                value.append(scalar)
             }
-            index = body.index(after: index)
+            index = scalars.index(after: index)
         }
         return .malformed(reason: "the quote \(closing) is never closed (values cannot span lines)")
     }

@@ -114,6 +114,9 @@ public struct HTTPRequestParser: Sendable {
                     // RFC 9112 §2.2: ignore at least one empty line before a request-line.
                     while bytes.count - readIndex >= 2, bytes[readIndex] == HTTPSyntax.cr, bytes[readIndex + 1] == HTTPSyntax.lf {
                         readIndex += 2
+                        // What was scanned (at most the CR, or no LF would be here) is now behind us;
+                        // found by fuzzing: a kept count skipped the next line's first byte.
+                        scanned = 0
                     }
                     guard let line = try nextLine(bytes, limit: limits.maxRequestLineBytes, limitStatus: 414, what: "request line") else {
                         return nil
