@@ -3,7 +3,8 @@ import Net
 import Config
 
 /// An HTTP/1.1 server on an `EventLoop`: keep-alive, pipelining, bounded header size and time,
-/// and hand-over of the raw connection for protocol upgrades (WebSocket).
+/// a bound on open connections, and hand-over of the raw connection for protocol upgrades
+/// (WebSocket).
 public final class HTTPServer {
     /// What a route answers.
     public enum Reply {
@@ -21,10 +22,20 @@ public final class HTTPServer {
     public struct Options {
         /// Parser limits (request line, header block, body).
         public var limits = HTTPParserLimits()
-        /// Time allowed for a whole request head to arrive (slowloris bound), in milliseconds.
+        /// Time allowed for a whole request to arrive, counted from its first byte (or from the
+        /// accept, so a connection that never says anything is closed after it too): the
+        /// slowloris bound, in milliseconds. Past it: 408 and close, or a silent close when
+        /// nothing was received.
         public var requestTimeoutMs: Int64 = 10_000
         /// Time a keep-alive connection may sit idle between requests, in milliseconds.
         public var idleTimeoutMs: Int64 = 30_000
+        /// Most connections open at once, upgraded ones (calls) included; one more is answered
+        /// `503` and closed at once. Each call also holds a provider connection, so keep twice
+        /// this under the process's descriptor limit (`ulimit -n`).
+        public var maxConnections = 1_000
+        /// After an error response, how long to drain what the client still sends before closing
+        /// (see `Connection.lingeringClose`), in milliseconds.
+        public var lingerMs: Int64 = 2_000
         /// Creates the defaults.
         public init() {}
     }
@@ -38,8 +49,13 @@ public final class HTTPServer {
     private let options: Options
     private let handler: Handler
     private let log: Logger
-    private var connections: Set<ObjectIdentifier> = []
     private var live: [ObjectIdentifier: HTTPServerConnection] = [:]
+    /// Connections accepted and not yet released, upgraded ones included.
+    public private(set) var connectionCount = 0
+    /// Connections refused with 503 because `maxConnections` were open.
+    public private(set) var refusedConnections = 0
+    private var lastRefusalLogMs: Int64?
+    private var lastAcceptErrorLogMs: Int64?
 
     /// Binds `host:port` and starts serving `handler`. `tls` makes it an HTTPS server.
     public init(host: String, port: Int, loop: EventLoop, tls: TLSContext? = nil,
@@ -53,13 +69,24 @@ public final class HTTPServer {
             guard let self else { Glibc.close(fd); return }
             self.accept(fd: fd, peer: peer)
         }
+        listener?.onAcceptError = { [weak self] error in
+            guard let self, Self.due(self.lastAcceptErrorLogMs, now: self.loop.now) else { return }
+            self.lastAcceptErrorLogMs = self.loop.now
+            self.log.error("cannot accept connections", [("error", error.message), ("open_connections", String(self.connectionCount))])
+        }
     }
 
     /// The number of connections still speaking HTTP (not upgraded).
     public var openConnections: Int { live.count }
 
     private func accept(fd: Int32, peer: SocketAddress) {
+        guard connectionCount < options.maxConnections else {
+            refuse(fd: fd, peer: peer)
+            return
+        }
         let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: tls)
+        connectionCount += 1
+        connection.onRelease { [weak self] in self?.connectionCount -= 1 }
         let session = HTTPServerConnection(connection: connection, options: options, handler: handler,
                                            secure: tls != nil, logger: log) { [weak self] id in
             self?.live[id] = nil
@@ -68,6 +95,29 @@ public final class HTTPServer {
         connection.delegate = session
         connection.start()
         session.armTimer(options.requestTimeoutMs)
+    }
+
+    /// Over the limit: a best-effort `503` (plain HTTP only; a TLS client just sees the close),
+    /// then the socket is closed without ever being watched. Logged at most once a second.
+    private func refuse(fd: Int32, peer: SocketAddress) {
+        refusedConnections += 1
+        if tls == nil {
+            let answer = HTTPResponse.text(503, "too many connections; retry later\n").serialized(keepAlive: false)
+            _ = answer.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        }
+        Glibc.close(fd)
+        if Self.due(lastRefusalLogMs, now: loop.now) {
+            lastRefusalLogMs = loop.now
+            log.warning("connection refused: too many open connections",
+                        [("peer", peer.description), ("limit", String(options.maxConnections)),
+                         ("refused_total", String(refusedConnections))])
+        }
+    }
+
+    /// Whether a rate-limited log line (at most one a second) may be written now.
+    private static func due(_ last: Int64?, now: Int64) -> Bool {
+        guard let last else { return true }
+        return now - last >= 1_000
     }
 
     /// Stops accepting new connections; open ones finish their work.

@@ -12,6 +12,8 @@ final class HTTPServerConnection: ConnectionDelegate {
     private let log: Logger
     private let onFinish: (ObjectIdentifier) -> Void
     private var timer: LoopTimer?
+    /// True while the timer is the idle timer: the next byte starts a request and its deadline.
+    private var awaitingRequest = false
     private var detached = false
 
     init(connection: Connection, options: HTTPServer.Options, handler: @escaping HTTPServer.Handler,
@@ -26,6 +28,7 @@ final class HTTPServerConnection: ConnectionDelegate {
     }
 
     func armTimer(_ ms: Int64) {
+        awaitingRequest = false
         timer?.cancel()
         timer = connection.loop.schedule(afterMs: ms) { [weak self] in
             guard let self, !self.detached else { return }
@@ -43,6 +46,10 @@ final class HTTPServerConnection: ConnectionDelegate {
     func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
         guard !detached else { return }
         parser.append(bytes)
+        if awaitingRequest && !parser.isIdle {
+            // A kept-alive connection started its next request: it now has `requestTimeoutMs`.
+            armTimer(options.requestTimeoutMs)
+        }
         processRequests()
     }
 
@@ -56,7 +63,14 @@ final class HTTPServerConnection: ConnectionDelegate {
                 fail(HTTPResponse.text(error.status, error.reason + "\n"))
                 return
             }
-            guard let request else { return }
+            guard let request else {
+                // RFC 9110 §10.1.1: a client that sent `Expect: 100-continue` may wait for this
+                // before sending the body (curl does, for a second).
+                if parser.takePendingContinue() {
+                    connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+                }
+                return
+            }
             let info = HTTPRequestInfo(peer: connection.peer, secure: secure)
             switch handler(request, info) {
             case .response(let response):
@@ -64,10 +78,16 @@ final class HTTPServerConnection: ConnectionDelegate {
                 connection.write(response.serialized(keepAlive: keepAlive))
                 if !keepAlive {
                     detach()
-                    connection.close()
+                    // Pipelined bytes may follow; a plain close would reset the response away.
+                    connection.lingeringClose(timeoutMs: options.lingerMs)
                     return
                 }
-                armTimer(parser.isIdle ? options.idleTimeoutMs : options.requestTimeoutMs)
+                if parser.isIdle {
+                    armTimer(options.idleTimeoutMs)
+                    awaitingRequest = true
+                } else {
+                    armTimer(options.requestTimeoutMs)
+                }
             case .takeOver(let newOwner):
                 let leftover = parser.takeBufferedBytes()
                 detach()
@@ -81,7 +101,8 @@ final class HTTPServerConnection: ConnectionDelegate {
     private func fail(_ response: HTTPResponse) {
         connection.write(response.serialized(keepAlive: false))
         detach()
-        connection.close()
+        // The rest of the request may still be arriving; let the client read the answer first.
+        connection.lingeringClose(timeoutMs: options.lingerMs)
     }
 
     private func detach() {

@@ -31,6 +31,13 @@ public final class Connection {
     var outputStart = 0
     var flushScheduled = false
     var closeWhenFlushed = false
+    /// Set by `lingeringClose`: once the output is flushed, half-close and drain instead of closing.
+    var lingerAfterFlushMs: Int64?
+    /// True while draining input after a half-close (see `Connection+Lingering.swift`).
+    var lingering = false
+    var lingerTimer: LoopTimer?
+    var lingerDrainedBytes = 0
+    var releaseHandlers: [() -> Void] = []
     var registered = false
     var interest: EventLoop.Events = []
     var tlsWantsWritable = false
@@ -134,7 +141,10 @@ public final class Connection {
         if outputStart == output.count {
             output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
             outputStart = 0
-            if closeWhenFlushed { finishClose(); return }
+            if closeWhenFlushed {
+                if let ms = lingerAfterFlushMs { beginLinger(timeoutMs: ms) } else { finishClose() }
+                return
+            }
         } else if outputStart > 64 * 1024 {
             output.removeFirst(outputStart)
             outputStart = 0
@@ -168,6 +178,13 @@ public final class Connection {
     /// Closes at once, dropping queued output, and reports `error` to the delegate.
     public func abort(_ error: NetError) { teardown(error) }
 
+    /// Runs `body` once when the descriptor is released (orderly close, abort or failure), before
+    /// the delegate hears of it. It survives delegate changes, so a server can count connections
+    /// it has handed over to another protocol (an upgraded WebSocket) until they really end.
+    public func onRelease(_ body: @escaping () -> Void) {
+        if state == .closed { body() } else { releaseHandlers.append(body) }
+    }
+
     func finishClose() {
         if let ssl, state == .open { SSL_shutdown(ssl) }
         teardown(nil)
@@ -179,11 +196,16 @@ public final class Connection {
         state = .closed
         connectTimer?.cancel()
         connectTimer = nil
+        lingerTimer?.cancel()
+        lingerTimer = nil
         if registered { loop.deregister(fd: fd); registered = false }
         if let ssl { SSL_free(ssl); self.ssl = nil }
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         output = []
         outputStart = 0
+        let handlers = releaseHandlers
+        releaseHandlers = []
+        for handler in handlers { handler() }
         loop.afterCurrentEvents { [self] in
             let delegate = self.delegate
             self.delegate = nil  // breaks the connection ↔ handler cycle
@@ -196,7 +218,7 @@ public final class Connection {
     func updateInterest() {
         guard registered else { return }
         var wanted: EventLoop.Events = .readable
-        if state == .connecting || tlsWantsWritable || (state == .open && outputStart < output.count) {
+        if !lingering && (state == .connecting || tlsWantsWritable || (state == .open && outputStart < output.count)) {
             wanted.insert(.writable)
         }
         if wanted != interest {
@@ -211,6 +233,8 @@ public final class Connection {
             connectReady()
         case .handshaking:
             continueHandshake()
+        case .open where lingering:
+            drainLingering()
         case .open:
             if events.contains(.writable) || tlsWantsWritable {
                 tlsWantsWritable = false

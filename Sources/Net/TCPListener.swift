@@ -8,6 +8,11 @@ public final class TCPListener {
     public let port: Int
     private var fd: Int32
     private let onAccept: (Int32, SocketAddress) -> Void
+    private var resumeTimer: LoopTimer?
+    /// Hears accept failures other than "nothing to accept", e.g. out of descriptors (EMFILE).
+    public var onAcceptError: ((NetError) -> Void)?
+    /// How long accepting pauses after running out of descriptors or memory, in milliseconds.
+    public var pauseAfterResourceErrorMs: Int64 = 100
 
     /// Binds `host:port` (an IP literal; `0.0.0.0` for all IPv4 interfaces) and starts accepting.
     public init(host: String, port: Int, loop: EventLoop, backlog: Int32 = 1024,
@@ -44,7 +49,24 @@ public final class TCPListener {
                     accept(fd, $0, &len)
                 }
             }
-            if client < 0 { return }  // EAGAIN, or EMFILE etc.: the next readiness retries
+            if client < 0 {
+                let code = errno
+                switch code {
+                case EAGAIN, EWOULDBLOCK:
+                    return
+                case EINTR, ECONNABORTED, EPROTO:
+                    continue  // that one client is gone; others may be waiting
+                case EMFILE, ENFILE, ENOBUFS, ENOMEM:
+                    // The pending connection stays readable, so a level-triggered loop would spin
+                    // at full CPU: stop watching the socket for a moment instead.
+                    pause()
+                    onAcceptError?(NetError.syscall("accept on port \(port) (out of descriptors or memory; pausing \(pauseAfterResourceErrorMs) ms; raise `ulimit -n`?)", errno: code))
+                    return
+                default:
+                    onAcceptError?(NetError.syscall("accept on port \(port)", errno: code))
+                    return
+                }
+            }
             _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
             let peer = withUnsafePointer(to: &storage) { ptr in
@@ -54,11 +76,23 @@ public final class TCPListener {
         }
     }
 
+    private func pause() {
+        guard fd >= 0, resumeTimer == nil else { return }
+        loop.modify(fd: fd, interest: [])
+        resumeTimer = loop.schedule(afterMs: pauseAfterResourceErrorMs) { [weak self] in
+            guard let self else { return }
+            self.resumeTimer = nil
+            if self.fd >= 0 { self.loop.modify(fd: self.fd, interest: .readable) }
+        }
+    }
+
     deinit { close() }
 
     /// Stops accepting and releases the socket.
     public func close() {
         guard fd >= 0 else { return }
+        resumeTimer?.cancel()
+        resumeTimer = nil
         loop.deregister(fd: fd)
         Glibc.close(fd)
         fd = -1

@@ -44,6 +44,7 @@ extension WSConnection {
                 handshakeTimer?.cancel()
                 handshakeTimer = nil
                 phase = .open
+                startKeepAlive()
                 let leftover = responseParser.takeBufferedBytes()
                 delegate?.webSocketDidOpen(self)
                 if !leftover.isEmpty && phase == .open {

@@ -12,8 +12,20 @@ public final class WSConnection: ConnectionDelegate {
         public var maxMessageSize = 1 << 20
         /// How long to wait for the peer's close after ours, in milliseconds.
         public var closeTimeoutMs: Int64 = 5_000
+        /// Send a ping after this long without a frame from the peer, in milliseconds; 0 turns
+        /// pings off. nil means the role's default: 15 s for a client (toward the provider, so a
+        /// half-open connection is found and idle NATs keep the mapping), off for a server.
+        public var pingIntervalMs: Int64?
+        /// Fail the connection after this long without any byte from the peer, in milliseconds;
+        /// 0 turns it off. nil means the role's default: 45 s for a client, off for a server.
+        public var deadPeerTimeoutMs: Int64?
         /// Creates the defaults.
         public init() {}
+
+        /// The client-role default of `pingIntervalMs`.
+        public static let clientPingIntervalMs: Int64 = 15_000
+        /// The client-role default of `deadPeerTimeoutMs`.
+        public static let clientDeadPeerTimeoutMs: Int64 = 45_000
     }
 
     enum Phase { case handshaking, open, closing, closed }
@@ -40,6 +52,12 @@ public final class WSConnection: ConnectionDelegate {
     var responseParser = HTTPResponseParser()
     var refusedHead: HTTPResponseHead?
     var handshakeTimer: LoopTimer?
+    // Keep-alive state (see WSConnection+KeepAlive.swift).
+    let pingIntervalMs: Int64
+    let deadPeerTimeoutMs: Int64
+    var lastReceivedMs: Int64 = 0
+    var lastPingSentMs: Int64 = 0
+    var keepAliveTimer: LoopTimer?
 
     init(connection: Connection, role: WSRole, phase: Phase, options: Options) {
         self.connection = connection
@@ -48,6 +66,8 @@ public final class WSConnection: ConnectionDelegate {
         self.options = options
         self.parser = WSFrameParser(role: role, maxFrameSize: options.maxFrameSize)
         self.machine = WSStateMachine(role: role, maxMessageSize: options.maxMessageSize)
+        self.pingIntervalMs = options.pingIntervalMs ?? (role == .client ? Options.clientPingIntervalMs : 0)
+        self.deadPeerTimeoutMs = options.deadPeerTimeoutMs ?? (role == .client ? Options.clientDeadPeerTimeoutMs : 0)
     }
 
     /// Whether messages can be sent.
@@ -103,6 +123,7 @@ public final class WSConnection: ConnectionDelegate {
         case .handshaking:
             readHandshakeAnswer(bytes)
         case .open, .closing:
+            lastReceivedMs = connection.loop.now
             parser.append(bytes)
             drainFrames()
         case .closed:
@@ -136,6 +157,7 @@ public final class WSConnection: ConnectionDelegate {
                 writeFrame(opcode, payload)
                 if opcode == .close && phase == .open {
                     phase = .closing
+                    stopKeepAlive()  // the close timer watches the peer from here on
                     armCloseTimer()
                 }
             case .closeConnection:
@@ -183,6 +205,7 @@ public final class WSConnection: ConnectionDelegate {
         closeTimer = nil
         handshakeTimer?.cancel()
         handshakeTimer = nil
+        stopKeepAlive()
         delegate?.webSocket(self, didCloseWith: reason)
     }
 }

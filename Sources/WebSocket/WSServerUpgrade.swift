@@ -18,6 +18,7 @@ public enum WSServerUpgrade {
             connection.write(WSHandshake.serverResponse(key: key).serialized(keepAlive: true))
             let socket = WSConnection(connection: connection, role: .server, phase: .open, options: options)
             connection.delegate = socket
+            socket.startKeepAlive()
             onOpen(socket)
             if !leftover.isEmpty {
                 leftover.withUnsafeBytes { socket.parser.append($0) }
