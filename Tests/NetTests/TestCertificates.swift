@@ -24,7 +24,7 @@ struct TestCertificates {
         return TestCertificates(directory: dir)
     }
 
-    private static func run(_ args: [String], in dir: String) throws {
+    static func run(_ args: [String], in dir: String) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
         p.arguments = args
