@@ -38,6 +38,12 @@ public final class HTTPServer {
         public var lingerMs: Int64 = 2_000
         /// Creates the defaults.
         public init() {}
+
+        /// A `maxConnections` that fits `openFiles` descriptors: each call holds its Twilio
+        /// socket and its provider socket, and the process keeps a few dozen for itself.
+        public static func connectionLimit(forOpenFiles openFiles: Int) -> Int {
+            max(16, min(Options().maxConnections, (openFiles - 64) / 2))
+        }
     }
 
     /// The loop the server runs on.

@@ -44,9 +44,12 @@ enum ServeCommand {
             }
             let manager = CallManager(context: context, loop: loop)
             let router = CallRouter(publicHost: settings.publicHost, manager: manager)
+            var serverOptions = HTTPServer.Options()
+            serverOptions.maxConnections = HTTPServer.Options.connectionLimit(forOpenFiles: ProcessLimits.raiseOpenFileLimit())
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
-                                        logger: log, handler: router.handle)
-            var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
+                                        options: serverOptions, logger: log, handler: router.handle)
+            var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider),
+                                              ("max_connections", String(serverOptions.maxConnections))]
             fields += settings.summary().filter { $0.0 != "port" && $0.0 != "provider" }
             log.info("listening", fields)
             if endpoint.provider == "local" {

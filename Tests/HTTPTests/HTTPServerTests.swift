@@ -239,3 +239,11 @@ import Testing
         #expect(loop.run(until: { server.connectionCount == 0 && peer.closed }, timeoutMs: 2_000))
     }
 }
+
+@Suite struct HTTPServerOptionsTests {
+    @Test func connectionLimit_leavesADescriptorForEachCallsProviderSocket() {
+        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 1024) == 480)
+        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 1 << 20) == 1_000)
+        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 64) == 16)
+    }
+}

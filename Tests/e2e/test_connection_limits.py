@@ -1,0 +1,81 @@
+"""The bridge under more connections than it may hold: over `max_connections` it answers 503 and
+closes; when the process runs out of descriptors anyway (a hard `ulimit -n` below what the limit
+assumes), accepting pauses instead of spinning; either way it serves again once they are gone."""
+
+from __future__ import annotations
+
+import socket
+import time
+import urllib.request
+from pathlib import Path
+
+from harness import BridgeProcess, ManagedProcess, bridge_command, clean_env, wait_until
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100  # utime + stime, in clock ticks of 10 ms
+
+
+def healthz(port: int) -> int:
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+        return response.status
+
+
+def start_limited_bridge(nofile: int, tmp_path: Path, processes: list[ManagedProcess]
+                         ) -> BridgeProcess:
+    """`voice-bridge serve` (local provider) under a hard `ulimit -n` it cannot raise."""
+    cwd = tmp_path / f"limited{nofile}"
+    cwd.mkdir()
+    cmd = ["prlimit", f"--nofile={nofile}:{nofile}", "--", *bridge_command("serve")]
+    bridge = BridgeProcess(f"bridge-nofile{nofile}", cmd, cwd, clean_env(PORT="0"), tmp_path)
+    processes.append(bridge)
+    bridge.wait_listening()
+    return bridge
+
+
+def hold_connections(port: int, count: int) -> list[socket.socket]:
+    held = []
+    for _ in range(count):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        held.append(s)
+    return held
+
+
+def test_over_the_limit_connections_get_503_and_the_bridge_recovers(
+        binary: Path, tmp_path: Path, processes: list[ManagedProcess]) -> None:
+    # Hard limit 96: the bridge cannot raise it, and derives max_connections = (96 - 64) / 2 = 16.
+    bridge = start_limited_bridge(96, tmp_path, processes)
+    assert "max_connections=16" in bridge.stderr(), bridge.stderr()
+    held = hold_connections(bridge.port, 16)
+    try:
+        extra = socket.create_connection(("127.0.0.1", bridge.port), timeout=5)
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        answer = extra.recv(4096).decode(errors="replace")
+        extra.close()
+        assert answer.startswith("HTTP/1.1 503"), answer
+        assert bridge.wait_for_log(r"too many open connections", timeout=3)
+    finally:
+        for s in held:
+            s.close()
+    assert wait_until(lambda: healthz(bridge.port) == 200, timeout=5)
+
+
+def test_running_out_of_descriptors_pauses_accepting_without_spinning(
+        binary: Path, tmp_path: Path, processes: list[ManagedProcess]) -> None:
+    # Hard limit 24: max_connections is 16 (its floor), but descriptors run out first.
+    bridge = start_limited_bridge(24, tmp_path, processes)
+    pid = bridge.proc.pid
+    held = hold_connections(bridge.port, 60)  # the kernel's backlog takes what accept cannot
+    try:
+        assert bridge.wait_for_log(r"cannot accept connections.*(Too many open files|EMFILE|errno 24)",
+                                   timeout=5), bridge.stderr()[-2000:]
+        before = cpu_seconds(pid)
+        time.sleep(1.0)
+        used = cpu_seconds(pid) - before
+        assert used < 0.25, f"the bridge used {used:.2f} s of CPU in 1 s while out of descriptors"
+        assert bridge.alive()
+    finally:
+        for s in held:
+            s.close()
+    assert wait_until(lambda: healthz(bridge.port) == 200, timeout=5)
