@@ -15,17 +15,12 @@ extension Settings {
         let openAIAPIKey = value("OPENAI_API_KEY")
         let provider: ProviderChoice = useAzure ? .azure : (openAIAPIKey != nil ? .openAI : .local)
 
-        let azureAPIKey = value("AZURE_OPENAI_API_KEY")
-        let azureEndpoint = try value("AZURE_OPENAI_ENDPOINT").map(parseAzureEndpoint)
-        let azureDeployment = value("AZURE_OPENAI_DEPLOYMENT")
-        if useAzure {
-            try requireForAzure(azureAPIKey, "AZURE_OPENAI_API_KEY",
-                                fix: "set it to one of your resource's keys (Azure portal → your resource → Keys and Endpoint)")
-            try requireForAzure(azureEndpoint, "AZURE_OPENAI_ENDPOINT",
-                                fix: "set it to your resource's endpoint, like https://NAME.openai.azure.com (Azure portal → Keys and Endpoint)")
-            try requireForAzure(azureDeployment, "AZURE_OPENAI_DEPLOYMENT",
-                                fix: "set it to your realtime deployment's name (Azure portal → Deployments)")
-        }
+        // Deployments, endpoints, keys, auth, failover and proxy: see ProviderSettings.
+        let providers = try ProviderSettings.load(from: value, useAzure: useAzure, openAIAPIKey: openAIAPIKey)
+        let firstTarget = providers.azureTargets.first
+        let azureAPIKey = firstTarget?.apiKey ?? value("AZURE_OPENAI_API_KEY")
+        let azureEndpoint = try firstTarget?.endpoint ?? value("AZURE_OPENAI_ENDPOINT").map { try parseAzureEndpoint($0) }
+        let azureDeployment = firstTarget?.deployment ?? value("AZURE_OPENAI_DEPLOYMENT")
 
         let publicHost = try value("PUBLIC_URL").map(parsePublicURL)
         let tlsCertFile = value("TLS_CERT_FILE")
@@ -64,7 +59,8 @@ extension Settings {
             twilioAuthToken: twilioAuthToken,
             tlsCertFile: tlsCertFile,
             tlsKeyFile: tlsKeyFile,
-            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 })
+            providers: providers,
+            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 } + providers.secrets)
     }
 
     // MARK: - One parser per kind of value
@@ -126,8 +122,7 @@ extension Settings {
     }
 
     /// `name.openai.azure.com`, `https://name.openai.azure.com/`, `host:port` → `host[:port]`.
-    static func parseAzureEndpoint(_ text: String) throws -> String {
-        let variable = "AZURE_OPENAI_ENDPOINT"
+    static func parseAzureEndpoint(_ text: String, variable: String = "AZURE_OPENAI_ENDPOINT") throws -> String {
         let parts = try address(text, variable: variable, example: "https://NAME.openai.azure.com")
         switch parts.scheme {
         case nil, "https", "wss":
@@ -170,10 +165,5 @@ extension Settings {
             throw ConfigError(variable: variable, message: "'\(text)' is not a valid address: \(problem.reason) — "
                 + "write it like \(example)")
         }
-    }
-
-    private static func requireForAzure(_ value: String?, _ variable: String, fix: String) throws {
-        guard value == nil else { return }
-        throw ConfigError(variable: variable, message: "USE_AZURE_OPENAI=true but \(variable) is not set — \(fix)")
     }
 }

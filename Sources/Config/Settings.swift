@@ -75,6 +75,9 @@ public struct Settings: Sendable {
     /// `TLS_KEY_FILE`: PEM private key; set together with `tlsCertFile`.
     public var tlsKeyFile: String?
 
+    /// Azure deployments and endpoints, auth, failover, fallback, reconnect and proxy.
+    public var providers: ProviderSettings
+
     /// Every secret value configured (API keys, tokens), for `Logger.configure` to redact.
     public var secrets: [String]
 
@@ -107,6 +110,9 @@ public struct Settings: Sendable {
             fields.append(("deployment", azureDeployment ?? "unset"))
             fields.append(("endpoint", azureEndpoint ?? "unset"))
             fields.append(("dialect", azureAPIVersion.map { "preview api-version=\($0)" } ?? "ga"))
+            fields.append(("azure_targets", String(providers.azureTargets.count)))
+            fields.append(("azure_auth", providers.azureAuth.rawValue))
+            fields.append(("fallback_openai", providers.fallbackToOpenAI ? "on" : "off"))
         case .local:
             break
         }
@@ -118,6 +124,7 @@ public struct Settings: Sendable {
             ("instructions_chars", String(instructions.count)),
             ("tls", tlsCertFile == nil ? "off" : "on"),
             ("web_search", tavilyAPIKey == nil ? "off" : "on"),
+            ("proxy", providers.proxy.map { "\($0.host):\($0.port)" } ?? "off"),
         ]
         // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.
         fields += [

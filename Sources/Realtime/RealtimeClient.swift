@@ -73,7 +73,8 @@ public final class RealtimeClient {
             options.maxMessageSize = 8 << 20  // session.created echoes long instructions and tools
             options.maxFrameSize = 8 << 20
             client.socket = WSConnection.connect(to: url, headers: endpoint.headers, tls: tls, loop: loop,
-                                                 options: options, timeoutMs: timeoutMs, delegate: client.bridge)
+                                                 options: options, timeoutMs: timeoutMs, proxy: endpoint.proxy,
+                                                 delegate: client.bridge)
         } catch {
             loop.afterCurrentEvents { [weak client] in
                 client?.finish(.failed("invalid realtime URL \(endpoint.url): \(error)"))
