@@ -3,10 +3,19 @@ import Net
 import Realtime
 
 /// What every call of this process shares: where the model is, how to configure it, and limits.
-/// Immutable after start-up.
+/// Immutable after start-up (the provider pool it points to keeps its own loop-confined state).
 public struct CallContext {
-    /// The provider endpoint (OpenAI, Azure, or the local parrot).
+    /// The primary provider endpoint (OpenAI, Azure, or the local parrot), for logs.
     public var endpoint: RealtimeEndpoint
+    /// Where calls actually go: the rotation of endpoints with failover and fallback. By default
+    /// just `endpoint`.
+    public var providers: ProviderPool
+    /// When the provider drops mid-call: apologise, reconnect and restore the conversation.
+    public var reconnectMidCall = true
+    /// At most this many mid-call reconnects per call (a session that keeps dropping ends the call).
+    public var maxReconnectsPerCall = 3
+    /// Played to the caller while reconnecting; nil plays nothing.
+    public var reconnectPrompt: SpokenPrompt?
     /// The `session.update` contents.
     public var sessionOptions: RealtimeSessionOptions
     /// What the assistant says first; empty = wait for the caller.
@@ -32,9 +41,18 @@ public struct CallContext {
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
                 tls: TLSContext?, logger: Logger) {
         self.endpoint = endpoint
+        self.providers = ProviderPool(single: endpoint)
         self.sessionOptions = sessionOptions
         self.greeting = greeting
         self.tls = tls
         self.logger = logger
+    }
+
+    /// The `session.update` for a session on `endpoint`: its dialect, and its provider's quirks
+    /// (Azure refuses `output_modalities`), whichever target of the pool it is.
+    func sessionUpdate(for endpoint: RealtimeEndpoint) -> String {
+        var options = sessionOptions
+        options.provider = endpoint.provider
+        return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
     }
 }

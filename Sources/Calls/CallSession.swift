@@ -50,11 +50,20 @@ public final class CallSession {
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
 
-    let claimPrewarmed: (String) -> (client: RealtimeClient, configured: Bool)?
+    let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
     var sessionConfigured = false
 
+    // Provider failover and mid-call recovery (see CallSession+Reconnect.swift).
+    /// How the current provider session was opened: which target, and the attempt in progress.
+    var link: ProviderFailover?
+    /// What was said so far, to restore on a new session.
+    var history = ConversationHistory()
+    var reconnects = 0
+    /// The session opening now replaces one that dropped: restore instead of greeting.
+    var restoring = false
+
     init(id: Int, twilio: WSConnection, context: CallContext,
-         claimPrewarmed: @escaping (String) -> (client: RealtimeClient, configured: Bool)? = { _ in nil },
+         claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool)? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.claimPrewarmed = claimPrewarmed
@@ -116,15 +125,21 @@ public final class CallSession {
         state = .connecting
         providerOpenedAtMs = MonotonicClock.nowMs()
         if let warm = claimPrewarmed(start.callSid) {
-            log.info("using the pre-warmed provider session", [("open", String(warm.client.isOpen))])
-            provider = warm.client
+            log.info("using the pre-warmed provider session", [("open", String(warm.link.openClient != nil))])
+            link = warm.link
             sessionConfigured = warm.configured
-            warm.client.delegate = self
-            if warm.client.isOpen { realtimeDidOpen(warm.client) }
+            warm.link.delegate = self
+            if let client = warm.link.openClient { providerFailover(warm.link, didOpen: client) }
             return
         }
-        provider = RealtimeClient.connect(context.endpoint, loop: twilio.connection.loop, tls: context.tls,
-                                          timeoutMs: context.providerConnectTimeoutMs, delegate: self)
+        connectProvider(plan: context.providers.planForNewCall(), isReconnect: false)
+    }
+
+    /// Opens a provider session trying `plan` in order (see `ProviderFailover`).
+    func connectProvider(plan: [Int], isReconnect: Bool) {
+        link = ProviderFailover(pool: context.providers, plan: plan, loop: twilio.connection.loop, tls: context.tls,
+                                timeoutMs: context.providerConnectTimeoutMs, log: log, isReconnect: isReconnect,
+                                delegate: self)
     }
 
     private func forwardCallerAudio(_ payload: String) {
@@ -152,6 +167,8 @@ public final class CallSession {
         guard state != .ended else { return }
         if closeTwilio { flushAssistantAudio() }
         state = .ended
+        link?.close()
+        link = nil
         provider?.close()
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }

@@ -38,6 +38,16 @@ enum ServeCommand {
                                       sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
             context.conversation = conversation
+            context.providers = Wiring.providerPool(for: settings)
+            context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
+            context.reconnectMidCall = settings.providers.reconnectMidCall
+            if context.reconnectMidCall {
+                do {
+                    context.reconnectPrompt = try SpokenPrompt.load(path: settings.providers.reconnectPromptFile)
+                } catch {
+                    log.warning("no reconnect prompt; a mid-call reconnect will be silent", [("error", String(describing: error))])
+                }
+            }
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
@@ -49,6 +59,10 @@ enum ServeCommand {
             var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
             fields += settings.summary().filter { $0.0 != "port" && $0.0 != "provider" }
             log.info("listening", fields)
+            if context.providers.targets.count > 1 {
+                log.info("provider rotation", [("targets", context.providers.targets.map { $0.endpoint.label + ($0.isFallback ? " (fallback)" : "") }
+                                                    .joined(separator: ", "))])
+            }
             if endpoint.provider == "local" {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
             }

@@ -1,7 +1,9 @@
 import Calls
 import Config
 import Foundation
+import Net
 import Realtime
+import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
@@ -16,6 +18,40 @@ enum Wiring {
         case .local:
             return .local
         }
+    }
+
+    /// The endpoints calls rotate through: every Azure deployment (with failover), then the
+    /// OpenAI fallback when enabled; or the one OpenAI or local endpoint. Each goes through
+    /// `HTTPS_PROXY` unless `NO_PROXY` names its host.
+    static func providerPool(for settings: Settings) -> ProviderPool {
+        let providers = settings.providers
+        func proxied(_ endpoint: RealtimeEndpoint) -> RealtimeEndpoint {
+            var copy = endpoint
+            if let proxy = providers.proxy, endpoint.provider != "local", let host = try? WSURL(endpoint.url).host,
+               proxy.applies(to: host) {
+                copy.proxy = HTTPProxy(host: proxy.host, port: proxy.port, authorization: proxy.authorization)
+            }
+            return copy
+        }
+        let openAI = RealtimeEndpoint.openAI(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL,
+                                             model: settings.openAIRealtimeModel)
+        let pool: ProviderPool
+        switch settings.provider {
+        case .azure:
+            let managed = providers.azureAuth == .managedIdentity
+            let primaries = providers.azureTargets.map { target in
+                ProviderPool.Target(endpoint: proxied(.azure(endpoint: target.endpoint, deployment: target.deployment,
+                                                             apiKey: target.apiKey ?? "", apiVersion: settings.azureAPIVersion)),
+                                    usesManagedIdentity: managed)
+            }
+            let fallback = providers.fallbackToOpenAI ? ProviderPool.Target(endpoint: proxied(openAI)) : nil
+            pool = ProviderPool(primary: primaries, fallback: fallback, cooldownMs: Int64(providers.cooldownMs))
+        case .openAI:
+            pool = ProviderPool(primary: [.init(endpoint: proxied(openAI))], cooldownMs: Int64(providers.cooldownMs))
+        case .local:
+            pool = ProviderPool(single: .local)
+        }
+        return pool
     }
 
     static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {
