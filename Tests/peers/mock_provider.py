@@ -20,6 +20,7 @@ Audio deltas use the GA name `response.output_audio.delta`, or the beta name
   {"kind":"event","conn":1,"event":{…}}            every client event received (invalid JSON: "raw")
   {"kind":"sent","conn":1,"event":{…}}             every server event the mock sent
   {"kind":"closed","conn":1,"code":1000,"reason":"","by":"client"|"server"}
+  {"kind":"dropped","conn":1,"mode":"close"|"abort"|"expire"}   (--drop-after)
 
 Run `mock_provider.py --help` for the options. Prints `listening port=N` on stdout when ready.
 """
@@ -80,6 +81,17 @@ class MockOptions:
     barge_in_after_ms: int | None = None
     # Answer every conversation.item.truncate with the service's "already shorter" error.
     truncate_error: bool = False
+    # Refuse (with refuse_status) only handshakes for these deployments/models; None = any.
+    refuse_deployments: set[str] | None = None
+    # End sessions this many ms after they open (None = never): "close" (close frame 1011),
+    # "abort" (TCP reset, no close frame) or "expire" (error session_expired, then close 1000,
+    # as when a session reaches the service's maximum length).
+    drop_after_ms: int | None = None
+    drop_mode: str = "close"
+    # 1-based connection numbers to drop; None = every connection.
+    drop_which: set[int] | None = None
+    # After the first append of a connection, report a caller transcript "caller words N".
+    transcribe: bool = False
 
 
 class Recorder:
@@ -176,6 +188,7 @@ class MockSession:
         self._event_ids = itertools.count(1)
         self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
         self._barge_in_started = False
+        self._transcribed = False
 
     @property
     def delta_type(self) -> str:
@@ -192,6 +205,9 @@ class MockSession:
 
     async def run(self) -> None:
         await self.send({"type": "session.created", "session": self.session})
+        o = self.provider.options
+        if o.drop_after_ms is not None and (o.drop_which is None or self.conn in o.drop_which):
+            asyncio.get_running_loop().create_task(self.drop(o.drop_after_ms / 1000, o.drop_mode))
         async for message in self.ws:
             if isinstance(message, bytes):
                 self.provider.recorder.write({"kind": "event", "conn": self.conn,
@@ -207,6 +223,18 @@ class MockSession:
                 continue
             self.provider.recorder.write({"kind": "event", "conn": self.conn, "event": event})
             await self.dispatch(event)
+
+    async def drop(self, after: float, mode: str) -> None:
+        await asyncio.sleep(after)
+        self.provider.recorder.write({"kind": "dropped", "conn": self.conn, "mode": mode})
+        if mode == "abort":
+            self.ws.transport.abort()
+        elif mode == "expire":
+            await self.error("invalid_request_error", "session_expired",
+                             "Your session hit the maximum duration of 60 minutes.")
+            await self.ws.close(1000, "session expired")
+        else:
+            await self.ws.close(1011, "internal server error")
 
     async def error(self, type_: str, code: str, message: str, param: str | None = None,
                     event_id: str | None = None) -> None:
@@ -238,6 +266,11 @@ class MockSession:
                                  "Invalid value for 'audio': expected base64-encoded audio.",
                                  "audio", client_event_id)
                 return
+            if self.provider.options.transcribe and not self._transcribed:
+                self._transcribed = True
+                await self.send({"type": "conversation.item.input_audio_transcription.completed",
+                                 "item_id": _new_id("item"), "content_index": 0,
+                                 "transcript": f"caller words {self.conn}"})
             if self.provider.options.barge_in_after_ms is None:
                 await self.echo(audio)
             elif not self._barge_in_started:
@@ -366,15 +399,18 @@ class MockProvider:
             await self._server.wait_closed()
         self.recorder.close()
 
-    def _refuses(self, conn: int) -> bool:
+    def _refuses(self, conn: int, deployment: str | None) -> bool:
         o = self.options
-        return o.refuse_status is not None and (o.refuse_which is None or conn in o.refuse_which)
+        return (o.refuse_status is not None and (o.refuse_which is None or conn in o.refuse_which)
+                and (o.refuse_deployments is None or deployment in o.refuse_deployments))
 
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         conn = next(self._handshakes)
         ws.mock_conn = conn  # type: ignore[attr-defined]
         split = urlsplit(request.path)
-        refused = self.options.refuse_status if self._refuses(conn) else None
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        deployment = params.get("deployment") or params.get("model")
+        refused = self.options.refuse_status if self._refuses(conn, deployment) else None
         self.recorder.write({
             "kind": "handshake", "conn": conn, "path": split.path, "query": split.query,
             "params": dict(parse_qsl(split.query, keep_blank_values=True)),
@@ -434,6 +470,18 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                         "send speech_started and 5 late deltas of the same response")
     p.add_argument("--truncate-error", action="store_true",
                    help="answer conversation.item.truncate with the 'already shorter' error")
+    p.add_argument("--refuse-deployment", action="append", metavar="NAME",
+                   help="with --refuse: refuse only handshakes for this deployment/model (repeatable)")
+    p.add_argument("--drop-after", type=int, metavar="MS",
+                   help="end each session (see --drop-which) MS after it opens")
+    p.add_argument("--drop-mode", choices=["close", "abort", "expire"], default="close",
+                   help="close: close frame 1011; abort: TCP reset; expire: error session_expired, "
+                        "then close 1000")
+    p.add_argument("--drop-which", metavar="N[,M…]",
+                   help="drop only these 1-based connection numbers (default: all)")
+    p.add_argument("--transcribe", action="store_true",
+                   help="after each connection's first append, send a caller transcript "
+                        "'caller words N'")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
     a = p.parse_args(argv)
@@ -445,7 +493,12 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        refuse_which=({int(n) for n in a.refuse_which.split(",")}
                                      if a.refuse_which else None),
                        delay_accept_ms=a.delay_accept, greeting_audio=greeting,
-                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error)
+                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error,
+                       refuse_deployments=set(a.refuse_deployment) if a.refuse_deployment else None,
+                       drop_after_ms=a.drop_after, drop_mode=a.drop_mode,
+                       drop_which=({int(n) for n in a.drop_which.split(",")}
+                                   if a.drop_which else None),
+                       transcribe=a.transcribe)
 
 
 async def amain(options: MockOptions) -> None:
