@@ -38,16 +38,7 @@ enum ServeCommand {
                                       sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
             context.conversation = conversation
-            context.providers = Wiring.providerPool(for: settings)
-            context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
-            context.reconnectMidCall = settings.providers.reconnectMidCall
-            if context.reconnectMidCall {
-                do {
-                    context.reconnectPrompt = try SpokenPrompt.load(path: settings.providers.reconnectPromptFile)
-                } catch {
-                    log.warning("no reconnect prompt; a mid-call reconnect will be silent", [("error", String(describing: error))])
-                }
-            }
+            Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }

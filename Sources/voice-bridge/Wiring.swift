@@ -20,6 +20,22 @@ enum Wiring {
         }
     }
 
+    /// Failover, fallback, managed identity, timeouts and mid-call recovery, from `settings`.
+    static func configureProviders(_ context: inout CallContext, settings: Settings, loop: EventLoop, log: Logger) {
+        context.providers = providerPool(for: settings)
+        context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
+        if settings.provider == .azure && settings.providers.azureAuth == .managedIdentity {
+            context.providers.tokens = ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop)
+        }
+        context.reconnectMidCall = settings.providers.reconnectMidCall
+        guard context.reconnectMidCall else { return }
+        do {
+            context.reconnectPrompt = try SpokenPrompt.load(path: settings.providers.reconnectPromptFile)
+        } catch {
+            log.warning("no reconnect prompt; a mid-call reconnect will be silent", [("error", String(describing: error))])
+        }
+    }
+
     /// The endpoints calls rotate through: every Azure deployment (with failover), then the
     /// OpenAI fallback when enabled; or the one OpenAI or local endpoint. Each goes through
     /// `HTTPS_PROXY` unless `NO_PROXY` names its host.

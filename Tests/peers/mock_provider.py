@@ -92,6 +92,8 @@ class MockOptions:
     drop_which: set[int] | None = None
     # After the first append of a connection, report a caller transcript "caller words N".
     transcribe: bool = False
+    # Answer session.update with an error of this code instead of session.updated.
+    session_error: str | None = None
 
 
 class Recorder:
@@ -248,7 +250,11 @@ class MockSession:
                              "Missing required parameter: 'type'.", "type")
             return
         kind, client_event_id = event["type"], event.get("event_id")
-        if kind == "session.update":
+        if kind == "session.update" and self.provider.options.session_error:
+            await self.error("invalid_request_error", self.provider.options.session_error,
+                             f"Mock refusal of session.update: {self.provider.options.session_error}",
+                             "session", client_event_id)
+        elif kind == "session.update":
             update = event.get("session")
             if not isinstance(update, dict):
                 await self.error("invalid_request_error", "missing_required_parameter",
@@ -482,6 +488,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
     p.add_argument("--transcribe", action="store_true",
                    help="after each connection's first append, send a caller transcript "
                         "'caller words N'")
+    p.add_argument("--session-error", metavar="CODE",
+                   help="answer session.update with an error event of this code")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
     a = p.parse_args(argv)
@@ -498,7 +506,7 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        drop_after_ms=a.drop_after, drop_mode=a.drop_mode,
                        drop_which=({int(n) for n in a.drop_which.split(",")}
                                    if a.drop_which else None),
-                       transcribe=a.transcribe)
+                       transcribe=a.transcribe, session_error=a.session_error)
 
 
 async def amain(options: MockOptions) -> None:
