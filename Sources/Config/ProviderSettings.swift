@@ -123,8 +123,9 @@ public struct ProviderSettings: Sendable, Equatable {
     /// `AZURE_OPENAI_ENDPOINTS` (or `AZURE_OPENAI_ENDPOINT`), with matching keys.
     private static func azureTargets(_ value: (String) -> String?, auth: AzureAuth) throws -> [AzureTarget] {
         let endpoints = try list(value, plural: "AZURE_OPENAI_ENDPOINTS", single: "AZURE_OPENAI_ENDPOINT",
-                                 fix: "set it to your resource's endpoint, like https://NAME.openai.azure.com (Azure portal → Keys and Endpoint)")
-            .map { try Settings.parseAzureEndpoint($0.text, variable: $0.variable) }
+                                 fix: "set it to your resource's endpoint, like https://NAME.openai.azure.com (Azure portal → Keys and Endpoint)",
+                                 normalize: { try Settings.parseAzureEndpoint($0, variable: $1) })
+            .map(\.text)
         let deployments = try list(value, plural: "AZURE_OPENAI_DEPLOYMENTS", single: "AZURE_OPENAI_DEPLOYMENT",
                                    fix: "set it to your realtime deployment's name (Azure portal → Deployments)")
 
@@ -173,20 +174,21 @@ public struct ProviderSettings: Sendable, Equatable {
 
     /// The comma-separated plural variable, else the single one; a missing both is the single
     /// one's error. Both set is fine only when they agree.
-    private static func list(_ value: (String) -> String?, plural: String, single: String,
-                             fix: String) throws -> [(text: String, variable: String)] {
-        let one = value(single)
+    private static func list(_ value: (String) -> String?, plural: String, single: String, fix: String,
+                             normalize: (String, String) throws -> String = { text, _ in text }) throws -> [(text: String, variable: String)] {
+        let one = try value(single).map { try normalize($0, single) }
         guard let many = value(plural) else {
             guard let one else {
                 throw ConfigError(variable: single, message: "USE_AZURE_OPENAI=true but \(single) is not set — \(fix)")
             }
             return [(one, single)]
         }
-        let entries = many.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+        let entries = try many.split(separator: ",").map { $0.trimmingWhitespace() }.filter { !$0.isEmpty }
+            .map { try normalize($0, plural) }
         guard !entries.isEmpty else {
             throw ConfigError(variable: plural, message: "is empty — list one or more, separated by commas")
         }
-        if let one, !entries.contains(one) {
+        if let one, !entries.contains(where: { $0 == one || $0.hasPrefix(one + "@") }) {
             throw ConfigError(variable: single, message: "'\(one)' is not in \(plural) (\(many)) — unset \(single), "
                 + "or add it to the list")
         }
