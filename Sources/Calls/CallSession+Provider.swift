@@ -33,6 +33,7 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
+        toolsObserve(decoded)
         switch decoded {
         case .audioDelta(let delta, _, _):
             guard !streamSid.isEmpty else { return }

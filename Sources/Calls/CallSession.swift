@@ -37,6 +37,8 @@ public final class CallSession {
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
+    /// Function calls and hang-up (CallSession+Tools.swift).
+    lazy var tools: CallTools = makeTools()
 
     init(id: Int, twilio: WSConnection, context: CallContext, onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
@@ -71,6 +73,7 @@ public final class CallSession {
             forwardCallerAudio(media.payload)
         case .mark(let name, _):
             log.debug("mark played", [("name", name)])
+            toolsMarkEchoed(name)
         case .dtmf(let digit, _, _):
             log.info("caller pressed a key", [("digit", digit)])
         case .stop:
@@ -126,6 +129,7 @@ public final class CallSession {
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
         guard state != .ended else { return }
         state = .ended
+        toolsCallEnded()
         provider?.close()
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }

@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import Net
 import Realtime
+import Tools
 
 /// `voice-bridge serve`: load and validate configuration, then run the bridge until a signal.
 enum ServeCommand {
@@ -32,8 +33,12 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            let context = CallContext(endpoint: endpoint, sessionOptions: Wiring.sessionOptions(for: settings),
+            let tools = Wiring.tools(for: settings, loop: loop)
+            var sessionOptions = Wiring.sessionOptions(for: settings)
+            sessionOptions.tools = tools.definitions
+            var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
+            context.tools = tools
             let manager = CallManager(context: context)
             let router = CallRouter(publicHost: settings.publicHost, manager: manager)
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
@@ -43,6 +48,10 @@ enum ServeCommand {
             log.info("listening", fields)
             if endpoint.provider == "local" {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
+            }
+            log.info("tools offered to the model", [("tools", tools.names.joined(separator: ","))])
+            if settings.tavilyAPIKey == nil {
+                log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
             }
             if settings.publicHost == nil {
                 log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")

@@ -1,5 +1,7 @@
 import Config
+import Net
 import Realtime
+import Tools
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
@@ -14,6 +16,16 @@ enum Wiring {
         case .local:
             return .local
         }
+    }
+
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
+    /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
+        let tavily = settings.tavilyAPIKey.map { key in
+            TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                         configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
+        }
+        return ToolRegistry.builtIn(tavily: tavily)
     }
 
     static func sessionOptions(for settings: Settings) -> RealtimeSessionOptions {
