@@ -23,6 +23,14 @@ public struct CallContext {
     /// The tools the model may call (their definitions must also be in `sessionOptions.tools`);
     /// nil offers none. Bound to the calls' loop (see `ToolRegistry`).
     public var tools: ToolRegistry?
+    /// Turn detection, DTMF, transcripts, pre-warm.
+    public var conversation = ConversationSettings()
+    /// Where utterances are written, when `TRANSCRIPTS_DIR` is set.
+    public var transcripts: TranscriptWriter?
+    /// Prices for the end-of-call cost estimate, nil when unknown.
+    public var prices: PriceRow?
+    /// Assistant audio coalesced into one Twilio `media` message at most (μ-law bytes; 800 = 100 ms).
+    public var maxCoalescedAudioBytes = 800
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

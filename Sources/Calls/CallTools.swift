@@ -6,19 +6,14 @@ import Tools
 final class CallTools {
     /// Runs function calls; nil when the bridge offers no tools.
     var runner: CallToolRunner?
-    /// When the audio sent to the caller will have played.
+    /// When the audio sent to the caller will have played, by the clock.
     var playback = CallPlayback()
-    /// The mark sent after the last audio, whose echo ends the call.
-    var hangUpMark: String?
-    /// Bounds the wait for the goodbye and for the mark's echo.
-    var hangUpTimer: LoopTimer?
-    /// When the hang-up began waiting for playback (monotonic ms).
-    var hangUpStartedAtMs: Int64 = 0
+    /// Set once the hang-up waits for the last audio to play.
+    var hangingUp = false
+    /// Bounds the wait for a requested goodbye.
+    var goodbyeTimer: LoopTimer?
 
-    /// The mark name the hang-up sends; Twilio echoes it once everything before it has played.
-    static let hangUpMarkName = "vb-hang-up"
-
-    /// How long a hang-up waits for the mark beyond the audio still queued, and at most.
+    /// How long a hang-up waits beyond the audio still queued, and at most in all.
     static let playbackGraceMs: Int64 = 1_500
     static let maxPlaybackWaitMs: Int64 = 30_000
     /// How long a hang-up waits for a requested goodbye to be spoken.

@@ -36,7 +36,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         public var lingerMs: Int64 = 3_000
         /// Hard stop for the whole run after the input ends, in milliseconds.
         public var maxTailMs: Int64 = 30_000
-        /// `start.customParameters`.
+        /// `start.customParameters` (the CallSid is added, as the bridge's TwiML does).
         public var customParameters: [(String, String)] = [("From", "+15550100"), ("simulated", "true")]
         /// Creates the defaults.
         public init() {}
@@ -48,7 +48,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
     private var socket: WSConnection?
     private var report = Report()
     private let streamSid = "MZ" + TwilioStreamSimulator.hex(32)
-    private let callSid = "CA" + TwilioStreamSimulator.hex(32)
+    /// The call's CallSid (also what a simulated webhook sends, so the bridge can match them).
+    public let callSid = "CA" + TwilioStreamSimulator.hex(32)
     private var sequence = 0
     private var offset = 0
     private var startedAt: Int64 = 0
@@ -80,6 +81,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         sequence = 1
         var custom = JSONObject([])
         for (k, v) in options.customParameters { custom[k] = .string(v) }
+        custom["CallSid"] = .string(callSid)
         let start: JSON = .object(JSONObject([
             ("event", "start"), ("sequenceNumber", .string(String(sequence))), ("streamSid", .string(streamSid)),
             ("start", .object(JSONObject([

@@ -15,9 +15,11 @@ enum ServeCommand {
             return 2
         }
         let settings: Settings
+        let conversation: ConversationSettings
         do {
             let environment = try Environment.load(dotenvPath: ".env")
             settings = try Settings.load(from: environment)
+            conversation = try ConversationSettings.load(from: environment)
         } catch {
             fail(String(describing: error))
             return 2
@@ -34,12 +36,17 @@ enum ServeCommand {
             }
             let endpoint = Wiring.endpoint(for: settings)
             let tools = Wiring.tools(for: settings, loop: loop)
-            var sessionOptions = Wiring.sessionOptions(for: settings)
+            var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
             sessionOptions.tools = tools.definitions
             var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
             context.tools = tools
-            let manager = CallManager(context: context)
+            context.conversation = conversation
+            context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
+            if let dir = conversation.transcriptsDir {
+                context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
+            }
+            let manager = CallManager(context: context, loop: loop)
             let router = CallRouter(publicHost: settings.publicHost, manager: manager)
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         logger: log, handler: router.handle)
@@ -65,6 +72,7 @@ enum ServeCommand {
             }
             loop.run()
             withExtendedLifetime(signals) {}
+            context.transcripts?.sync()
             log.info("stopped")
             return 0
         } catch {

@@ -10,13 +10,22 @@ enum SimulateCommand {
         var wavPath: String?, outPath: String?
         var url = "ws://127.0.0.1:5050/media-stream"
         var options = TwilioStreamSimulator.Options()
+        var webhook = false
+        var webhookGapMs: Int64 = 0
         var rest = arguments[...]
         while let flag = rest.popFirst() {
+            if flag == "--webhook" { webhook = true; continue }
             guard let value = rest.popFirst() else { return fail("\(flag) needs a value") }
             switch flag {
+            case "--webhook-gap-ms":
+                guard let ms = Int64(value), ms >= 0 else { return fail("--webhook-gap-ms takes milliseconds, got '\(value)'") }
+                webhookGapMs = ms
             case "--wav": wavPath = value
             case "--out": outPath = value
             case "--url": url = value
+            case "--max-tail-ms":
+                guard let ms = Int64(value), ms >= 0 else { return fail("--max-tail-ms takes milliseconds, got '\(value)'") }
+                options.maxTailMs = ms
             case "--linger-ms":
                 guard let ms = Int64(value), ms >= 0 else { return fail("--linger-ms takes milliseconds, got '\(value)'") }
                 options.lingerMs = ms
@@ -37,11 +46,34 @@ enum SimulateCommand {
             let tls = try TLSContext.client()
             let simulator = TwilioStreamSimulator(loop: loop, audio: audio, options: options)
             var result: TwilioStreamSimulator.Report?
-            simulator.run(url: target, tls: tls) { report in
-                result = report
-                loop.stop()
+            var failure: String?
+            let startStream = {
+                simulator.run(url: target, tls: tls) { report in
+                    result = report
+                    loop.stop()
+                }
+            }
+            if webhook {
+                // As Twilio: fetch the TwiML first (the bridge pre-warms the provider), then open the stream.
+                let request = TwilioWebhookRequest(host: target.host, port: target.port, callSid: simulator.callSid,
+                                                   from: "+15550100", to: "+15550199")
+                request.send(on: loop) { answer in
+                    switch answer {
+                    case .success(let a) where a.status == 200:
+                        loop.schedule(afterMs: webhookGapMs) { startStream() }
+                    case .success(let a):
+                        failure = "the webhook answered HTTP \(a.status): \(a.body)"
+                        loop.stop()
+                    case .failure(let error):
+                        failure = "the webhook failed: \(error)"
+                        loop.stop()
+                    }
+                }
+            } else {
+                startStream()
             }
             loop.run()
+            if let failure { return fail(failure, status: 1) }
             guard let report = result else { return fail("simulation did not complete", status: 1) }
             let sent = Double(report.framesSent * options.frameMs) / 1000
             let silence = Double(report.silenceFramesSent * options.frameMs) / 1000

@@ -1,4 +1,6 @@
+import Calls
 import Config
+import Foundation
 import Net
 import Realtime
 import Tools
@@ -28,9 +30,33 @@ enum Wiring {
         return ToolRegistry.builtIn(tavily: tavily)
     }
 
-    static func sessionOptions(for settings: Settings) -> RealtimeSessionOptions {
+    static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {
         var options = RealtimeSessionOptions(instructions: settings.instructions, provider: endpoint(for: settings).provider)
         options.voice = settings.voice
+        options.turnDetection = .init(type: conversation.turnDetection, threshold: conversation.vadThreshold,
+                                      prefixPaddingMs: conversation.vadPrefixMs,
+                                      silenceDurationMs: conversation.vadSilenceMs, eagerness: conversation.vadEagerness)
+        options.noiseReduction = conversation.noiseReduction
         return options
+    }
+
+    /// The price row for this provider's model, from the user-editable table (nil if unreadable).
+    static func prices(for settings: Settings, conversation: ConversationSettings, log: Logger) -> PriceRow? {
+        guard let text = try? String(contentsOfFile: conversation.pricesFile, encoding: .utf8) else {
+            log.info("no price table; call costs are not estimated", [("PRICES_FILE", conversation.pricesFile)])
+            return nil
+        }
+        do {
+            let table = try PriceTable(json: text)
+            let model: String? = switch settings.provider {
+            case .openAI: settings.openAIRealtimeModel
+            case .azure: settings.azureDeployment
+            case .local: "local"
+            }
+            return table.row(for: [conversation.priceModel, model])
+        } catch {
+            log.warning("price table ignored", [("error", String(describing: error))])
+            return nil
+        }
     }
 }

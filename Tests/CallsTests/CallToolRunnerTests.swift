@@ -176,11 +176,11 @@ import Tools
 @Suite struct CallPlaybackTests {
     @Test func estimate_queuesAudioBackToBack_at8000BytesASecond() {
         var playback = CallPlayback()
-        playback.sent(base64: String(repeating: "A", count: 2_132) + "AA==", nowMs: 1_000)  // 1,600 bytes
+        playback.sent(bytes: 1_600, nowMs: 1_000)
         #expect(playback.remainingMs(nowMs: 1_000) == 200)
-        playback.sent(base64: String(repeating: "A", count: 1_066) + "A=", nowMs: 1_100)  // 800 bytes, queued behind
+        playback.sent(bytes: 800, nowMs: 1_100)  // queued behind the first
         #expect(playback.playedOutAtMs == 1_300)
-        playback.sent(base64: String(repeating: "A", count: 10_668), nowMs: 5_000)  // 8,001 bytes, after a silence
+        playback.sent(bytes: 8_000, nowMs: 5_000)  // after a silence
         #expect(playback.remainingMs(nowMs: 5_000) == 1_000)
         #expect(playback.remainingMs(nowMs: 9_000) == 0)
     }

@@ -18,9 +18,10 @@ function in turn, as the service does (PROTOCOLS.md §2): `response.created`, op
 `--tool-call-audio-bytes` of assistant audio first (a goodbye before `hang_up`), then per call
 `response.output_item.added` (a `function_call` item with `name` and `call_id`),
 `response.function_call_arguments.delta`/`.done` (`name` in GA only),
-`response.output_item.done`, and finally `response.done`. Echo mode goes on meanwhile. A `function_call_output` item is
-acknowledged like any `conversation.item.create`; the client's `response.create` then gets the
-usual spoken response.
+`response.output_item.done`, and finally `response.done`. Echo mode goes on meanwhile. Every
+`conversation.item.create` (a `function_call_output` too) is acknowledged as the service does;
+the client's `response.create` then gets the usual spoken response.
+
 Audio deltas use the GA name `response.output_audio.delta`, or the beta name
 `response.audio.delta` when the client sent an `OpenAI-Beta` header (Azure preview URLs).
 
@@ -66,6 +67,11 @@ GREETING_DELTA_BYTES = 400
 GREETING_TRANSCRIPT = "Hello, this is the mock provider."
 
 
+BARGE_IN_SPEECH_MS = 3000
+SPEECH_BYTE = 0x2A  # the assistant's speech in the barge-in scenario
+LATE_BYTE = 0x3C  # audio of the interrupted response that arrives after speech_started
+
+
 @dataclass
 class MockOptions:
     """What the mock does; the CLI flags map one to one."""
@@ -89,6 +95,11 @@ class MockOptions:
     tool_calls: list[tuple[str, str]] = field(default_factory=list)
     tool_call_after: int = 5
     tool_call_audio_bytes: int = 0
+    # Barge-in scenario: on the first append, speak BARGE_IN_SPEECH_MS of audio at once, then after
+    # this many ms send speech_started followed by late deltas of the same response. None = echo.
+    barge_in_after_ms: int | None = None
+    # Answer every conversation.item.truncate with the service's "already shorter" error.
+    truncate_error: bool = False
 
 
 class Recorder:
@@ -188,6 +199,7 @@ class MockSession:
         self._event_ids = itertools.count(1)
         self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
         self._appends = 0
+        self._barge_in_started = False
 
     @property
     def delta_type(self) -> str:
@@ -250,13 +262,21 @@ class MockSession:
                                  "Invalid value for 'audio': expected base64-encoded audio.",
                                  "audio", client_event_id)
                 return
-            await self.echo(audio)
+            if self.provider.options.barge_in_after_ms is None:
+                await self.echo(audio)
+            elif not self._barge_in_started:
+                self._barge_in_started = True
+                asyncio.get_running_loop().create_task(self.barge_in(self.provider.options.barge_in_after_ms))
             self._appends += 1
             options = self.provider.options
             if options.tool_calls and self._appends == options.tool_call_after:
                 await self.call_functions(options.tool_calls, options.tool_call_audio_bytes)
         elif kind == "response.create":
             await self.respond(self.provider.options.greeting_audio)
+        elif kind == "conversation.item.truncate" and self.provider.options.truncate_error:
+            await self.error("invalid_request_error", "invalid_value",
+                             "Audio content of 2650ms is already shorter than 9100ms",
+                             "audio_end_ms", client_event_id)
         elif kind == "conversation.item.create":
             await self.item_created(event.get("item"), client_event_id)
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
@@ -374,6 +394,22 @@ class MockSession:
             index += 1
         await self.send({"type": "response.done",
                          "response": self._response(response_id, "completed", output)})
+
+    async def barge_in(self, after_ms: int) -> None:
+        """Speaks 3 s at once (30 deltas of 100 ms, pattern SPEECH_BYTE); after `after_ms` the
+        caller "starts talking"; then 5 late deltas (pattern LATE_BYTE) of the same response arrive,
+        as they can from a real service, before the response ends as cancelled."""
+        response_id, item_id = await self._open_response()
+        for _ in range(BARGE_IN_SPEECH_MS // 100):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([SPEECH_BYTE]) * 800).decode())
+        await asyncio.sleep(after_ms / 1000)
+        await self.send({"type": "input_audio_buffer.speech_started", "audio_start_ms": 4000,
+                         "item_id": _new_id("item")})
+        for _ in range(5):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([LATE_BYTE]) * 800).decode())
+        ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
+        await self.send({"type": self.audio_done_type, **ids})
+        await self.send({"type": "response.done", "response": self._response(response_id, "cancelled", [])})
 
     async def respond(self, audio: bytes) -> None:
         response_id, item_id = await self._open_response()
@@ -495,6 +531,11 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="refuse only these 1-based handshake numbers (default: all)")
     p.add_argument("--delay-accept", type=int, default=0, metavar="MS",
                    help="wait this long before answering the upgrade")
+    p.add_argument("--barge-in-after", type=int, metavar="MS",
+                   help="barge-in scenario: speak 3 s at once on the first append, then after MS "
+                        "send speech_started and 5 late deltas of the same response")
+    p.add_argument("--truncate-error", action="store_true",
+                   help="answer conversation.item.truncate with the 'already shorter' error")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
     p.add_argument("--tool-call", action="append", default=[], metavar="NAME:JSON",
@@ -525,7 +566,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                                      if a.refuse_which else None),
                        delay_accept_ms=a.delay_accept, greeting_audio=greeting,
                        tool_calls=tool_calls, tool_call_after=a.tool_call_after,
-                       tool_call_audio_bytes=a.tool_call_audio_bytes)
+                       tool_call_audio_bytes=a.tool_call_audio_bytes,
+                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error)
 
 
 async def amain(options: MockOptions) -> None:
