@@ -53,6 +53,7 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
+        toolsObserve(decoded)
         switch decoded {
         case .audioDelta(let delta, let itemId, let responseId):
             assistantAudio(delta: delta, itemId: itemId, responseId: responseId)

@@ -49,6 +49,8 @@ public final class CallSession {
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
+    /// Function calls and hang-up (CallSession+Tools.swift).
+    lazy var tools: CallTools = makeTools()
 
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
     var sessionConfigured = false
@@ -169,6 +171,7 @@ public final class CallSession {
         state = .ended
         link?.close()
         link = nil
+        toolsCallEnded()
         provider?.close()
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }

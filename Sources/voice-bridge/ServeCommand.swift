@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import Net
 import Realtime
+import Tools
 
 /// `voice-bridge serve`: load and validate configuration, then run the bridge until a signal.
 enum ServeCommand {
@@ -34,9 +35,12 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            var context = CallContext(endpoint: endpoint,
-                                      sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
+            let tools = Wiring.tools(for: settings, loop: loop)
+            var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
+            sessionOptions.tools = tools.definitions
+            var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
+            context.tools = tools
             context.conversation = conversation
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
@@ -56,6 +60,10 @@ enum ServeCommand {
             }
             if endpoint.provider == "local" {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
+            }
+            log.info("tools offered to the model", [("tools", tools.names.joined(separator: ","))])
+            if settings.tavilyAPIKey == nil {
+                log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
             }
             if settings.publicHost == nil {
                 log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")

@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Net
 import Realtime
+import Tools
 import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
@@ -68,6 +69,16 @@ enum Wiring {
             pool = ProviderPool(single: .local)
         }
         return pool
+    }
+
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
+    /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
+        let tavily = settings.tavilyAPIKey.map { key in
+            TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                         configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
+        }
+        return ToolRegistry.builtIn(tavily: tavily)
     }
 
     static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {

@@ -1,0 +1,13 @@
+/// What a tool run gives back: the text the model reads, and whether the call should end.
+public struct ToolResult: Equatable, Sendable {
+    /// The `output` of the `function_call_output` item: what the model reads and may speak.
+    public var output: String
+    /// Set by `hang_up`: end the call once the assistant's last audio has played.
+    public var endsCall: Bool
+
+    /// Creates a result.
+    public init(output: String, endsCall: Bool = false) {
+        self.output = output
+        self.endsCall = endsCall
+    }
+}
