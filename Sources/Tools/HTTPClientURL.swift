@@ -34,10 +34,18 @@ struct HTTPClientURL: Equatable {
         if host.hasSuffix(".") { host = host.dropLast() }
         self.scheme = scheme
         self.host = String(host)
-        if scheme == "http" && !isLoopback {
+        if scheme == "http" && !isLoopback && !isLinkLocal {
             throw HTTPClientError(.invalidURL, "'\(text)' uses http:// to a remote host; use https:// "
-                + "(http:// is accepted only for localhost, 127.0.0.1 and [::1])")
+                + "(http:// is accepted only for localhost, 127.0.0.1, [::1] and link-local 169.254.x.x)")
         }
+    }
+
+    /// Whether the host is IPv4 link-local (`169.254.0.0/16`): never routed off the machine's
+    /// link, and where Azure's instance metadata service answers managed-identity token requests
+    /// over plain http (`http://169.254.169.254/metadata/identity/oauth2/token`).
+    var isLinkLocal: Bool {
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "169" && octets[1] == "254" && octets.allSatisfy { UInt8($0) != nil }
     }
 
     /// Whether the host is this machine: `localhost`, `127.0.0.0/8` or `[::1]`.

@@ -37,6 +37,7 @@ enum CheckCommand {
                 print(line.rendered)
                 fflush(stdout)
             }
+            preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
             var passed = false
             preflight.run { ok in
                 passed = ok

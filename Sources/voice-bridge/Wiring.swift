@@ -74,11 +74,15 @@ enum Wiring {
     /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
     /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
     static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
-        let tavily = settings.tavilyAPIKey.map { key in
+        ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+    }
+
+    /// The Tavily client when `TAVILY_API_KEY` is set.
+    static func tavilyClient(for settings: Settings, loop: EventLoop) -> TavilyClient? {
+        settings.tavilyAPIKey.map { key in
             TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
                          configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
         }
-        return ToolRegistry.builtIn(tavily: tavily)
     }
 
     static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {

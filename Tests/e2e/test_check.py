@@ -10,6 +10,7 @@ from typing import Callable
 import pytest
 from harness import MockProcess, azure_env, openai_env
 from test_provider_failures import BAD_KEY_BODY, NO_DEPLOYMENT_BODY
+from test_tools import TAVILY_KEY, start_tavily  # noqa: F401  (a fixture)
 
 from peers.certs import TestPKI
 
@@ -132,6 +133,33 @@ def test_managed_identity_and_proxy_lines(run_bridge: Run, start_mock: Callable[
     assert done.returncode == 1
     assert "proxy 127.0.0.1:9" in line(done, r"^✔ configuration")
     identity = line(done, r"^✘ managed identity: token")
-    assert "could not reach the identity endpoint 127.0.0.1:9" in identity and "AZURE_OPENAI_AUTH=api-key" in identity
+    assert "could not reach the identity endpoint http://127.0.0.1:9/metadata" in identity and "AZURE_OPENAI_AUTH=api-key" in identity
     assert line(done, r"^✔ azure .*: DNS \(proxy\) — 127\.0\.0\.1")
     assert "Connection refused" in line(done, r"^✘ azure .*: TLS via proxy")
+
+
+TAVILY = [
+    pytest.param("ok", r"^✔ Tavily https://localhost:\d+: search — 2 results \(\d+ ms\)$", None, id="ok"),
+    pytest.param("401", r"^✘ Tavily .*: search: .*401", "TAVILY_API_KEY", id="401"),
+    pytest.param("403", r"^✘ Tavily .*: search: .*403", "plan", id="403"),
+    pytest.param("429", r"^✘ Tavily .*: search: .*429", "too many requests", id="429"),
+    pytest.param("432", r"^✘ Tavily .*: search: .*432", "credits are used up", id="432"),
+    pytest.param("433", r"^✘ Tavily .*: search: .*433", "spending limit", id="433"),
+    pytest.param("400", r"^✘ Tavily .*: search: .*400", "please report", id="400"),
+    pytest.param("502", r"^✘ Tavily .*: search: .*502", "retry later", id="5xx"),
+]
+
+
+@pytest.mark.parametrize("script,pattern,fix", TAVILY)
+def test_tavily_line(script: str, pattern: str, fix: str | None, run_bridge: Run,
+                     start_mock: Callable[..., MockProcess], start_tavily: Callable[..., object],
+                     pki: TestPKI) -> None:
+    mock = start_mock()
+    tavily = start_tavily("--script", script)
+    env = openai_env(mock, pki, TAVILY_API_KEY=TAVILY_KEY, TAVILY_BASE_URL=f"https://localhost:{tavily.port}")  # type: ignore[attr-defined]
+    del env["PUBLIC_URL"]
+    done = run_bridge("check", env=env)
+    found = line(done, pattern)
+    assert done.returncode == (0 if fix is None else 1)
+    if fix:
+        assert fix in found, found
