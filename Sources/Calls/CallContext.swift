@@ -19,6 +19,12 @@ public struct CallContext {
     public var providerConnectTimeoutMs: Int64 = 10_000
     /// Caller audio kept while the provider session opens (base64 bytes, about 10 s at 8 kHz).
     public var maxPendingAudioBytes = 110_000
+    /// Bytes that may wait to be sent to Twilio (Twilio is not reading) before the call ends.
+    public var maxBufferedToTwilioBytes = 1 << 20
+    /// Bytes that may wait to be sent to the provider (it is not reading) before the call ends.
+    public var maxBufferedToProviderBytes = 1 << 20
+    /// Counters and histograms every call feeds (`/metrics`).
+    public var metrics = CallMetrics()
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

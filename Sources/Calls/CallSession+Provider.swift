@@ -7,8 +7,9 @@ extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
         guard state == .connecting else { return }
         state = .active
-        log.info("provider session open", [("provider", context.endpoint.provider),
-                                           ("connect_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
+        let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
+        meter.providerOpened(afterMs: connectMs)
+        log.info("provider session open", [("provider", context.endpoint.provider), ("connect_ms", String(connectMs))])
         client.send(RealtimeClientEvent.sessionUpdate(context.sessionOptions, dialect: context.endpoint.dialect))
         if !context.greeting.isEmpty {
             client.send(RealtimeClientEvent.responseCreate(instructions: greetingInstructions))
@@ -35,8 +36,9 @@ extension CallSession: RealtimeClientDelegate {
         }
         switch decoded {
         case .audioDelta(let delta, _, _):
-            guard !streamSid.isEmpty else { return }
+            guard !streamSid.isEmpty, withinBufferLimits() else { return }
             framesToCaller += 1
+            meter.assistantAudio(base64: delta)
             if !firstAudioLogged {
                 firstAudioLogged = true
                 log.info("first assistant audio", [("since_start_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
@@ -56,8 +58,10 @@ extension CallSession: RealtimeClientDelegate {
         case .sessionUpdated:
             log.debug("provider session configured")
         case .speechStarted:
+            meter.callerStartedSpeaking()
             log.debug("caller started speaking")
         case .speechStopped:
+            meter.callerStoppedSpeaking()
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
             log.debug("caller said", [("text", transcript)])

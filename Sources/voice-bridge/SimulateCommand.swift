@@ -1,4 +1,5 @@
 import Audio
+import Config
 import Foundation
 import Net
 import Twilio
@@ -33,6 +34,11 @@ enum SimulateCommand {
         let target: WSURL
         do { target = try WSURL(url) } catch { return fail("--url \(url): \(error)") }
         do {
+            if let header = try signatureHeader(for: target) { options.headers.append(header) }
+        } catch {
+            return fail(String(describing: error))
+        }
+        do {
             let loop = try EventLoop()
             let tls = try TLSContext.client()
             let simulator = TwilioStreamSimulator(loop: loop, audio: audio, options: options)
@@ -62,6 +68,23 @@ enum SimulateCommand {
     }
 
     private static func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
+
+    /// `X-Twilio-Signature` for the upgrade when `TWILIO_AUTH_TOKEN` is set (environment or
+    /// ./.env), computed as Twilio would: over `wss://` + the host the bridge believes Twilio
+    /// calls (`PUBLIC_URL`, else the `Host` this request carries) + the path.
+    static func signatureHeader(for target: WSURL) throws -> (String, String)? {
+        let environment = try Environment.load(dotenvPath: ".env")
+        guard let token = environment["TWILIO_AUTH_TOKEN"]?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
+            return nil
+        }
+        var host = target.description.dropFirst(target.scheme.count + 3).prefix(while: { $0 != "/" && $0 != "?" })
+        if let publicURL = environment["PUBLIC_URL"]?.trimmingCharacters(in: .whitespaces), !publicURL.isEmpty {
+            let withoutScheme = publicURL.range(of: "://").map { publicURL[$0.upperBound...] } ?? Substring(publicURL)
+            host = withoutScheme.prefix(while: { $0 != "/" })
+        }
+        let signedURL = "wss://\(host.lowercased())\(target.target)"
+        return ("X-Twilio-Signature", TwilioSignature.compute(url: signedURL, params: [], authToken: token))
+    }
 
     /// Prints `message`; usage errors exit 2, a failed call exits 1.
     private static func fail(_ message: String, status: Int32 = 2) -> Int32 {

@@ -9,6 +9,7 @@ commands:
   serve       run the bridge (HTTP webhook + Twilio Media Streams), configured by env and ./.env
   simulate    play a WAV file into a running bridge as Twilio would, and record the reply
               --wav IN.wav --out REPLY.wav [--url ws://127.0.0.1:5050/media-stream] [--linger-ms 3000]
+              signs the upgrade as Twilio would when TWILIO_AUTH_TOKEN is set (env or ./.env)
   help        show this text
 
 Configuration: see .env.example (every variable is documented there).
