@@ -17,6 +17,10 @@ public final class CallGate {
     public let maxCalls: Int
     /// How long a webhook's reservation waits for its Media Stream, in milliseconds.
     public var reservationMs: Int64 = 15_000
+    /// Once draining, how long reservations still wait for their streams, in milliseconds.
+    /// Twilio opens the stream within a second or two of the TwiML; waiting the full
+    /// `reservationMs` for one that never comes (the caller hung up) would only delay the exit.
+    public var drainingReservationMs: Int64 = 5_000
     /// What the caller hears when the bridge cannot take the call.
     public var busyMessage = "Sorry, all our lines are busy right now. Please call again later."
     /// Whether a drain has begun (no new calls).
@@ -48,6 +52,8 @@ public final class CallGate {
     /// Stops admitting new calls; reservations made before still admit their streams.
     public func beginDraining() {
         isDraining = true
+        let deadline = MonotonicClock.nowMs() + drainingReservationMs
+        reservations = reservations.map { min($0, deadline) }
     }
 
     // MARK: Admission

@@ -151,3 +151,14 @@ import Twilio
         #expect(status(router.handle(request("POST", "/metrics"), info)) == 405)
     }
 }
+
+extension CallGateTests {
+    @Test func draining_shortensTheWaitForPromisedStreams() {
+        let gate = CallGate()
+        gate.drainingReservationMs = 0
+        #expect(gate.admitWebhook(request("GET", "/incoming-call"), info, urls: [], activeCalls: 0) == nil)
+        #expect(gate.pendingCalls == 1)
+        gate.beginDraining()
+        #expect(gate.pendingCalls == 0, "a drain does not wait the full reservation for a stream that may never come")
+    }
+}

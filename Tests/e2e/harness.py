@@ -122,13 +122,19 @@ class ManagedProcess:
         return self.proc.poll() is None
 
     def stop(self) -> int | None:
+        """SIGTERM; if still running after a second (the bridge drains), SIGTERM again (the
+        bridge then exits at once); SIGKILL as a last resort."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(3)
+                self.proc.wait(1)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(3)
+                self.proc.terminate()
+                try:
+                    self.proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(3)
         return self.proc.returncode
 
     def report(self) -> str:
