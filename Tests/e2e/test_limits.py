@@ -123,3 +123,29 @@ def test_audio_piling_up_toward_a_stalled_twilio_ends_the_call(
         twilio.close()
     assert mock.wait_closed(1, 5), "the provider session was closed with the call"
     time.sleep(0.1)
+
+
+def test_audio_piling_up_toward_a_stalled_provider_ends_the_call(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock("--stall-after", "3")
+    bridge = start_bridge(openai_env(mock, pki, MAX_BUFFERED_AUDIO_SECONDS="1"))
+
+    async def scenario() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url, pace=0)
+        await call.connect()
+        await call.start()
+        # ~11 MB of appends as fast as the socket takes them: more than loopback buffers hold.
+        await call.send_audio(bytes(range(256)) * 6250 * 4, pace=0)
+        await call.wait_closed(10)
+        return call
+
+    call = run(scenario(), timeout=90)
+    line = bridge.wait_for_log(r"the provider is not reading", 5)
+    assert line and "limit_bytes=81536" in line, bridge.stderr()
+    assert call.closed_by_bridge and call.close_code == 1011, (call.close_code, call.close_reason)
+    assert bridge.wait_for_log(r"call ended.*outcome=buffer_overflow", 2)
+    assert any(r["kind"] == "stalled" for r in mock.records())
+    m = Scrape(bridge)
+    assert m.value("voice_bridge_calls_total", outcome="buffer_overflow") == 1
+    assert m.value("process_resident_memory_bytes") < 200 << 20

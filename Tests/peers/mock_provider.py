@@ -70,6 +70,8 @@ class MockOptions:
     delay_accept_ms: int = 0
     greeting_audio: bytes = GREETING_AUDIO
     greeting_delta_bytes: int = GREETING_DELTA_BYTES
+    # After this many client events on a connection, stop reading it (a stalled provider).
+    stall_after: int | None = None
 
 
 class Recorder:
@@ -181,7 +183,14 @@ class MockSession:
 
     async def run(self) -> None:
         await self.send({"type": "session.created", "session": self.session})
+        received = 0
         async for message in self.ws:
+            received += 1
+            if self.provider.options.stall_after is not None and received > self.provider.options.stall_after:
+                # Read nothing more: once websockets' queue is full, TCP pushes back on the client.
+                self.provider.recorder.write({"kind": "stalled", "conn": self.conn})
+                await self.ws.wait_closed()
+                return
             if isinstance(message, bytes):
                 self.provider.recorder.write({"kind": "event", "conn": self.conn,
                                               "binary": base64.b64encode(message).decode()})
@@ -396,6 +405,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="wait this long before answering the upgrade")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
+    p.add_argument("--stall-after", type=int, metavar="N",
+                   help="after N client events on a connection, stop reading it")
     a = p.parse_args(argv)
     if not a.plain and not (a.cert and a.key):
         p.error("TLS needs --cert and --key; pass --plain for ws://")
@@ -404,7 +415,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        record=a.record, refuse_status=a.refuse, refuse_body=a.body,
                        refuse_which=({int(n) for n in a.refuse_which.split(",")}
                                      if a.refuse_which else None),
-                       delay_accept_ms=a.delay_accept, greeting_audio=greeting)
+                       delay_accept_ms=a.delay_accept, greeting_audio=greeting,
+                       stall_after=a.stall_after)
 
 
 async def amain(options: MockOptions) -> None:
