@@ -11,10 +11,17 @@ public final class CallManager {
     private var nextID = 1
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
+    private var prewarmed: PrewarmedSessions?
 
-    /// Creates a manager for calls configured by `context`.
-    public init(context: CallContext) {
+    /// Creates a manager for calls configured by `context`; `loop` enables pre-warming.
+    public init(context: CallContext, loop: EventLoop? = nil) {
         self.context = context
+        if let loop, context.conversation.prewarm { prewarmed = PrewarmedSessions(context: context, loop: loop) }
+    }
+
+    /// Opens the provider session for `callSid` now, while Twilio is still fetching the TwiML.
+    public func prewarm(callSid: String) {
+        prewarmed?.warm(callSid: callSid)
     }
 
     /// The number of calls in progress.
@@ -24,7 +31,8 @@ public final class CallManager {
     public func accept(_ socket: WSConnection) {
         let id = nextID
         nextID += 1
-        let session = CallSession(id: id, twilio: socket, context: context) { [weak self] ended, outcome in
+        let session = CallSession(id: id, twilio: socket, context: context,
+                                  claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) }) { [weak self] ended, outcome in
             self?.sessions[ended.id] = nil
             self?.record(outcome)
         }

@@ -72,7 +72,10 @@ public struct CallRouter {
         let host = publicHost(for: request)
         var parameters: [(String, String)] = []
         if let from = field("From") { parameters.append(("From", from)) }
-        if let callSid = field("CallSid") { parameters.append(("CallSid", callSid)) }
+        if let callSid = field("CallSid") {
+            parameters.append(("CallSid", callSid))
+            manager.prewarm(callSid: callSid)
+        }
         let body = TwiML.connectStream(url: "wss://\(host)/media-stream", parameters: parameters)
         var headers = HTTPHeaders()
         headers.add("Content-Type", "text/xml; charset=utf-8")

@@ -8,9 +8,12 @@ extension CallSession: RealtimeClientDelegate {
         guard state == .connecting else { return }
         state = .active
         let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
-        meter.providerOpened(afterMs: connectMs)
+        if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
         log.info("provider session open", [("provider", context.endpoint.provider), ("connect_ms", String(connectMs))])
-        client.send(RealtimeClientEvent.sessionUpdate(context.sessionOptions, dialect: context.endpoint.dialect))
+        if !sessionConfigured {
+            client.send(RealtimeClientEvent.sessionUpdate(context.sessionOptions, dialect: context.endpoint.dialect))
+            sessionConfigured = true
+        }
         if !context.greeting.isEmpty {
             client.send(RealtimeClientEvent.responseCreate(instructions: greetingInstructions))
         }
@@ -34,22 +37,21 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
+        toolsObserve(decoded)
         switch decoded {
-        case .audioDelta(let delta, _, _):
-            guard !streamSid.isEmpty, withinBufferLimits() else { return }
-            framesToCaller += 1
-            meter.assistantAudio(base64: delta)
-            if !firstAudioLogged {
-                firstAudioLogged = true
-                log.info("first assistant audio", [("since_start_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
-            }
-            twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: delta))
+        case .audioDelta(let delta, let itemId, let responseId):
+            assistantAudio(delta: delta, itemId: itemId, responseId: responseId)
         case .error(let type, let code, let message, let param, _):
             var fields = [("type", type ?? ""), ("code", code ?? ""), ("message", message)]
             if let param { fields.append(("param", param)) }
             if code == "unknown_parameter" {
                 // Azure's GA dialect differs from OpenAI's; this is a bridge configuration bug, never noise.
                 log.error("provider rejected a parameter the bridge sent; please report this", fields)
+            } else if message.contains("already shorter than") || (code ?? "").contains("truncat") {
+                // Recoverable: the conversation goes on and the assistant speaks on the next turn.
+                log.warning("provider refused a truncation; continuing", fields)
+            } else if code == "response_cancel_not_active" {
+                log.debug("response already finished when cancelled", fields)
             } else {
                 log.warning("provider error", fields)
             }
@@ -60,14 +62,19 @@ extension CallSession: RealtimeClientDelegate {
         case .speechStarted:
             meter.callerStartedSpeaking()
             log.debug("caller started speaking")
+            callerStartedSpeaking()
         case .speechStopped:
             meter.callerStoppedSpeaking()
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
-            log.debug("caller said", [("text", transcript)])
+            utterance(role: "caller", transcript)
         case .assistantTranscriptDone(_, let transcript):
-            log.debug("assistant said", [("text", transcript)])
-        case .responseDone(_, let status, _):
+            utterance(role: "assistant", transcript)
+        case .responseCreated(let responseId):
+            responseInProgress = responseId ?? "response"
+        case .responseDone(let responseId, let status, let usageJSON):
+            if responseInProgress == (responseId ?? "response") { responseInProgress = nil }
+            if let usageJSON { usage.add(usageJSON) }
             log.debug("response done", [("status", status ?? "")])
         default:
             break

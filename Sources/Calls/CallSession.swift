@@ -36,15 +36,35 @@ public final class CallSession {
     var pendingAudioBytes = 0
     let onEnd: (CallSession, Outcome) -> Void
 
+    // Assistant audio toward Twilio (see CallSession+Audio.swift).
+    var playback = AssistantPlayback()
+    var outgoing = ""
+    var outgoingBytes = 0
+    var outgoingItem: String?
+    var outgoingResponse: String?
+    var flushScheduled = false
+    var whenPlayedOut: [() -> Void] = []
+    var responseInProgress: String?
+    var droppedAfterBargeIn = 0
+    var usage = CallUsage()
+
     // Counters for the end-of-call line.
     var startedAtMs: Int64 = 0
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
     var meter: CallMeter
+    /// Function calls and hang-up (CallSession+Tools.swift).
+    lazy var tools: CallTools = makeTools()
 
-    init(id: Int, twilio: WSConnection, context: CallContext, onEnd: @escaping (CallSession, Outcome) -> Void) {
+    let claimPrewarmed: (String) -> (client: RealtimeClient, configured: Bool)?
+    var sessionConfigured = false
+
+    init(id: Int, twilio: WSConnection, context: CallContext,
+         claimPrewarmed: @escaping (String) -> (client: RealtimeClient, configured: Bool)? = { _ in nil },
+         onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
+        self.claimPrewarmed = claimPrewarmed
         self.twilio = twilio
         self.context = context
         self.onEnd = onEnd
@@ -76,9 +96,9 @@ public final class CallSession {
         case .media(let media):
             forwardCallerAudio(media.payload)
         case .mark(let name, _):
-            log.debug("mark played", [("name", name)])
+            markEchoed(name)
         case .dtmf(let digit, _, _):
-            log.info("caller pressed a key", [("digit", digit)])
+            callerPressed(digit)
         case .stop:
             log.info("Twilio stream stopped")
             end(.callerHungUp, closeTwilio: true)
@@ -102,15 +122,22 @@ public final class CallSession {
         log.info("call started", [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
                                   ("provider", context.endpoint.provider)])
         state = .connecting
-        let opened = MonotonicClock.nowMs()
-        providerOpenedAtMs = opened
+        providerOpenedAtMs = MonotonicClock.nowMs()
+        if let warm = claimPrewarmed(start.callSid) {
+            log.info("using the pre-warmed provider session", [("open", String(warm.client.isOpen))])
+            provider = warm.client
+            sessionConfigured = warm.configured
+            warm.client.delegate = self
+            if warm.client.isOpen { realtimeDidOpen(warm.client) }
+            return
+        }
         provider = RealtimeClient.connect(context.endpoint, loop: twilio.connection.loop, tls: context.tls,
                                           timeoutMs: context.providerConnectTimeoutMs, delegate: self)
     }
 
     private func forwardCallerAudio(_ payload: String) {
         framesFromCaller += 1
-        meter.callerAudio(base64: payload)
+        meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
@@ -133,16 +160,30 @@ public final class CallSession {
     /// Ends the call once: closes both sides and logs one summary line.
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
         guard state != .ended else { return }
+        if closeTwilio { flushAssistantAudio() }
         state = .ended
+        toolsCallEnded()
         provider?.close()
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }
+        if !callSid.isEmpty { context.transcripts?.finish(callSid: callSid) }
         let seconds = Double(MonotonicClock.nowMs() - startedAtMs) / 1000
-        log.info("call ended", [("outcome", outcome.rawValue),
-                                ("duration_s", String(format1(seconds))),
-                                ("frames_in", String(framesFromCaller)),
-                                ("frames_out", String(framesToCaller))])
+        var fields = [("outcome", outcome.rawValue), ("duration_s", format1(seconds)),
+                      ("frames_in", String(framesFromCaller)), ("frames_out", String(framesToCaller)),
+                      ("responses", String(usage.responses)),
+                      ("usage_audio_in", String(usage.audioInput + usage.audioInputCached)),
+                      ("usage_audio_out", String(usage.audioOutput)),
+                      ("usage_text_in", String(usage.textInput + usage.textInputCached)),
+                      ("usage_text_out", String(usage.textOutput))]
+        if let cost = usage.cost(context.prices) { fields.append(("cost_usd_est", Self.formatCost(cost))) }
+        log.info("call ended", fields)
         onEnd(self, outcome)
+    }
+
+    static func formatCost(_ value: Double) -> String {
+        let micro = Int((value * 10_000).rounded())
+        let frac = String(micro % 10_000)
+        return "\(micro / 10_000)." + String(repeating: "0", count: 4 - frac.count) + frac
     }
 
     private func format1(_ value: Double) -> String {

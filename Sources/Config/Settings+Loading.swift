@@ -45,7 +45,7 @@ extension Settings {
             ?? fileReader(instructionsPath).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
             ?? defaultInstructions
 
-        return Settings(
+        var settings = Settings(
             provider: provider,
             useAzure: useAzure,
             openAIAPIKey: openAIAPIKey,
@@ -75,6 +75,12 @@ extension Settings {
             tlsCertFile: tlsCertFile,
             tlsKeyFile: tlsKeyFile,
             secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 })
+        settings.tavilyBaseURL = try parseAPIBaseURL(value("TAVILY_BASE_URL") ?? "https://api.tavily.com",
+                                                     variable: "TAVILY_BASE_URL", example: "https://api.tavily.com")
+        settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {
+            try parseMilliseconds($0, variable: "TAVILY_TIMEOUT_MS", range: 100...120_000)
+        } ?? 8_000
+        return settings
     }
 
     // MARK: - One parser per kind of value
@@ -160,8 +166,22 @@ extension Settings {
 
     /// `https://host[:port][/path]` without trailing `/`; `http://` only for a loopback host.
     static func parseOpenAIBaseURL(_ text: String) throws -> String {
-        let variable = "OPENAI_BASE_URL"
-        let parts = try address(text, variable: variable, example: "https://api.openai.com/v1")
+        try parseAPIBaseURL(text, variable: "OPENAI_BASE_URL", example: "https://api.openai.com/v1")
+    }
+
+    /// A whole number of milliseconds within `range`.
+    static func parseMilliseconds(_ text: String, variable: String, range: ClosedRange<Int>) throws -> Int {
+        guard text.allSatisfy(\.isASCIIDigitCharacter), let value = Int(text), range.contains(value) else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a duration in milliseconds — "
+                + "use a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// An API base URL: `https://host[:port][/path]` without trailing `/`; `http://` only for a
+    /// loopback host, because the API key would otherwise cross the network in clear.
+    static func parseAPIBaseURL(_ text: String, variable: String, example: String) throws -> String {
+        let parts = try address(text, variable: variable, example: example)
         switch parts.scheme {
         case "https":
             break
@@ -172,7 +192,7 @@ extension Settings {
                 + "the API key in clear — use https:// (http:// is accepted only for localhost, 127.0.0.1 and [::1])")
         default:
             throw ConfigError(variable: variable, message: "'\(text)' must start with https:// — "
-                + "for example https://api.openai.com/v1")
+                + "for example \(example)")
         }
         guard parts.query == nil else {
             throw ConfigError(variable: variable, message: "'\(text)' has a query string or fragment — remove it")

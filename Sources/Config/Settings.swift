@@ -71,6 +71,11 @@ public struct Settings: Sendable {
 
     /// `TAVILY_API_KEY`; enables the web search tool.
     public var tavilyAPIKey: String?
+    /// `TAVILY_BASE_URL` without its trailing `/`; default `https://api.tavily.com`.
+    /// Always `https://`, or `http://` for a loopback host.
+    public var tavilyBaseURL: String = "https://api.tavily.com"
+    /// `TAVILY_TIMEOUT_MS`: deadline for one web search; default 8000.
+    public var tavilyTimeoutMs: Int = 8_000
     /// `TWILIO_AUTH_TOKEN`; enables checking `X-Twilio-Signature`.
     public var twilioAuthToken: String?
     /// Whether requests must carry a valid `X-Twilio-Signature`: from `TWILIO_AUTH_TOKEN` and

@@ -36,7 +36,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         public var lingerMs: Int64 = 3_000
         /// Hard stop for the whole run after the input ends, in milliseconds.
         public var maxTailMs: Int64 = 30_000
-        /// `start.customParameters`.
+        /// `start.customParameters` (the CallSid is added, as the bridge's TwiML does).
         public var customParameters: [(String, String)] = [("From", "+15550100"), ("simulated", "true")]
         /// Extra headers on the WebSocket upgrade, such as `X-Twilio-Signature`.
         public var headers: [(String, String)] = []
@@ -50,7 +50,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
     private var socket: WSConnection?
     private var report = Report()
     private let streamSid = "MZ" + TwilioStreamSimulator.hex(32)
-    private let callSid = "CA" + TwilioStreamSimulator.hex(32)
+    /// The call's CallSid (also what a simulated webhook sends, so the bridge can match them).
+    public let callSid = "CA" + TwilioStreamSimulator.hex(32)
     private var sequence = 0
     private var offset = 0
     private var startedAt: Int64 = 0
@@ -82,6 +83,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         sequence = 1
         var custom = JSONObject([])
         for (k, v) in options.customParameters { custom[k] = .string(v) }
+        custom["CallSid"] = .string(callSid)
         let start: JSON = .object(JSONObject([
             ("event", "start"), ("sequenceNumber", .string(String(sequence))), ("streamSid", .string(streamSid)),
             ("start", .object(JSONObject([

@@ -5,6 +5,7 @@ import Foundation
 import HTTP
 import Net
 import Realtime
+import Tools
 import Twilio
 
 /// `voice-bridge serve`: load and validate configuration, then run the bridge until a signal.
@@ -15,9 +16,11 @@ enum ServeCommand {
             return 2
         }
         let settings: Settings
+        let conversation: ConversationSettings
         do {
             let environment = try Environment.load(dotenvPath: ".env")
             settings = try Settings.load(from: environment)
+            conversation = try ConversationSettings.load(from: environment)
         } catch {
             fail(String(describing: error))
             return 2
@@ -33,12 +36,21 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            var context = CallContext(endpoint: endpoint, sessionOptions: Wiring.sessionOptions(for: settings),
+            let tools = Wiring.tools(for: settings, loop: loop)
+            var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
+            sessionOptions.tools = tools.definitions
+            var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
+            context.tools = tools
+            context.conversation = conversation
+            context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
+            if let dir = conversation.transcriptsDir {
+                context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
+            }
             let limits = Wiring.limits(for: settings)
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
-            let manager = CallManager(context: context)
+            let manager = CallManager(context: context, loop: loop)
             let gate = CallGate(maxCalls: limits.maxCalls,
                                 validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
                                 metrics: context.metrics, logger: log)
@@ -54,6 +66,10 @@ enum ServeCommand {
             if endpoint.provider == "local" {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
             }
+            log.info("tools offered to the model", [("tools", tools.names.joined(separator: ","))])
+            if settings.tavilyAPIKey == nil {
+                log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
+            }
             Wiring.logSignaturePolicy(settings.twilioSignatures, log: log)
             if settings.publicHost == nil {
                 log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")
@@ -67,6 +83,7 @@ enum ServeCommand {
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             loop.run()
             withExtendedLifetime(signals) {}
+            context.transcripts?.sync()
             log.info("stopped")
             return 0
         } catch {

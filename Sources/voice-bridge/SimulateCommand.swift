@@ -11,13 +11,22 @@ enum SimulateCommand {
         var wavPath: String?, outPath: String?
         var url = "ws://127.0.0.1:5050/media-stream"
         var options = TwilioStreamSimulator.Options()
+        var webhook = false
+        var webhookGapMs: Int64 = 0
         var rest = arguments[...]
         while let flag = rest.popFirst() {
+            if flag == "--webhook" { webhook = true; continue }
             guard let value = rest.popFirst() else { return fail("\(flag) needs a value") }
             switch flag {
+            case "--webhook-gap-ms":
+                guard let ms = Int64(value), ms >= 0 else { return fail("--webhook-gap-ms takes milliseconds, got '\(value)'") }
+                webhookGapMs = ms
             case "--wav": wavPath = value
             case "--out": outPath = value
             case "--url": url = value
+            case "--max-tail-ms":
+                guard let ms = Int64(value), ms >= 0 else { return fail("--max-tail-ms takes milliseconds, got '\(value)'") }
+                options.maxTailMs = ms
             case "--linger-ms":
                 guard let ms = Int64(value), ms >= 0 else { return fail("--linger-ms takes milliseconds, got '\(value)'") }
                 options.lingerMs = ms
@@ -33,21 +42,47 @@ enum SimulateCommand {
         }
         let target: WSURL
         do { target = try WSURL(url) } catch { return fail("--url \(url): \(error)") }
+        let signing: SimulatedSignatures?
         do {
-            if let header = try signatureHeader(for: target) { options.headers.append(header) }
+            signing = try SimulatedSignatures.load()
         } catch {
             return fail(String(describing: error))
         }
+        if let signing { options.headers.append(signing.streamHeader(for: target)) }
         do {
             let loop = try EventLoop()
             let tls = try TLSContext.client()
             let simulator = TwilioStreamSimulator(loop: loop, audio: audio, options: options)
             var result: TwilioStreamSimulator.Report?
-            simulator.run(url: target, tls: tls) { report in
-                result = report
-                loop.stop()
+            var failure: String?
+            let startStream = {
+                simulator.run(url: target, tls: tls) { report in
+                    result = report
+                    loop.stop()
+                }
+            }
+            if webhook {
+                // As Twilio: fetch the TwiML first (the bridge pre-warms the provider), then open the stream.
+                let request = TwilioWebhookRequest(
+                    host: target.host, port: target.port, callSid: simulator.callSid, from: "+15550100", to: "+15550199",
+                    signature: signing.map { ($0.authToken, $0.webhookURL(host: target.host, port: target.port, path: "/incoming-call")) })
+                request.send(on: loop) { answer in
+                    switch answer {
+                    case .success(let a) where a.status == 200:
+                        loop.schedule(afterMs: webhookGapMs) { startStream() }
+                    case .success(let a):
+                        failure = "the webhook answered HTTP \(a.status): \(a.body)"
+                        loop.stop()
+                    case .failure(let error):
+                        failure = "the webhook failed: \(error)"
+                        loop.stop()
+                    }
+                }
+            } else {
+                startStream()
             }
             loop.run()
+            if let failure { return fail(failure, status: 1) }
             guard let report = result else { return fail("simulation did not complete", status: 1) }
             let sent = Double(report.framesSent * options.frameMs) / 1000
             let silence = Double(report.silenceFramesSent * options.frameMs) / 1000
@@ -68,23 +103,6 @@ enum SimulateCommand {
     }
 
     private static func fmt(_ v: Double) -> String { String(format: "%.2f", v) }
-
-    /// `X-Twilio-Signature` for the upgrade when `TWILIO_AUTH_TOKEN` is set (environment or
-    /// ./.env), computed as Twilio would: over `wss://` + the host the bridge believes Twilio
-    /// calls (`PUBLIC_URL`, else the `Host` this request carries) + the path.
-    static func signatureHeader(for target: WSURL) throws -> (String, String)? {
-        let environment = try Environment.load(dotenvPath: ".env")
-        guard let token = environment["TWILIO_AUTH_TOKEN"]?.trimmingCharacters(in: .whitespaces), !token.isEmpty else {
-            return nil
-        }
-        var host = target.description.dropFirst(target.scheme.count + 3).prefix(while: { $0 != "/" && $0 != "?" })
-        if let publicURL = environment["PUBLIC_URL"]?.trimmingCharacters(in: .whitespaces), !publicURL.isEmpty {
-            let withoutScheme = publicURL.range(of: "://").map { publicURL[$0.upperBound...] } ?? Substring(publicURL)
-            host = withoutScheme.prefix(while: { $0 != "/" })
-        }
-        let signedURL = "wss://\(host.lowercased())\(target.target)"
-        return ("X-Twilio-Signature", TwilioSignature.compute(url: signedURL, params: [], authToken: token))
-    }
 
     /// Prints `message`; usage errors exit 2, a failed call exits 1.
     private static func fail(_ message: String, status: Int32 = 2) -> Int32 {

@@ -1,6 +1,9 @@
 import Calls
 import Config
+import Foundation
+import Net
 import Realtime
+import Tools
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
@@ -17,9 +20,23 @@ enum Wiring {
         }
     }
 
-    static func sessionOptions(for settings: Settings) -> RealtimeSessionOptions {
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
+    /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
+        let tavily = settings.tavilyAPIKey.map { key in
+            TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                         configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
+        }
+        return ToolRegistry.builtIn(tavily: tavily)
+    }
+
+    static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {
         var options = RealtimeSessionOptions(instructions: settings.instructions, provider: endpoint(for: settings).provider)
         options.voice = settings.voice
+        options.turnDetection = .init(type: conversation.turnDetection, threshold: conversation.vadThreshold,
+                                      prefixPaddingMs: conversation.vadPrefixMs,
+                                      silenceDurationMs: conversation.vadSilenceMs, eagerness: conversation.vadEagerness)
+        options.noiseReduction = conversation.noiseReduction
         return options
     }
 
@@ -45,6 +62,26 @@ enum Wiring {
             log.warning("TWILIO_VALIDATE_SIGNATURES=false: requests are not checked, so anyone who finds this URL can place calls through the bridge at your provider's expense; set TWILIO_AUTH_TOKEN and remove TWILIO_VALIDATE_SIGNATURES in production")
         case .disabledForLocalProvider:
             log.info("signature checks are off: local provider and no TWILIO_AUTH_TOKEN (development mode); set TWILIO_AUTH_TOKEN to check X-Twilio-Signature")
+        }
+    }
+
+    /// The price row for this provider's model, from the user-editable table (nil if unreadable).
+    static func prices(for settings: Settings, conversation: ConversationSettings, log: Logger) -> PriceRow? {
+        guard let text = try? String(contentsOfFile: conversation.pricesFile, encoding: .utf8) else {
+            log.info("no price table; call costs are not estimated", [("PRICES_FILE", conversation.pricesFile)])
+            return nil
+        }
+        do {
+            let table = try PriceTable(json: text)
+            let model: String? = switch settings.provider {
+            case .openAI: settings.openAIRealtimeModel
+            case .azure: settings.azureDeployment
+            case .local: "local"
+            }
+            return table.row(for: [conversation.priceModel, model])
+        } catch {
+            log.warning("price table ignored", [("error", String(describing: error))])
+            return nil
         }
     }
 }

@@ -8,8 +8,9 @@ usage: voice-bridge <command> [options]
 commands:
   serve       run the bridge (HTTP webhook + Twilio Media Streams), configured by env and ./.env
   simulate    play a WAV file into a running bridge as Twilio would, and record the reply
-              --wav IN.wav --out REPLY.wav [--url ws://127.0.0.1:5050/media-stream] [--linger-ms 3000]
-              signs the upgrade as Twilio would when TWILIO_AUTH_TOKEN is set (env or ./.env)
+              --wav IN.wav --out REPLY.wav [--url ws://127.0.0.1:5050/media-stream] [--linger-ms 3000] [--max-tail-ms 30000]
+              [--webhook [--webhook-gap-ms N]]  fetch /incoming-call first, as Twilio does (pre-warm)
+              signs the upgrade (and the --webhook request) as Twilio would when TWILIO_AUTH_TOKEN is set (env or ./.env)
   help        show this text
 
 Configuration: see .env.example (every variable is documented there).

@@ -4,20 +4,20 @@ import Testing
 @Suite struct CallMeterTests {
     @Test(arguments: [("", 0), ("AA==", 1), ("AAA=", 2), ("AAAA", 3), (String(repeating: "A", count: 212) + "AA==", 160)])
     func decodedLength_fromBase64WithoutDecoding(base64: String, bytes: Int) {
-        #expect(CallMeter.decodedLength(base64) == bytes)
+        #expect(CallSession.decodedLength(ofBase64: base64) == bytes)
     }
 
     @Test func firstAudio_isMeasuredOncePerTurn_fromSpeechEnd() {
         let metrics = CallMetrics()
         var meter = CallMeter(metrics: metrics)
-        meter.assistantAudio(base64: "AAAA")            // the greeting: no turn to measure
+        meter.assistantAudio(bytes: 3)            // the greeting: no turn to measure
         meter.callerStoppedSpeaking()
-        meter.assistantAudio(base64: "AAAA")            // measured
-        meter.assistantAudio(base64: "AAAA")            // same answer: not again
+        meter.assistantAudio(bytes: 3)            // measured
+        meter.assistantAudio(bytes: 3)            // same answer: not again
         meter.callerStoppedSpeaking()
         meter.callerStartedSpeaking()                    // talked on: nothing to measure
-        meter.assistantAudio(base64: "AAAA")
-        meter.callerAudio(base64: "AA==")
+        meter.assistantAudio(bytes: 3)
+        meter.callerAudio(bytes: 1)
         let text = metrics.render(.init(activeCalls: 0, maxCalls: 1, pendingCalls: 0, draining: false, ready: true))
         #expect(text.contains("voice_bridge_first_audio_seconds_count 1\n"))
         #expect(text.contains("voice_bridge_media_frames_total{direction=\"to_caller\"} 4\n"))

@@ -152,6 +152,13 @@ def test_simulate_signs_the_upgrade_when_the_token_is_set(
     assert re.search(r"received [1-9]\d* frames", done.stdout), done.stdout
     unsigned = run_bridge(*args, timeout=30)
     assert unsigned.returncode == 1 and "403" in unsigned.stderr, unsigned.stderr
+    # --webhook: the simulated webhook is signed over PUBLIC_URL too, then the stream.
+    done = run_bridge(*args, "--webhook", env={"TWILIO_AUTH_TOKEN": TOKEN, "PUBLIC_URL": PUBLIC_HOST},
+                      timeout=30)
+    assert done.returncode == 0, done.stderr
+    unsigned = run_bridge(*args, "--webhook", timeout=30)
+    assert unsigned.returncode == 1 and "HTTP 403" in unsigned.stderr, unsigned.stderr
+    assert len(refusal_lines(bridge)) == 2
 
 
 def test_real_provider_without_token_refuses_to_start(

@@ -66,7 +66,9 @@ class FakeTwilioCall:
         self.ws: ClientConnection | None = None
         self.received: list[dict[str, Any]] = []  # every JSON message from the bridge
         self.media_chunks: list[bytes] = []        # decoded media payloads, in order
+        self.media_times: list[float] = []         # loop.time() each media message arrived
         self.sent_payloads: list[str] = []         # base64 payloads we sent, in order
+        self.sent_times: list[float] = []          # loop.time() each payload was sent
         self.marks_played: list[str] = []          # echoed after playing
         self.marks_cleared: list[str] = []         # echoed because a clear flushed them
         self.clears = 0
@@ -160,6 +162,7 @@ class FakeTwilioCall:
             pass  # tests may send junk on purpose
         await self._send(msg)
         self.sent_payloads.append(payload)
+        self.sent_times.append(asyncio.get_running_loop().time())
 
     async def send_dtmf(self, digit: str) -> None:
         await self._send({"event": "dtmf", "sequenceNumber": self._next_sequence(),
@@ -195,6 +198,11 @@ class FakeTwilioCall:
                 self._reader.cancel()
 
     # -- waiting -----------------------------------------------------------------------
+
+    @property
+    def play_end(self) -> float:
+        """loop.time() at which the audio received so far has finished playing."""
+        return self._play_end
 
     @property
     def audio(self) -> bytes:
@@ -298,6 +306,7 @@ class FakeTwilioCall:
             self.first_audio_at = now
         self._play_end = max(now, self._play_end) + len(chunk) / SAMPLE_RATE
         self.media_chunks.append(chunk)
+        self.media_times.append(now)
         self._wake_audio_waiters()
 
     def _on_mark(self, name: str) -> None:

@@ -11,6 +11,17 @@ Default behaviour ("echo mode"), per connection:
 - `response.create` -> a full response whose audio is GREETING_AUDIO, sent as deltas, then
   `response.done`;
 - anything malformed or unknown -> an `error` event like the real service sends.
+
+Scripted function calls (`--tool-call NAME:JSON`, repeatable; `--tool-call-after N`): after the
+Nth `input_audio_buffer.append` of a connection, the mock sends one response that calls each
+function in turn, as the service does (PROTOCOLS.md §2): `response.created`, optionally
+`--tool-call-audio-bytes` of assistant audio first (a goodbye before `hang_up`), then per call
+`response.output_item.added` (a `function_call` item with `name` and `call_id`),
+`response.function_call_arguments.delta`/`.done` (`name` in GA only),
+`response.output_item.done`, and finally `response.done`. Echo mode goes on meanwhile. Every
+`conversation.item.create` (a `function_call_output` too) is acknowledged as the service does;
+the client's `response.create` then gets the usual spoken response.
+
 Audio deltas use the GA name `response.output_audio.delta`, or the beta name
 `response.audio.delta` when the client sent an `OpenAI-Beta` header (Azure preview URLs).
 
@@ -20,6 +31,8 @@ Audio deltas use the GA name `response.output_audio.delta`, or the beta name
   {"kind":"event","conn":1,"event":{…}}            every client event received (invalid JSON: "raw")
   {"kind":"sent","conn":1,"event":{…}}             every server event the mock sent
   {"kind":"closed","conn":1,"code":1000,"reason":"","by":"client"|"server"}
+With --timestamps every record also carries `t`: time.monotonic() when it was written (one clock
+for all local processes on Linux, so tests can line it up with their own timestamps).
 
 Run `mock_provider.py --help` for the options. Prints `listening port=N` on stdout when ready.
 """
@@ -36,8 +49,9 @@ import json
 import signal
 import ssl
 import sys
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -53,6 +67,11 @@ GREETING_DELTA_BYTES = 400
 GREETING_TRANSCRIPT = "Hello, this is the mock provider."
 
 
+BARGE_IN_SPEECH_MS = 3000
+SPEECH_BYTE = 0x2A  # the assistant's speech in the barge-in scenario
+LATE_BYTE = 0x3C  # audio of the interrupted response that arrives after speech_started
+
+
 @dataclass
 class MockOptions:
     """What the mock does; the CLI flags map one to one."""
@@ -63,6 +82,7 @@ class MockOptions:
     key: Path | None = None
     plain: bool = False
     record: Path | None = None
+    timestamps: bool = False
     refuse_status: int | None = None
     refuse_body: str = ""
     # 1-based handshake numbers to refuse; None = every handshake (when refuse_status is set).
@@ -70,6 +90,16 @@ class MockOptions:
     delay_accept_ms: int = 0
     greeting_audio: bytes = GREETING_AUDIO
     greeting_delta_bytes: int = GREETING_DELTA_BYTES
+    # Scripted function calls: (name, arguments JSON text), made in one response after
+    # `tool_call_after` appends, preceded by `tool_call_audio_bytes` of assistant audio.
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)
+    tool_call_after: int = 5
+    tool_call_audio_bytes: int = 0
+    # Barge-in scenario: on the first append, speak BARGE_IN_SPEECH_MS of audio at once, then after
+    # this many ms send speech_started followed by late deltas of the same response. None = echo.
+    barge_in_after_ms: int | None = None
+    # Answer every conversation.item.truncate with the service's "already shorter" error.
+    truncate_error: bool = False
     # After this many client events on a connection, stop reading it (a stalled provider).
     stall_after: int | None = None
 
@@ -77,11 +107,14 @@ class MockOptions:
 class Recorder:
     """Keeps every record in memory and, when given a path, appends it as a JSON line."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, timestamps: bool = False) -> None:
         self.records: list[dict[str, Any]] = []
+        self.timestamps = timestamps
         self._file = open(path, "a", encoding="utf-8") if path else None
 
     def write(self, record: dict[str, Any]) -> None:
+        if self.timestamps:
+            record = {**record, "t": time.monotonic()}
         self.records.append(record)
         if self._file:
             self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
@@ -167,6 +200,8 @@ class MockSession:
         self.session = initial_session(beta, model)
         self._event_ids = itertools.count(1)
         self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
+        self._appends = 0
+        self._barge_in_started = False
 
     @property
     def delta_type(self) -> str:
@@ -236,11 +271,25 @@ class MockSession:
                                  "Invalid value for 'audio': expected base64-encoded audio.",
                                  "audio", client_event_id)
                 return
-            await self.echo(audio)
+            if self.provider.options.barge_in_after_ms is None:
+                await self.echo(audio)
+            elif not self._barge_in_started:
+                self._barge_in_started = True
+                asyncio.get_running_loop().create_task(self.barge_in(self.provider.options.barge_in_after_ms))
+            self._appends += 1
+            options = self.provider.options
+            if options.tool_calls and self._appends == options.tool_call_after:
+                await self.call_functions(options.tool_calls, options.tool_call_audio_bytes)
         elif kind == "response.create":
             await self.respond(self.provider.options.greeting_audio)
+        elif kind == "conversation.item.truncate" and self.provider.options.truncate_error:
+            await self.error("invalid_request_error", "invalid_value",
+                             "Audio content of 2650ms is already shorter than 9100ms",
+                             "audio_end_ms", client_event_id)
+        elif kind == "conversation.item.create":
+            await self.item_created(event.get("item"), client_event_id)
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
-                      "response.cancel", "conversation.item.create",
+                      "response.cancel",
                       "conversation.item.truncate", "conversation.item.delete",
                       "output_audio_buffer.clear"):
             pass  # accepted silently: echo mode has nothing to cancel or store
@@ -285,6 +334,92 @@ class MockSession:
             self._echo_response = await self._open_response()
         await self._delta(*self._echo_response, b64)
 
+    async def item_created(self, item: Any, client_event_id: str | None) -> None:
+        """Acknowledges `conversation.item.create` the way each dialect does."""
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            await self.error("invalid_request_error", "missing_required_parameter",
+                             "Missing required parameter: 'item.type'.", "item.type",
+                             client_event_id)
+            return
+        if item["type"] == "function_call_output" and not (
+                isinstance(item.get("call_id"), str) and isinstance(item.get("output"), str)):
+            await self.error("invalid_request_error", "missing_required_parameter",
+                             "function_call_output needs 'call_id' and 'output' strings.",
+                             "item", client_event_id)
+            return
+        stored = {"id": _new_id("item"), "object": "realtime.item", "status": "completed", **item}
+        if self.beta:
+            await self.send({"type": "conversation.item.created", "previous_item_id": None,
+                             "item": stored})
+        else:
+            await self.send({"type": "conversation.item.added", "previous_item_id": None,
+                             "item": stored})
+            await self.send({"type": "conversation.item.done", "previous_item_id": None,
+                             "item": stored})
+
+    async def call_functions(self, calls: list[tuple[str, str]], audio_bytes: int) -> None:
+        """One response that (optionally says something, then) calls each function in turn."""
+        response_id = _new_id("resp")
+        await self.send({"type": "response.created",
+                         "response": self._response(response_id, "in_progress", [])})
+        output: list[dict[str, Any]] = []
+        index = 0
+        if audio_bytes > 0:
+            item_id = _new_id("item")
+            await self.send({"type": "response.output_item.added", "response_id": response_id,
+                             "output_index": index, "item": self._item(item_id, "in_progress", [])})
+            audio = bytes(GREETING_AUDIO[i % len(GREETING_AUDIO)] for i in range(audio_bytes))
+            step = max(1, self.provider.options.greeting_delta_bytes)
+            for i in range(0, len(audio), step):
+                await self._delta(response_id, item_id,
+                                  base64.b64encode(audio[i:i + step]).decode())
+            await self.send({"type": self.audio_done_type, "response_id": response_id,
+                             "item_id": item_id, "output_index": index, "content_index": 0})
+            content = {"type": "audio" if self.beta else "output_audio", "transcript": "Goodbye!"}
+            item = self._item(item_id, "completed", [content])
+            await self.send({"type": "response.output_item.done", "response_id": response_id,
+                             "output_index": index, "item": item})
+            output.append(item)
+            index += 1
+        for name, arguments in calls:
+            item_id, call_id = _new_id("item"), _new_id("call")
+            item = {"id": item_id, "object": "realtime.item", "type": "function_call",
+                    "status": "in_progress", "name": name, "call_id": call_id, "arguments": ""}
+            ids = {"response_id": response_id, "item_id": item_id, "output_index": index,
+                   "call_id": call_id}
+            await self.send({"type": "response.output_item.added", "response_id": response_id,
+                             "output_index": index, "item": item})
+            await self.send({"type": "response.function_call_arguments.delta", **ids,
+                             "delta": arguments})
+            # Beta leaves `name` off this event (clients join it on item_id); the GA models of
+            # the official SDK carry it.
+            named = {} if self.beta else {"name": name}
+            await self.send({"type": "response.function_call_arguments.done", **ids, **named,
+                             "arguments": arguments})
+            done = {**item, "status": "completed", "arguments": arguments}
+            await self.send({"type": "response.output_item.done", "response_id": response_id,
+                             "output_index": index, "item": done})
+            output.append(done)
+            index += 1
+        await self.send({"type": "response.done",
+                         "response": self._response(response_id, "completed", output)})
+
+    async def barge_in(self, after_ms: int) -> None:
+        """Speaks 3 s at once (30 deltas of 100 ms, pattern SPEECH_BYTE); after `after_ms` the
+        caller "starts talking"; then 5 late deltas (pattern LATE_BYTE) of the same response arrive,
+        as they can from a real service, before the response ends as cancelled."""
+        response_id, item_id = await self._open_response()
+        for _ in range(BARGE_IN_SPEECH_MS // 100):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([SPEECH_BYTE]) * 800).decode())
+        await asyncio.sleep(after_ms / 1000)
+        await self.send({"type": "input_audio_buffer.speech_started", "audio_start_ms": 4000,
+                         "item_id": _new_id("item")})
+        for _ in range(5):
+            await self._delta(response_id, item_id, base64.b64encode(bytes([LATE_BYTE]) * 800).decode())
+        ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
+        await self.send({"type": self.audio_done_type, **ids})
+        await self.send({"type": "response.done", "response": self._response(response_id, "cancelled", [])})
+
     async def respond(self, audio: bytes) -> None:
         response_id, item_id = await self._open_response()
         step = max(1, self.provider.options.greeting_delta_bytes)
@@ -313,7 +448,7 @@ class MockProvider:
 
     def __init__(self, options: MockOptions) -> None:
         self.options = options
-        self.recorder = Recorder(options.record)
+        self.recorder = Recorder(options.record, options.timestamps)
         self.port: int | None = None
         self._server: Server | None = None
         self._handshakes = itertools.count(1)
@@ -396,6 +531,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
     p.add_argument("--key", type=Path, help="PEM private key for TLS")
     p.add_argument("--plain", action="store_true", help="no TLS (ws://)")
     p.add_argument("--record", type=Path, help="append JSON-line records to this file")
+    p.add_argument("--timestamps", action="store_true",
+                   help="add `t` (time.monotonic()) to every record")
     p.add_argument("--refuse", type=int, metavar="STATUS",
                    help="answer the HTTP upgrade with this status instead of 101")
     p.add_argument("--body", default="", help="body sent with --refuse")
@@ -403,19 +540,45 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="refuse only these 1-based handshake numbers (default: all)")
     p.add_argument("--delay-accept", type=int, default=0, metavar="MS",
                    help="wait this long before answering the upgrade")
+    p.add_argument("--barge-in-after", type=int, metavar="MS",
+                   help="barge-in scenario: speak 3 s at once on the first append, then after MS "
+                        "send speech_started and 5 late deltas of the same response")
+    p.add_argument("--truncate-error", action="store_true",
+                   help="answer conversation.item.truncate with the 'already shorter' error")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
+    p.add_argument("--tool-call", action="append", default=[], metavar="NAME:JSON",
+                   help="call this function (arguments as JSON text) in the scripted response; "
+                        "repeat for several calls in one response")
+    p.add_argument("--tool-call-after", type=int, default=5, metavar="N",
+                   help="make the scripted function calls after the Nth audio append")
+    p.add_argument("--tool-call-audio-bytes", type=int, default=0, metavar="N",
+                   help="assistant audio sent in that response before the calls")
     p.add_argument("--stall-after", type=int, metavar="N",
                    help="after N client events on a connection, stop reading it")
     a = p.parse_args(argv)
+    tool_calls = []
+    for spec in a.tool_call:
+        name, sep, arguments = spec.partition(":")
+        if not sep or not name:
+            p.error(f"--tool-call {spec!r}: expected NAME:JSON")
+        try:
+            json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            p.error(f"--tool-call {spec!r}: the arguments are not JSON ({exc})")
+        tool_calls.append((name, arguments))
     if not a.plain and not (a.cert and a.key):
         p.error("TLS needs --cert and --key; pass --plain for ws://")
     greeting = bytes(GREETING_AUDIO[i % len(GREETING_AUDIO)] for i in range(a.greeting_bytes))
     return MockOptions(host=a.host, port=a.port, cert=a.cert, key=a.key, plain=a.plain,
-                       record=a.record, refuse_status=a.refuse, refuse_body=a.body,
+                       record=a.record, timestamps=a.timestamps,
+                       refuse_status=a.refuse, refuse_body=a.body,
                        refuse_which=({int(n) for n in a.refuse_which.split(",")}
                                      if a.refuse_which else None),
                        delay_accept_ms=a.delay_accept, greeting_audio=greeting,
+                       tool_calls=tool_calls, tool_call_after=a.tool_call_after,
+                       tool_call_audio_bytes=a.tool_call_audio_bytes,
+                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error,
                        stall_after=a.stall_after)
 
 

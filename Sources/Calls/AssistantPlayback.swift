@@ -1,0 +1,98 @@
+/// What the caller has actually heard of the assistant: the bookkeeping behind barge-in.
+///
+/// Every chunk of assistant audio sent to Twilio is followed by a `mark` named
+/// `<item_id>:<cumulative ms sent for that item>`. Twilio echoes a mark once the audio before it
+/// has **played** — or when a `clear` flushed it. So after a `clear`, the echoes of the marks that
+/// were still queued are discarded, not counted as heard (Twilio returns them in order).
+/// Pure state, no I/O: `CallSession` executes what it decides.
+struct AssistantPlayback {
+    /// What to do when the caller starts talking over the assistant.
+    struct BargeIn: Equatable {
+        /// Send Twilio `clear`: assistant audio is still queued at Twilio.
+        var clear: Bool
+        /// Truncate this item at this many milliseconds (what was heard, never more than was sent).
+        var truncate: (itemId: String, audioEndMs: Int)?
+        /// The response whose remaining audio must be dropped.
+        var interruptedResponseId: String?
+
+        static func == (a: BargeIn, b: BargeIn) -> Bool {
+            a.clear == b.clear && a.truncate?.itemId == b.truncate?.itemId
+                && a.truncate?.audioEndMs == b.truncate?.audioEndMs && a.interruptedResponseId == b.interruptedResponseId
+        }
+    }
+
+    /// The item whose audio was sent last, and its response.
+    private(set) var currentItemId: String?
+    private(set) var currentResponseId: String?
+    /// μ-law bytes sent per item (8 bytes = 1 ms); only the recent items are kept.
+    private var sentBytes: [String: Int] = [:]
+    /// Milliseconds heard per item, from echoed marks.
+    private var heardMs: [String: Int] = [:]
+    /// Marks sent and not yet echoed.
+    private(set) var outstandingMarks = 0
+    /// Echoes still to come for marks that a `clear` flushed.
+    private(set) var echoesToDiscard = 0
+    /// Responses and items interrupted by the caller; their late audio is dropped.
+    private var interrupted: Set<String> = []
+    /// The name of the last mark sent, to know when everything has played (hang-up).
+    private(set) var lastMarkName: String?
+
+    /// Milliseconds of `itemId` sent to Twilio.
+    func sentMs(_ itemId: String) -> Int { (sentBytes[itemId] ?? 0) / 8 }
+
+    /// Milliseconds of `itemId` the caller has heard.
+    func heard(_ itemId: String) -> Int { heardMs[itemId] ?? 0 }
+
+    /// Whether audio sent to Twilio has not been played yet.
+    var isPlaying: Bool { outstandingMarks > echoesToDiscard }
+
+    /// Whether audio of this response or item must be dropped (the caller interrupted it).
+    func isInterrupted(responseId: String?, itemId: String?) -> Bool {
+        if let responseId, interrupted.contains(responseId) { return true }
+        if let itemId, interrupted.contains(itemId) { return true }
+        return false
+    }
+
+    /// Records `bytes` of audio of `itemId` sent to Twilio; returns the name of the mark to send after it.
+    mutating func sent(bytes: Int, itemId: String, responseId: String?) -> String {
+        if itemId != currentItemId {
+            if let previous = currentItemId, sentBytes.count > 8 { sentBytes[previous] = nil; heardMs[previous] = nil }
+            currentItemId = itemId
+        }
+        currentResponseId = responseId
+        sentBytes[itemId, default: 0] += bytes
+        outstandingMarks += 1
+        let name = "\(itemId):\(sentMs(itemId))"
+        lastMarkName = name
+        return name
+    }
+
+    /// Records an echoed mark. Returns whether it counted as heard audio.
+    @discardableResult
+    mutating func markEchoed(_ name: String) -> Bool {
+        if outstandingMarks > 0 { outstandingMarks -= 1 }
+        if echoesToDiscard > 0 {
+            echoesToDiscard -= 1  // flushed by our clear, not played
+            return false
+        }
+        guard let colon = name.lastIndex(of: ":"), let ms = Int(name[name.index(after: colon)...]) else { return false }
+        let itemId = String(name[..<colon])
+        heardMs[itemId] = max(heardMs[itemId] ?? 0, min(ms, sentMs(itemId)))
+        return true
+    }
+
+    /// Decides the barge-in when the caller starts speaking.
+    mutating func callerStartedSpeaking() -> BargeIn {
+        guard isPlaying, let item = currentItemId else {
+            return BargeIn(clear: false, truncate: nil, interruptedResponseId: nil)
+        }
+        echoesToDiscard = outstandingMarks
+        let heardNow = heard(item)
+        let sent = sentMs(item)
+        interrupted.insert(item)
+        if let response = currentResponseId { interrupted.insert(response) }
+        // Nothing of the item played yet: truncating at 0 is refused by the provider; skip it.
+        let truncate = heardNow > 0 && heardNow < sent ? (item, heardNow) : nil
+        return BargeIn(clear: true, truncate: truncate, interruptedResponseId: currentResponseId)
+    }
+}

@@ -1,0 +1,105 @@
+import Config
+import Net
+import Realtime
+import Twilio
+
+/// The assistant's audio toward Twilio: coalescing, marks, and barge-in.
+extension CallSession {
+    /// Queues one provider audio delta for the caller. Deltas ready in the same loop iteration are
+    /// coalesced into one `media` message (up to `maxCoalescedAudioBytes`), never held back longer.
+    func assistantAudio(delta: String, itemId: String?, responseId: String?) {
+        guard !streamSid.isEmpty, withinBufferLimits() else { return }
+        if playback.isInterrupted(responseId: responseId, itemId: itemId) {
+            droppedAfterBargeIn += 1  // late audio of a response the caller talked over
+            return
+        }
+        let item = itemId ?? responseId ?? "assistant"
+        let bytes = Self.decodedLength(ofBase64: delta)
+        // Base64 strings concatenate only when the first has no padding (a whole number of 3-byte groups).
+        if !outgoing.isEmpty && (outgoingItem != item || outgoing.last == "="
+                                 || outgoingBytes + bytes > context.maxCoalescedAudioBytes) {
+            flushAssistantAudio()
+        }
+        outgoing += delta
+        outgoingBytes += bytes
+        outgoingItem = item
+        outgoingResponse = responseId
+        if !flushScheduled {
+            flushScheduled = true
+            twilio.connection.loop.afterCurrentEvents { [weak self] in
+                guard let self else { return }
+                self.flushScheduled = false
+                self.flushAssistantAudio()
+            }
+        }
+    }
+
+    /// Sends the coalesced audio as one `media` message followed by its `mark`.
+    func flushAssistantAudio() {
+        guard !outgoing.isEmpty, let item = outgoingItem, state != .ended else { return }
+        if !firstAudioLogged {
+            firstAudioLogged = true
+            log.info("first assistant audio", [("since_start_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
+        }
+        meter.assistantAudio(bytes: outgoingBytes)
+        twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: outgoing))
+        let mark = playback.sent(bytes: outgoingBytes, itemId: item, responseId: outgoingResponse)
+        twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))
+        framesToCaller += 1
+        outgoing = ""
+        outgoingBytes = 0
+    }
+
+    /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
+    func markEchoed(_ name: String) {
+        playback.markEchoed(name)
+        if !playback.isPlaying {
+            let waiters = whenPlayedOut
+            whenPlayedOut = []
+            for w in waiters { w() }
+        }
+    }
+
+    /// Runs `action` once every assistant audio sent so far has played, or after `timeoutMs`.
+    public func whenAssistantAudioPlayed(timeoutMs: Int64, _ action: @escaping () -> Void) {
+        flushAssistantAudio()
+        guard playback.isPlaying else { action(); return }
+        var done = false
+        let once = { if !done { done = true; action() } }
+        whenPlayedOut.append(once)
+        twilio.connection.loop.schedule(afterMs: timeoutMs) { once() }
+    }
+
+    /// The caller started talking: stop the assistant where the caller stopped hearing it.
+    func callerStartedSpeaking() {
+        outgoing = ""  // not yet sent: part of what is being interrupted
+        outgoingBytes = 0
+        let decision = playback.callerStartedSpeaking()
+        guard decision.clear else { return }
+        twilio.sendText(TwilioOutbound.clear(streamSid: streamSid))
+        if let (item, ms) = decision.truncate {
+            provider?.send(RealtimeClientEvent.truncate(itemId: item, audioEndMs: ms))
+        }
+        log.info("caller interrupted the assistant", [("heard_ms", decision.truncate.map { String($0.audioEndMs) } ?? "0"),
+                                                      ("item", decision.truncate?.itemId ?? playback.currentItemId ?? "")])
+        // With server VAD the provider cancels its own response; if it has not within a moment, do it.
+        guard let interrupted = decision.interruptedResponseId, responseInProgress == interrupted else { return }
+        twilio.connection.loop.schedule(afterMs: 300) { [weak self] in
+            guard let self, self.state == .active, self.responseInProgress == interrupted else { return }
+            self.provider?.send(RealtimeClientEvent.responseCancel())
+        }
+    }
+
+    /// The number of bytes a base64 string decodes to.
+    static func decodedLength(ofBase64 text: String) -> Int {
+        let utf8 = text.utf8
+        var padding = 0
+        var index = utf8.endIndex
+        while padding < 2, index > utf8.startIndex {
+            index = utf8.index(before: index)
+            guard utf8[index] == UInt8(ascii: "=") else { break }
+            padding += 1
+        }
+        return utf8.count / 4 * 3 - padding
+    }
+}

@@ -1,0 +1,85 @@
+/// How conversations behave on the line: turn detection, DTMF, transcripts, prices, pre-warm.
+/// Loaded beside `Settings`, with the same rules (trimmed values; empty means unset; the first
+/// invalid variable throws a `ConfigError` naming it).
+public struct ConversationSettings: Sendable, Equatable {
+    /// `TURN_DETECTION`: `server_vad` (default) or `semantic_vad`.
+    public var turnDetection = "server_vad"
+    /// `VAD_THRESHOLD` (server_vad only): 0.0–1.0; higher ignores more line noise. Default 0.5.
+    public var vadThreshold = 0.5
+    /// `VAD_SILENCE_MS` (server_vad only): silence that ends the caller's turn. Default 500.
+    public var vadSilenceMs = 500
+    /// `VAD_PREFIX_MS` (server_vad only): audio kept before detected speech. Default 300.
+    public var vadPrefixMs = 300
+    /// `VAD_EAGERNESS` (semantic_vad only): low, medium, high or auto. Default auto (nil).
+    public var vadEagerness: String?
+    /// `NOISE_REDUCTION`: `far_field` (default, suits phones), `near_field`, or nil for `off`.
+    public var noiseReduction: String? = "far_field"
+    /// `FORWARD_DTMF`: send key presses to the model as user text. Default true.
+    public var forwardDTMF = true
+    /// `TRANSCRIPTS_DIR`: when set, each call's utterances go to `<dir>/<CallSid>.jsonl`.
+    public var transcriptsDir: String?
+    /// `PREWARM`: open the provider session when Twilio fetches the webhook. Default true.
+    public var prewarm = true
+    /// `PREWARM_CLAIM_TIMEOUT_MS`: how long a pre-warmed session waits for its stream. Default 15000.
+    public var prewarmClaimTimeoutMs = 15_000
+    /// `PRICES_FILE`: the price table for cost estimates. Default `config/prices.json`.
+    public var pricesFile = "config/prices.json"
+    /// `PRICE_MODEL`: the row of the price table to use; default the model or deployment name.
+    public var priceModel: String?
+
+    /// The defaults.
+    public init() {}
+
+    /// Reads and validates the conversation variables from `env`.
+    public static func load(from env: Environment) throws -> ConversationSettings {
+        let value = { (name: String) -> String? in
+            guard let raw = env[name]?.trimmingWhitespace(), !raw.isEmpty else { return nil }
+            return raw
+        }
+        var s = ConversationSettings()
+        if let t = value("TURN_DETECTION") {
+            guard ["server_vad", "semantic_vad"].contains(t.lowercased()) else {
+                throw ConfigError(variable: "TURN_DETECTION", message: "'\(t)' is not a turn detection type — use server_vad (default) or semantic_vad")
+            }
+            s.turnDetection = t.lowercased()
+        }
+        if let t = value("VAD_THRESHOLD") {
+            guard let v = Double(t), (0...1).contains(v) else {
+                throw ConfigError(variable: "VAD_THRESHOLD", message: "'\(t)' is not a number from 0.0 to 1.0 — raise it (e.g. 0.6) if line noise interrupts the assistant")
+            }
+            s.vadThreshold = v
+        }
+        s.vadSilenceMs = try milliseconds(value("VAD_SILENCE_MS"), "VAD_SILENCE_MS", range: 100...5_000) ?? s.vadSilenceMs
+        s.vadPrefixMs = try milliseconds(value("VAD_PREFIX_MS"), "VAD_PREFIX_MS", range: 0...2_000) ?? s.vadPrefixMs
+        if let e = value("VAD_EAGERNESS") {
+            guard ["low", "medium", "high", "auto"].contains(e.lowercased()) else {
+                throw ConfigError(variable: "VAD_EAGERNESS", message: "'\(e)' is not an eagerness — use low, medium, high or auto")
+            }
+            s.vadEagerness = e.lowercased()
+        }
+        if let n = value("NOISE_REDUCTION") {
+            switch n.lowercased() {
+            case "far_field", "near_field": s.noiseReduction = n.lowercased()
+            case "off", "none", "false": s.noiseReduction = nil
+            default:
+                throw ConfigError(variable: "NOISE_REDUCTION", message: "'\(n)' is not a noise reduction mode — use far_field (phones, default), near_field or off")
+            }
+        }
+        s.forwardDTMF = try value("FORWARD_DTMF").map { try Settings.parseBool($0, variable: "FORWARD_DTMF") } ?? true
+        s.prewarm = try value("PREWARM").map { try Settings.parseBool($0, variable: "PREWARM") } ?? true
+        s.prewarmClaimTimeoutMs = try milliseconds(value("PREWARM_CLAIM_TIMEOUT_MS"), "PREWARM_CLAIM_TIMEOUT_MS",
+                                                   range: 100...120_000) ?? s.prewarmClaimTimeoutMs
+        s.transcriptsDir = value("TRANSCRIPTS_DIR")
+        s.pricesFile = value("PRICES_FILE") ?? s.pricesFile
+        s.priceModel = value("PRICE_MODEL")
+        return s
+    }
+
+    private static func milliseconds(_ text: String?, _ variable: String, range: ClosedRange<Int>) throws -> Int? {
+        guard let text else { return nil }
+        guard let v = Int(text), range.contains(v) else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a whole number of milliseconds from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return v
+    }
+}

@@ -1,0 +1,73 @@
+import Testing
+@testable import Calls
+
+@Suite struct AssistantPlaybackTests {
+    /// Sends `chunks` chunks of 100 ms (800 bytes) of `item`; returns the mark names.
+    func send(_ p: inout AssistantPlayback, item: String, response: String, chunks: Int) -> [String] {
+        (0..<chunks).map { _ in p.sent(bytes: 800, itemId: item, responseId: response) }
+    }
+
+    @Test func marks_nameTheItemAndTheCumulativeMilliseconds() {
+        var p = AssistantPlayback()
+        #expect(send(&p, item: "item_a", response: "r1", chunks: 3) == ["item_a:100", "item_a:200", "item_a:300"])
+        #expect(p.sentMs("item_a") == 300)
+        #expect(p.outstandingMarks == 3)
+        #expect(p.isPlaying)
+    }
+
+    @Test func bargeIn_truncatesAtTheLastPlayedMark_andDiscardsTheFlushedEchoes() {
+        var p = AssistantPlayback()
+        let marks = send(&p, item: "item_a", response: "r1", chunks: 30)  // 3 s
+        for name in marks.prefix(12) {  // 1.2 s played
+            let counted = p.markEchoed(name)
+            #expect(counted)
+        }
+        let decision = p.callerStartedSpeaking()
+        #expect(decision.clear)
+        #expect(decision.truncate?.itemId == "item_a")
+        #expect(decision.truncate?.audioEndMs == 1200)
+        #expect(decision.interruptedResponseId == "r1")
+        // Twilio returns the 18 marks the clear flushed: none of them counts as heard.
+        for name in marks.suffix(18) {
+            let counted = p.markEchoed(name)
+            #expect(!counted)
+        }
+        #expect(p.heard("item_a") == 1200)
+        #expect(!p.isPlaying)
+        #expect(p.isInterrupted(responseId: "r1", itemId: nil))
+        #expect(p.isInterrupted(responseId: nil, itemId: "item_a"))
+        #expect(!p.isInterrupted(responseId: "r2", itemId: "item_b"))
+    }
+
+    @Test func bargeIn_skipsTheTruncateWhenNothingWasHeard() {
+        var p = AssistantPlayback()
+        _ = send(&p, item: "item_a", response: "r1", chunks: 5)
+        let decision = p.callerStartedSpeaking()
+        #expect(decision.clear, "queued audio is still flushed")
+        #expect(decision.truncate == nil, "a truncate at 0 ms is refused by the provider")
+    }
+
+    @Test func bargeIn_doesNothingWhenAllAudioHasPlayed() {
+        var p = AssistantPlayback()
+        for name in send(&p, item: "item_a", response: "r1", chunks: 4) { p.markEchoed(name) }
+        let decision = p.callerStartedSpeaking()
+        #expect(!decision.clear)
+        #expect(decision.truncate == nil)
+        #expect(!p.isInterrupted(responseId: "r1", itemId: "item_a"))
+    }
+
+    @Test func heard_isNeverMoreThanSent() {
+        var p = AssistantPlayback()
+        _ = send(&p, item: "item_a", response: "r1", chunks: 2)
+        p.markEchoed("item_a:99999")  // a forged or stale name cannot exceed what was sent
+        #expect(p.heard("item_a") == 200)
+    }
+
+    @Test func decodedLength_ofBase64() {
+        #expect(CallSession.decodedLength(ofBase64: "") == 0)
+        #expect(CallSession.decodedLength(ofBase64: "AAAA") == 3)
+        #expect(CallSession.decodedLength(ofBase64: "AAA=") == 2)
+        #expect(CallSession.decodedLength(ofBase64: "AA==") == 1)
+        #expect(CallSession.decodedLength(ofBase64: String(repeating: "/", count: 1068)) == 801)
+    }
+}
