@@ -16,7 +16,7 @@ extension CallRouter {
         if publicHost != nil, let written = publicScheme {
             schemes = [written == "http" || written == "ws" ? "http" : "https"]
         } else if publicHost == nil, let forwarded = request.head.headers["X-Forwarded-Proto"] {
-            let first = forwarded.split(separator: ",").first.map { String($0).trimmingSpaces().lowercased() } ?? ""
+            let first = forwarded.split(separator: ",").first.map { String($0).trimmed(of: [" ", "\t"]).lowercased() } ?? ""
             if first == "http" || first == "https" { schemes = [first] }
         }
         return schemes.map { "\($0)://\(host)\(target)" }
@@ -39,15 +39,5 @@ extension CallRouter {
         let gauges = CallMetrics.Gauges(activeCalls: manager.activeCalls, maxCalls: gate.maxCalls == .max ? 0 : gate.maxCalls,
                                         pendingCalls: gate.pendingCalls, draining: gate.isDraining, ready: gate.isReady)
         return .text(200, gate.metrics.render(gauges), contentType: PrometheusText.contentType)
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and tabs.
-    fileprivate func trimmingSpaces() -> String {
-        var slice = Substring(self)
-        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

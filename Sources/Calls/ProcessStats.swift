@@ -46,7 +46,7 @@ struct ProcessStats {
         var buffer = [UInt8](repeating: 0, count: limit)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[..<n], as: UTF8.self).trimmedOfSpaceAndNewlines()
+        return String(decoding: buffer[..<n], as: UTF8.self).trimmed(of: [" ", "\n"])
     }
 
     /// Writes the `process_*` families.
@@ -62,15 +62,5 @@ struct ProcessStats {
         text.single("process_cpu_seconds_total", .counter, help: "Total user and system CPU time spent in seconds.", cpuSeconds)
         text.single("process_start_time_seconds", .gauge, help: "Start time of the process since unix epoch in seconds.",
                     startTimeSeconds)
-    }
-}
-
-extension String {
-    /// The string without leading and trailing spaces and line feeds.
-    fileprivate func trimmedOfSpaceAndNewlines() -> String {
-        var slice = Substring(self)
-        while slice.first == " " || slice.first == "\n" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\n" { slice = slice.dropLast() }
-        return String(slice)
     }
 }

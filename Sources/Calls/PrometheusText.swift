@@ -43,25 +43,19 @@ struct PrometheusText {
         sample(name, [], value)
     }
 
-    static func escapedHelp(_ text: String) -> String {
-        var out = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
-    }
+    /// HELP text: `\` and line feed escaped.
+    static func escapedHelp(_ text: String) -> String { escaped(text, quotes: false) }
 
-    static func escapedLabelValue(_ text: String) -> String {
+    /// A label value: `\`, line feed and `"` escaped.
+    static func escapedLabelValue(_ text: String) -> String { escaped(text, quotes: true) }
+
+    private static func escaped(_ text: String, quotes: Bool) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
-            case "\"": out += "\\\""
+            case "\"" where quotes: out += "\\\""
             default: out.unicodeScalars.append(scalar)
             }
         }
