@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: v5),
 
         // Protocols.
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net"], swiftSettings: v5),
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: v5),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
         .target(name: "Tools", dependencies: ["CCurl", "Net", "JSON", "Config"], swiftSettings: v5),
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "NetTests", dependencies: ["Net"], swiftSettings: v5),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net"], swiftSettings: v5),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net"], swiftSettings: v5),
-        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON"], swiftSettings: v5),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config"], swiftSettings: v5),
         .testTarget(name: "CallsTests", dependencies: ["Calls", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config"], swiftSettings: v5),

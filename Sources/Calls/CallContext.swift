@@ -40,6 +40,12 @@ public struct CallContext {
     public var prices: PriceRow?
     /// Assistant audio coalesced into one Twilio `media` message at most (μ-law bytes; 800 = 100 ms).
     public var maxCoalescedAudioBytes = 800
+    /// Bytes that may wait to be sent to Twilio (Twilio is not reading) before the call ends.
+    public var maxBufferedToTwilioBytes = 1 << 20
+    /// Bytes that may wait to be sent to the provider (it is not reading) before the call ends.
+    public var maxBufferedToProviderBytes = 1 << 20
+    /// Counters and histograms every call feeds (`/metrics`).
+    public var metrics = CallMetrics()
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

@@ -21,9 +21,11 @@ extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
         guard state == .connecting else { return }
         state = .active
+        let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
+        if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
         log.info(restoring ? "provider session reopened" : "provider session open",
                  [("provider", client.endpoint.provider), ("target", client.endpoint.label),
-                  ("connect_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
+                  ("connect_ms", String(connectMs))])
         if !sessionConfigured {
             client.send(context.sessionUpdate(for: client.endpoint))
             sessionConfigured = true
@@ -76,9 +78,11 @@ extension CallSession: RealtimeClientDelegate {
         case .sessionUpdated:
             log.debug("provider session configured")
         case .speechStarted:
+            meter.callerStartedSpeaking()
             log.debug("caller started speaking")
             callerStartedSpeaking()
         case .speechStopped:
+            meter.callerStoppedSpeaking()
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
             utterance(role: "caller", transcript)

@@ -14,6 +14,8 @@ extension CallSession {
             tools.runner = CallToolRunner(registry: registry, log: { [weak self] in self?.log ?? Logger() }) { [weak self] action in
                 self?.performToolAction(action)
             }
+            let metrics = context.metrics
+            tools.runner?.onToolFinished = { tool, outcome in metrics.recordToolCall(tool: tool, outcome: outcome) }
         }
         return tools
     }

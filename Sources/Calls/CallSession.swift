@@ -15,6 +15,10 @@ public final class CallSession {
     public enum Outcome: String {
         case completed, callerHungUp = "caller_hung_up", providerRefused = "provider_refused"
         case providerDropped = "provider_dropped", protocolError = "protocol_error"
+        /// Audio piled up toward a peer that stopped reading (`MAX_BUFFERED_AUDIO_SECONDS`).
+        case bufferOverflow = "buffer_overflow"
+        /// Still running when the drain after SIGTERM ran out of time (`DRAIN_TIMEOUT`).
+        case drainTimeout = "drain_timeout"
     }
 
     enum State { case awaitingStart, connecting, active, ended }
@@ -49,6 +53,7 @@ public final class CallSession {
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
+    var meter: CallMeter
     /// Function calls and hang-up (CallSession+Tools.swift).
     lazy var tools: CallTools = makeTools()
 
@@ -74,6 +79,7 @@ public final class CallSession {
         self.onEnd = onEnd
         self.log = context.logger.with("conn", String(id))
         self.startedAtMs = MonotonicClock.nowMs()
+        self.meter = CallMeter(metrics: context.metrics)
     }
 
     /// The provider session for tests and metrics.
@@ -146,8 +152,10 @@ public final class CallSession {
 
     private func forwardCallerAudio(_ payload: String) {
         framesFromCaller += 1
+        meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
         switch state {
         case .active:
+            guard withinBufferLimits() else { return }
             provider?.send(RealtimeClientEvent.appendAudio(base64: payload))
         case .connecting, .awaitingStart:
             // Keep what the caller says while the provider session opens, up to a bound.

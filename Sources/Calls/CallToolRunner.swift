@@ -54,6 +54,10 @@ final class CallToolRunner {
     private var stopped = false
     /// Set once `hang_up` was answered: later calls are ignored and no `response.create` is sent.
     private(set) var endingCall = false
+    /// Told each finished run: the tool's name (`unknown` for a name not offered, so a model's
+    /// inventions cannot grow the metric's labels) and its outcome (`cancelled` when the call
+    /// ended first). Feeds `/metrics`.
+    var onToolFinished: ((_ tool: String, _ outcome: String) -> Void)?
 
     /// Creates a runner over `registry`; `log` gives the call's current logger (it gains the
     /// CallSid once Twilio's `start` arrives).
@@ -120,6 +124,7 @@ final class CallToolRunner {
         for call in running {
             log().info("tool cancelled because the call ended", [("tool", call.name), ("call_id", call.callId)])
             call.task?.cancel()
+            onToolFinished?(metricName(call.name), "cancelled")
         }
     }
 
@@ -142,6 +147,10 @@ final class CallToolRunner {
         }
     }
 
+    private func metricName(_ name: String) -> String {
+        registry.tool(named: name) == nil ? "unknown" : name
+    }
+
     private func finish(callId: String, result: ToolResult) {
         guard !stopped, let index = calls.firstIndex(where: { $0.callId == callId }) else { return }
         calls[index].result = result
@@ -150,6 +159,7 @@ final class CallToolRunner {
         log().info("tool answered", [("tool", call.name), ("call_id", callId),
                                      ("ms", String(MonotonicClock.nowMs() - call.startedAtMs)),
                                      ("output_bytes", String(result.output.utf8.count))])
+        onToolFinished?(metricName(call.name), result.outcome)
         flush()
     }
 

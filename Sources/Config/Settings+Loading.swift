@@ -23,6 +23,7 @@ extension Settings {
         let azureDeployment = firstTarget?.deployment ?? value("AZURE_OPENAI_DEPLOYMENT")
 
         let publicHost = try value("PUBLIC_URL").map(parsePublicURL)
+        let publicURLScheme = try value("PUBLIC_URL").flatMap { try AddressParts.parse($0).scheme }
         let tlsCertFile = value("TLS_CERT_FILE")
         let tlsKeyFile = value("TLS_KEY_FILE")
         if (tlsCertFile == nil) != (tlsKeyFile == nil) {
@@ -33,6 +34,8 @@ extension Settings {
 
         let tavilyAPIKey = value("TAVILY_API_KEY")
         let twilioAuthToken = value("TWILIO_AUTH_TOKEN")
+        let twilioSignatures = try signaturePolicy(token: twilioAuthToken, provider: provider,
+                                                   explicit: value("TWILIO_VALIDATE_SIGNATURES"))
         let instructions = value("INSTRUCTIONS")
             ?? fileReader(instructionsPath).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
             ?? defaultInstructions
@@ -49,6 +52,7 @@ extension Settings {
             azureAPIVersion: value("AZURE_API_VERSION") ?? value("AZURE_OPENAI_API_VERSION"),
             publicURL: publicHost,
             publicHost: publicHost,
+            publicURLScheme: publicURLScheme,
             port: try value("PORT").map(parsePort) ?? 5050,
             voice: value("VOICE"),
             instructions: instructions,
@@ -57,6 +61,12 @@ extension Settings {
             logFormat: try value("LOG_FORMAT").map(parseLogFormat) ?? .logfmt,
             tavilyAPIKey: tavilyAPIKey,
             twilioAuthToken: twilioAuthToken,
+            twilioSignatures: twilioSignatures,
+            maxCalls: try value("MAX_CALLS").map { try parseCount($0, variable: "MAX_CALLS", range: 1...100_000) },
+            drainTimeoutSeconds: try value("DRAIN_TIMEOUT").map { try parseDuration($0, variable: "DRAIN_TIMEOUT") } ?? 600,
+            maxBufferedAudioSeconds: try value("MAX_BUFFERED_AUDIO_SECONDS").map {
+                try parseCount($0, variable: "MAX_BUFFERED_AUDIO_SECONDS", range: 1...240)
+            } ?? 60,
             tlsCertFile: tlsCertFile,
             tlsKeyFile: tlsKeyFile,
             providers: providers,
@@ -87,6 +97,53 @@ extension Settings {
                 + "use an integer from 1 to 65535, or 0 for any free port")
         }
         return port
+    }
+
+    /// The signature policy from the token, the provider and `TWILIO_VALIDATE_SIGNATURES`.
+    static func signaturePolicy(token: String?, provider: ProviderChoice, explicit: String?) throws -> TwilioSignaturePolicy {
+        let variable = "TWILIO_VALIDATE_SIGNATURES"
+        switch try explicit.map({ try parseBool($0, variable: variable) }) {
+        case false?:
+            return .disabledExplicitly
+        case true?:
+            guard token != nil else {
+                throw ConfigError(variable: "TWILIO_AUTH_TOKEN", message: "\(variable)=true but TWILIO_AUTH_TOKEN is not set — "
+                    + "set it to your Twilio account's Auth Token (Twilio console → Account info)")
+            }
+            return .validate
+        case nil:
+            if token != nil { return .validate }
+            if provider == .local { return .disabledForLocalProvider }
+            throw ConfigError(variable: "TWILIO_AUTH_TOKEN", message: "not set, so the bridge cannot tell Twilio's "
+                + "requests from anyone else's — set it to your Twilio account's Auth Token (Twilio console → "
+                + "Account info), or set \(variable)=false to accept unsigned requests (development only)")
+        }
+    }
+
+    /// A whole number in `range`.
+    static func parseCount(_ text: String, variable: String, range: ClosedRange<Int>) throws -> Int {
+        guard text.allSatisfy(\.isASCIIDigitCharacter), let count = Int(text), range.contains(count) else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a whole number from "
+                + "\(range.lowerBound) to \(range.upperBound)")
+        }
+        return count
+    }
+
+    /// Seconds from `600`, `600s`, `10m` or `1h`, at most a day.
+    static func parseDuration(_ text: String, variable: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
+        var digits = Substring(text.lowercased())
+        var unit = 1
+        if let last = digits.last, let scale = units[last] {
+            unit = scale
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigitCharacter), let number = Int(digits),
+              number <= 86_400 / unit else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a duration — write seconds (600), "
+                + "or a number with s, m or h (90s, 10m, 1h), at most 24h")
+        }
+        return number * unit
     }
 
     static func parseLogLevel(_ text: String) throws -> LogLevel {

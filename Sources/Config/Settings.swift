@@ -50,6 +50,9 @@ public struct Settings: Sendable {
     /// The same `host[:port]` as `publicURL`, under the name callers building `wss://` and
     /// `https://` URLs read best.
     public var publicHost: String?
+    /// The scheme written in `PUBLIC_URL` (`https`, `http`, `wss`, `ws`), or nil when only a host
+    /// was written; it tells which URL Twilio signed the webhook for.
+    public var publicURLScheme: String?
     /// `PORT` to listen on; default 5050, 0 meaning any free port.
     public var port: Int
 
@@ -75,6 +78,17 @@ public struct Settings: Sendable {
     public var tavilyTimeoutMs: Int = 8_000
     /// `TWILIO_AUTH_TOKEN`; enables checking `X-Twilio-Signature`.
     public var twilioAuthToken: String?
+    /// Whether requests must carry a valid `X-Twilio-Signature`: from `TWILIO_AUTH_TOKEN` and
+    /// `TWILIO_VALIDATE_SIGNATURES` (see `TwilioSignaturePolicy`).
+    public var twilioSignatures: TwilioSignaturePolicy
+    /// `MAX_CALLS`: calls in progress at once; nil means sized for the machine at start.
+    public var maxCalls: Int?
+    /// `DRAIN_TIMEOUT` in seconds (`600`, `90s`, `10m`, `1h`); default 600. After SIGTERM the
+    /// bridge takes no new calls and waits this long for active ones before ending them.
+    public var drainTimeoutSeconds: Int
+    /// `MAX_BUFFERED_AUDIO_SECONDS`: per call and per direction, how much audio may wait to be
+    /// sent (the peer is not reading) before the call is ended; default 60.
+    public var maxBufferedAudioSeconds: Int
     /// `TLS_CERT_FILE`: PEM certificate chain; set together with `tlsKeyFile`.
     public var tlsCertFile: String?
     /// `TLS_KEY_FILE`: PEM private key; set together with `tlsCertFile`.
@@ -130,6 +144,9 @@ public struct Settings: Sendable {
             ("tls", tlsCertFile == nil ? "off" : "on"),
             ("web_search", tavilyAPIKey == nil ? "off" : "on"),
             ("proxy", providers.proxy.map { "\($0.host):\($0.port)" } ?? "off"),
+            ("twilio_signatures", twilioSignatures.validates ? "on" : "off"),
+            ("max_calls", maxCalls.map(String.init) ?? "auto"),
+            ("drain_timeout_s", String(drainTimeoutSeconds)),
         ]
         // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.
         fields += [

@@ -45,6 +45,10 @@ public final class RealtimeClient {
     private var local: RealtimeLocalProvider?
     private var ended = false
     private var opened = false
+    private let startedAtMs = MonotonicClock.nowMs()
+    /// Milliseconds from `connect` to the session being open (DNS, TCP, TLS, upgrade); nil
+    /// until then. Measured here, so a pre-warmed session reports its real handshake.
+    public private(set) var handshakeMs: Int64?
 
     private init(endpoint: RealtimeEndpoint, loop: EventLoop) {
         self.endpoint = endpoint
@@ -62,6 +66,7 @@ public final class RealtimeClient {
             loop.afterCurrentEvents { [weak client] in
                 guard let client, !client.ended else { return }
                 client.opened = true
+                client.handshakeMs = MonotonicClock.nowMs() - client.startedAtMs
                 client.delegate?.realtimeDidOpen(client)
                 client.deliverLocal(provider.start())
             }
@@ -125,6 +130,7 @@ public final class RealtimeClient {
 
     fileprivate func didOpen() {
         opened = true
+        handshakeMs = MonotonicClock.nowMs() - startedAtMs
         delegate?.realtimeDidOpen(self)
     }
 

@@ -42,7 +42,8 @@ public struct ToolRegistry {
         guard let tool = tool(named: call.name) else {
             call.log.warning("model called an unknown tool", [("tool", call.name), ("call_id", call.callId)])
             let offered = names.isEmpty ? "none" : names.joined(separator: ", ")
-            completion(ToolResult(output: "There is no tool named '\(call.name)'. Available tools: \(offered)."))
+            completion(ToolResult(output: "There is no tool named '\(call.name)'. Available tools: \(offered).",
+                                  outcome: "unknown_tool"))
             return .finished
         }
         let once = CompletionGate(completion)

@@ -4,10 +4,14 @@ public struct ToolResult: Equatable, Sendable {
     public var output: String
     /// Set by `hang_up`: end the call once the assistant's last audio has played.
     public var endsCall: Bool
+    /// How the run went, one short word for metrics: `ok`, or why not (`timed_out`,
+    /// `rate_limited`, `bad_arguments`, `unknown_tool`, …).
+    public var outcome: String
 
     /// Creates a result.
-    public init(output: String, endsCall: Bool = false) {
+    public init(output: String, endsCall: Bool = false, outcome: String = "ok") {
         self.output = output
         self.endsCall = endsCall
+        self.outcome = outcome
     }
 }

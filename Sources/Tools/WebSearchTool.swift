@@ -25,7 +25,7 @@ public enum WebSearchTool {
             ]
         ) { call, completion in
             guard let query = call.stringArgument("query") else {
-                completion(ToolResult(output: "web_search needs a non-empty 'query' string argument."))
+                completion(ToolResult(output: "web_search needs a non-empty 'query' string argument.", outcome: "bad_arguments"))
                 return .finished
             }
             call.log.debug("web search started", [("call_id", call.callId), ("query", query)])
@@ -39,7 +39,7 @@ public enum WebSearchTool {
                     var fields = [("call_id", call.callId), ("cause", error.kind.rawValue), ("error", error.message)]
                     if let status = error.status { fields.insert(("status", String(status)), at: 1) }
                     call.log.warning("web search failed", fields)
-                    completion(ToolResult(output: unavailableOutput))
+                    completion(ToolResult(output: unavailableOutput, outcome: error.kind.rawValue))
                 }
             }
             return ToolTask {

@@ -95,6 +95,31 @@ enum Wiring {
         return options
     }
 
+    /// Call limits: `MAX_CALLS` or the machine's default, and the per-call output bound.
+    static func limits(for settings: Settings) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int) {
+        // Audio at 8000 bytes a second travels as base64 in JSON: about 11-14 kB a second on
+        // either socket; 16 kB a second bounds both, plus room for one large message.
+        let bufferedBytes = settings.maxBufferedAudioSeconds * 16_000 + 64 * 1024
+        let fileLimit = CallCapacity.raiseFileLimit()
+        if let maxCalls = settings.maxCalls { return (maxCalls, "MAX_CALLS", bufferedBytes) }
+        // Worst case per call: both directions at their limit, plus parsers and pending audio.
+        let sized = CallCapacity.defaultMaxCalls(fileLimit: fileLimit, memoryBytes: CallCapacity.memoryLimitBytes(),
+                                                 perCallBytes: 2 * bufferedBytes + 512 * 1024)
+        return (sized.calls, "auto: " + sized.reason, bufferedBytes)
+    }
+
+    /// Says at start whether requests are checked, and warns when they are not.
+    static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
+        switch policy {
+        case .validate:
+            log.info("checking X-Twilio-Signature on /incoming-call and /media-stream")
+        case .disabledExplicitly:
+            log.warning("TWILIO_VALIDATE_SIGNATURES=false: requests are not checked, so anyone who finds this URL can place calls through the bridge at your provider's expense; set TWILIO_AUTH_TOKEN and remove TWILIO_VALIDATE_SIGNATURES in production")
+        case .disabledForLocalProvider:
+            log.info("signature checks are off: local provider and no TWILIO_AUTH_TOKEN (development mode); set TWILIO_AUTH_TOKEN to check X-Twilio-Signature")
+        }
+    }
+
     /// The price row for this provider's model, from the user-editable table (nil if unreadable).
     static func prices(for settings: Settings, conversation: ConversationSettings, log: Logger) -> PriceRow? {
         guard let text = try? String(contentsOfFile: conversation.pricesFile, encoding: .utf8) else {

@@ -48,8 +48,10 @@ class FakeTwilioCall:
     def __init__(self, url: str, *, stream_sid: str | None = None, call_sid: str | None = None,
                  account_sid: str | None = None,
                  custom_parameters: dict[str, str] | None = None,
-                 frame_ms: float = 20.0, pace: float = 1.0, open_timeout: float = 5.0) -> None:
-        """`pace` scales the sleep between frames: 1.0 = real time, 0 = as fast as possible."""
+                 frame_ms: float = 20.0, pace: float = 1.0, open_timeout: float = 5.0,
+                 headers: dict[str, str] | None = None) -> None:
+        """`pace` scales the sleep between frames: 1.0 = real time, 0 = as fast as possible.
+        `headers` go on the upgrade request (e.g. X-Twilio-Signature)."""
         self.url = url
         self.stream_sid = stream_sid or twilio_sid("MZ")
         self.call_sid = call_sid or twilio_sid("CA")
@@ -59,6 +61,7 @@ class FakeTwilioCall:
         self.frame_ms = frame_ms
         self.pace = pace
         self.open_timeout = open_timeout
+        self.headers = dict(headers or {})
 
         self.ws: ClientConnection | None = None
         self.received: list[dict[str, Any]] = []  # every JSON message from the bridge
@@ -101,7 +104,8 @@ class FakeTwilioCall:
         """Opens the WebSocket (no compression, like Twilio) and starts reading."""
         self.ws = await connect(self.url, compression=None, open_timeout=self.open_timeout,
                                 max_size=2**24, ping_interval=None, close_timeout=2,
-                                user_agent_header="Twilio.TmeWs/1.0")
+                                user_agent_header="Twilio.TmeWs/1.0",
+                                additional_headers=self.headers or None)
         self._reader = asyncio.create_task(self._read_loop())
 
     async def start(self) -> None:

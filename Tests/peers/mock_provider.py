@@ -114,6 +114,8 @@ class MockOptions:
     transcribe: bool = False
     # Answer session.update with an error of this code instead of session.updated.
     session_error: str | None = None
+    # After this many client events on a connection, stop reading it (a stalled provider).
+    stall_after: int | None = None
 
 
 class Recorder:
@@ -234,7 +236,14 @@ class MockSession:
         o = self.provider.options
         if o.drop_after_ms is not None and (o.drop_which is None or self.conn in o.drop_which):
             asyncio.get_running_loop().create_task(self.drop(o.drop_after_ms / 1000, o.drop_mode))
+        received = 0
         async for message in self.ws:
+            received += 1
+            if self.provider.options.stall_after is not None and received > self.provider.options.stall_after:
+                # Read nothing more: once websockets' queue is full, TCP pushes back on the client.
+                self.provider.recorder.write({"kind": "stalled", "conn": self.conn})
+                await self.ws.wait_closed()
+                return
             if isinstance(message, bytes):
                 self.provider.recorder.write({"kind": "event", "conn": self.conn,
                                               "binary": base64.b64encode(message).decode()})
@@ -601,6 +610,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="make the scripted function calls after the Nth audio append")
     p.add_argument("--tool-call-audio-bytes", type=int, default=0, metavar="N",
                    help="assistant audio sent in that response before the calls")
+    p.add_argument("--stall-after", type=int, metavar="N",
+                   help="after N client events on a connection, stop reading it")
     a = p.parse_args(argv)
     tool_calls = []
     for spec in a.tool_call:
@@ -628,7 +639,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        drop_after_ms=a.drop_after, drop_mode=a.drop_mode,
                        drop_which=({int(n) for n in a.drop_which.split(",")}
                                    if a.drop_which else None),
-                       transcribe=a.transcribe, session_error=a.session_error)
+                       transcribe=a.transcribe, session_error=a.session_error,
+                       stall_after=a.stall_after)
 
 
 async def amain(options: MockOptions) -> None:
