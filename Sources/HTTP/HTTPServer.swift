@@ -30,21 +30,14 @@ public final class HTTPServer {
         /// Time a keep-alive connection may sit idle between requests, in milliseconds.
         public var idleTimeoutMs: Int64 = 30_000
         /// Most connections open at once, upgraded ones (calls) included; one more is answered
-        /// `503` and closed at once. Each call also holds a provider connection, so keep twice
-        /// this under the process's descriptor limit (`ulimit -n`).
+        /// `503` and closed at once. Each call also holds a provider connection: keep this and
+        /// the calls' other sockets under the process's descriptor limit (`ulimit -n`).
         public var maxConnections = 1_000
         /// After an error response, how long to drain what the client still sends before closing
         /// (see `Connection.lingeringClose`), in milliseconds.
         public var lingerMs: Int64 = 2_000
         /// Creates the defaults.
-        public init() {}
-
-        /// A `maxConnections` that fits `openFiles` descriptors: each call holds its Twilio
-        /// socket and its provider socket, and the process keeps a few dozen for itself.
-        public static func connectionLimit(forOpenFiles openFiles: Int) -> Int {
-            max(16, min(Options().maxConnections, (openFiles - 64) / 2))
-        }
-    }
+        public init() {}    }
 
     /// The loop the server runs on.
     public let loop: EventLoop

@@ -240,10 +240,3 @@ import Testing
     }
 }
 
-@Suite struct HTTPServerOptionsTests {
-    @Test func connectionLimit_leavesADescriptorForEachCallsProviderSocket() {
-        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 1024) == 480)
-        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 1 << 20) == 1_000)
-        #expect(HTTPServer.Options.connectionLimit(forOpenFiles: 64) == 16)
-    }
-}

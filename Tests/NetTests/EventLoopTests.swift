@@ -53,12 +53,3 @@ final class LoopConfinedFlag: @unchecked Sendable {
     var value = false
 }
 
-@Suite struct ProcessLimitsTests {
-    @Test func raiseOpenFileLimit_liftsTheSoftLimitToTheHardOne() {
-        let soft = ProcessLimits.raiseOpenFileLimit()
-        var limit = rlimit()
-        getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
-        #expect(limit.rlim_cur == limit.rlim_max)
-        #expect(soft == Int(clamping: limit.rlim_cur))
-    }
-}
