@@ -15,6 +15,7 @@ extension Connection {
         lingerAfterFlushMs = timeoutMs
         if bufferedOutputBytes > 0 {
             closeWhenFlushed = true
+            armCloseTimer()
             scheduleFlush()
         } else {
             beginLinger(timeoutMs: timeoutMs)

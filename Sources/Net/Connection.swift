@@ -19,6 +19,9 @@ public final class Connection {
     public private(set) var peer: String
     /// Beyond this many unsent bytes the connection is failed (the peer is not reading).
     public var maxBufferedOutput = 4 << 20
+    /// How long `close()` waits for queued output to leave before it drops it and closes anyway,
+    /// in milliseconds: a peer that stopped reading must not hold the descriptor forever.
+    public var closeTimeoutMs: Int64 = 10_000
     /// Total bytes read and written, for metrics.
     public private(set) var bytesRead = 0, bytesWritten = 0
 
@@ -36,6 +39,7 @@ public final class Connection {
     /// True while draining input after a half-close (see `Connection+Lingering.swift`).
     var lingering = false
     var lingerTimer: LoopTimer?
+    var closeTimer: LoopTimer?
     var lingerDrainedBytes = 0
     var releaseHandlers: [() -> Void] = []
     var registered = false
@@ -171,9 +175,19 @@ public final class Connection {
         guard state != .closed else { return }
         if state == .open && bufferedOutputBytes > 0 {
             closeWhenFlushed = true
+            armCloseTimer()
             scheduleFlush()
         } else {
             finishClose()
+        }
+    }
+
+    /// Bounds the wait for queued output at `closeTimeoutMs`; then the output is dropped.
+    func armCloseTimer() {
+        guard closeTimer == nil else { return }
+        closeTimer = loop.schedule(afterMs: closeTimeoutMs) { [weak self] in
+            guard let self, self.state != .closed, !self.lingering else { return }
+            self.teardown(NetError("\(self.peer) did not take the last \(self.bufferedOutputBytes) bytes within \(self.closeTimeoutMs) ms of the close; dropped them"))
         }
     }
 
@@ -200,6 +214,8 @@ public final class Connection {
         connectTimer = nil
         lingerTimer?.cancel()
         lingerTimer = nil
+        closeTimer?.cancel()
+        closeTimer = nil
         if registered { loop.deregister(fd: fd); registered = false }
         if let ssl { SSL_free(ssl); self.ssl = nil }
         if fd >= 0 { Glibc.close(fd); fd = -1 }

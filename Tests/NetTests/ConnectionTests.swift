@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Testing
 @testable import Net
+import NetTestSupport
 
 /// Records what a connection reports.
 final class Recorder: ConnectionDelegate {
@@ -165,5 +166,40 @@ final class EchoServer {
         let error = try #require(client.closes.first ?? nil)
         #expect(error.message.contains("timed out"))
         for fd in silent { Glibc.close(fd) }
+    }
+}
+
+/// Closing towards a peer that stopped reading: the queued output gets a deadline.
+@Suite(.serialized) struct ConnectionCloseDeadlineTests {
+    @Test func close_withOutputThePeerNeverReads_releasesTheDescriptorAfterTheDeadline() throws {
+        let loop = try EventLoop()
+        var accepted: Connection?
+        let serverSide = Recorder()
+        let listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, peer in
+            let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: nil)
+            connection.delegate = serverSide
+            connection.closeTimeoutMs = 200
+            accepted = connection
+            connection.start()
+        }
+        let start = loop.registeredCount
+        let client = try StalledClient(port: listener.port)
+        #expect(loop.run(until: { accepted != nil }, timeoutMs: 2_000))
+        let connection = try #require(accepted)
+        // Far more than the socket buffers of a peer with a 4 KiB receive window take.
+        for _ in 0..<48 { connection.write([UInt8](repeating: 7, count: 64 << 10)) }
+        loop.run(forMs: 50)
+        #expect(connection.bufferedOutputBytes > 0, "the peer is not reading, so output is queued")
+        let closedAt = loop.now
+        connection.close()
+        #expect(loop.run(until: { !serverSide.closes.isEmpty }, timeoutMs: 3_000))
+        let took = loop.now - closedAt
+        let error = try #require(serverSide.closes.first ?? nil)
+        #expect(error.message.contains("did not take the last"), "\(error.message)")
+        #expect(took >= 150 && took < 1_000, "gave up after \(took) ms; the deadline is 200 ms")
+        #expect(loop.registeredCount == start, "the descriptor was deregistered")
+        #expect(connection.fd == -1)
+        client.close()
+        listener.close()
     }
 }
