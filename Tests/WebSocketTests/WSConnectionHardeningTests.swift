@@ -4,61 +4,6 @@ import NetTestSupport
 import Testing
 @testable import WebSocket
 
-/// A WebSocket server on the real stack (HTTPServer + WSServerUpgrade + WSConnection) with the
-/// options a test picks; keeps the server-side sockets it accepted.
-final class HardeningServer {
-    let server: HTTPServer
-    let recorder = WSRecorder()
-    var sockets: [WSConnection] = []
-
-    init(loop: EventLoop, options: WSConnection.Options = .init(), configure: @escaping (WSConnection) -> Void = { _ in }) throws {
-        var adopted: [WSConnection] = []
-        let recorder = self.recorder
-        server = try HTTPServer(host: "127.0.0.1", port: 0, loop: loop) { request, _ in
-            WSServerUpgrade.reply(to: request, options: options) { socket in
-                socket.delegate = recorder
-                configure(socket)
-                adopted.append(socket)
-            }
-        }
-        self.adoptedBox = { adopted }
-    }
-
-    private var adoptedBox: () -> [WSConnection] = { [] }
-    /// The server-side sockets accepted so far.
-    var accepted: [WSConnection] { adoptedBox() }
-}
-
-/// Bytes a client sends: the upgrade request, then masked frames.
-enum RawWS {
-    static let upgrade = Array("GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n".utf8)
-
-    static func frame(_ opcode: WSOpcode, _ payload: [UInt8], fin: Bool = true, masked: Bool = true) -> [UInt8] {
-        var bytes: [UInt8] = []
-        payload.withUnsafeBytes {
-            WSFrameEncoder.append(opcode: opcode, payload: $0, fin: fin, maskingKey: masked ? 0xA1B2_C3D4 : nil, into: &bytes)
-        }
-        return bytes
-    }
-
-    /// The frames the server sent after its `101` answer.
-    static func serverFrames(_ received: [UInt8]) -> [WSFrame] {
-        let text = String(decoding: received, as: UTF8.self)
-        guard text.hasPrefix("HTTP/1.1 101"), let end = text.range(of: "\r\n\r\n") else { return [] }
-        var parser = WSFrameParser(role: .client, maxFrameSize: 1 << 24)
-        parser.append(Array(received[text.utf8.distance(from: text.startIndex, to: end.upperBound)...]))
-        var frames: [WSFrame] = []
-        while let frame = try? parser.next() { frames.append(frame) }
-        return frames
-    }
-
-    /// The close code in the server's close frame, if it sent one.
-    static func closeCode(_ received: [UInt8]) -> UInt16? {
-        guard let close = serverFrames(received).first(where: { $0.opcode == .close }), close.payload.count >= 2 else { return nil }
-        return UInt16(close.payload[0]) << 8 | UInt16(close.payload[1])
-    }
-}
-
 @Suite(.serialized) struct WSConnectionHardeningTests {
     /// Sends `frames` after the upgrade and returns the close code the server answered with,
     /// and how the server-side socket reported its end.
@@ -229,45 +174,4 @@ enum RawWS {
         #expect(took >= 240 && took < 1_000, "declared dead after \(took) ms")
         #expect(server.pingsReceived >= 3, "it pinged before giving up (\(server.pingsReceived))")
     }
-}
-
-/// Answers the WebSocket upgrade correctly, then never sends another byte (no pongs): a provider
-/// whose host vanished without a FIN looks like this from our side.
-final class SilentWSServer: ConnectionDelegate {
-    let listener: TCPListener
-    var connections: [Connection] = []
-    var pingsReceived = 0
-    private var parser = HTTPRequestParser()
-    private var frames = WSFrameParser(role: .server)
-    private var upgraded = false
-
-    init(loop: EventLoop) throws {
-        var accepted: [Connection] = []
-        weak var weakSelf: SilentWSServer?
-        listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, peer in
-            let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: nil)
-            connection.delegate = weakSelf
-            accepted.append(connection)
-            connection.start()
-        }
-        weakSelf = self
-        _ = accepted
-    }
-
-    func connectionDidOpen(_ connection: Connection) { connections.append(connection) }
-
-    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {
-        if upgraded {
-            frames.append(bytes)
-            while let frame = try? frames.next() { if frame.opcode == .ping { pingsReceived += 1 } }
-            return
-        }
-        parser.append(bytes)
-        if let request = try? parser.next(), let key = try? WSHandshake.validateClientRequest(request.head) {
-            connection.write(WSHandshake.serverResponse(key: key).serialized(keepAlive: true))
-            upgraded = true
-        }
-    }
-
-    func connection(_ connection: Connection, didCloseWith error: NetError?) {}
 }
