@@ -102,7 +102,7 @@ public final class CallMetrics {
     // MARK: Exposition
 
     /// The whole `/metrics` document.
-    public func render(_ gauges: Gauges) -> String {
+    public func render(_ gauges: Gauges, providers: ProviderPool? = nil) -> String {
         var text = PrometheusText()
         text.single("voice_bridge_active_calls", .gauge, help: "Calls in progress.", Double(gauges.activeCalls))
         text.single("voice_bridge_pending_calls", .gauge,
@@ -134,8 +134,31 @@ public final class CallMetrics {
             text.sample("voice_bridge_tool_calls_total", [("tool", key.tool), ("outcome", key.outcome)], toolCalls[key]!)
         }
 
+        if let providers { writeProviderCounters(providers, into: &text) }
+
         ProcessStats.current().write(into: &text, startTimeSeconds: startTimeSeconds)
         return text.output
+    }
+}
+
+extension CallMetrics {
+    /// Failover and fallback: which path new calls took, handshakes per target, mid-call reconnects.
+    func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
+        text.family("voice_bridge_provider_calls_total", .counter,
+                    help: "New calls by the provider path they took: primary, failover, fallback, unavailable.")
+        for path in pool.callsByPath.keys.sorted() {
+            text.sample("voice_bridge_provider_calls_total", [("path", path)], pool.callsByPath[path]!)
+        }
+        text.family("voice_bridge_provider_attempts_total", .counter,
+                    help: "Provider session attempts by target and result: ok, failed (moved on), refused_config (cool-down).")
+        for row in pool.attemptsByTarget {
+            text.sample("voice_bridge_provider_attempts_total", [("target", row.target), ("result", row.outcome)], row.count)
+        }
+        text.family("voice_bridge_provider_reconnects_total", .counter,
+                    help: "Mid-call reconnects after the provider dropped the session, by result.")
+        for result in pool.reconnects.keys.sorted() {
+            text.sample("voice_bridge_provider_reconnects_total", [("result", result)], pool.reconnects[result]!)
+        }
     }
 }
 
