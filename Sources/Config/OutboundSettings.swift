@@ -60,6 +60,11 @@ public struct OutboundSettings: Sendable, Equatable {
                 throw ConfigError(variable: "TWILIO_API_BASE",
                                   message: "TWILIO_API_BASE '\(base)' is not an http(s) URL — unset it to use https://api.twilio.com")
             }
+            let host = base.dropFirst(base.hasPrefix("https://") ? 8 : 7).prefix(while: { $0 != "/" && $0 != ":" && $0 != "]" })
+            if base.hasPrefix("http://"), !["127.0.0.1", "localhost", "[::1"].contains(String(host)) {
+                throw ConfigError(variable: "TWILIO_API_BASE",
+                                  message: "TWILIO_API_BASE '\(base)' would send the credentials in clear text; use https:// (http:// is for a loopback mock only)")
+            }
             settings.apiBase = String(base.reversed().drop(while: { $0 == "/" }).reversed())
         }
         if let sid = settings.accountSid, !sid.hasPrefix("AC") {
