@@ -112,7 +112,7 @@ enum Wiring {
     static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
         switch policy {
         case .validate:
-            log.info("checking X-Twilio-Signature on /incoming-call and /media-stream")
+            log.info("checking X-Twilio-Signature on /incoming-call, /call-status and /media-stream")
         case .disabledExplicitly:
             log.warning("TWILIO_VALIDATE_SIGNATURES=false: requests are not checked, so anyone who finds this URL can place calls through the bridge at your provider's expense; set TWILIO_AUTH_TOKEN and remove TWILIO_VALIDATE_SIGNATURES in production")
         case .disabledForLocalProvider:
