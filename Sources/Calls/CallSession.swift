@@ -138,8 +138,9 @@ public final class CallSession {
                                   ("provider", context.endpoint.provider)])
         override = claimOverride(start)
         if let override {
-            log.info("per-call settings", [("instructions", override.instructions == nil ? "default" : "\(override.instructions!.count) characters"),
-                                           ("greeting", override.greeting == nil ? "default" : override.greeting!.isEmpty ? "none" : "set")])
+            let greeting = override.greeting.map { $0.isEmpty ? "none" : "set" } ?? "default"
+            log.info("per-call settings", [("instructions", override.instructions.map { "\($0.count) characters" } ?? "default"),
+                                           ("greeting", greeting)])
         }
         state = .connecting
         providerOpenedAtMs = MonotonicClock.nowMs()

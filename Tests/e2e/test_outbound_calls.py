@@ -21,11 +21,11 @@ from harness import (
     BridgeProcess,
     ManagedProcess,
     MockProcess,
+    RecordingPeerProcess,
     caller_audio,
     clean_env,
     openai_env,
     run,
-    wait_until,
 )
 from test_http_twiml import stream_of
 
@@ -42,31 +42,13 @@ API_KEY_SID = "SK" + "b2" * 16
 API_KEY_SECRET = "apisecret-Test-1c2d3e4f"
 
 
-class TwilioAPIProcess(ManagedProcess):
-    port: int
-    record_path: Path
-
-    def wait_listening(self, timeout: float = 10.0) -> int:
-        rx = re.compile(r"listening port=(\d+)")
-        wait_until(lambda: rx.search(self.stdout()) or not self.alive(), timeout)
-        m = rx.search(self.stdout())
-        if not m:
-            raise AssertionError(f"mock Twilio API did not start\n{self.report()}")
-        self.port = int(m.group(1))
-        return self.port
-
+class TwilioAPIProcess(RecordingPeerProcess):
     @property
     def base(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def requests(self) -> list[dict[str, Any]]:
-        if not self.record_path.exists():
-            return []
-        return [json.loads(x) for x in self.record_path.read_text().splitlines() if x.strip()]
-
-    def report(self) -> str:
-        text = self.record_path.read_text() if self.record_path.exists() else ""
-        return super().report() + f"--- records ---\n{text[-20000:]}"
+        return self.all_records()
 
 
 @pytest.fixture
