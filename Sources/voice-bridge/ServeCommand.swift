@@ -18,9 +18,7 @@ enum ServeCommand {
         let settings: Settings
         let conversation: ConversationSettings
         do {
-            let environment = try Environment.load(dotenvPath: ".env")
-            settings = try Settings.load(from: environment)
-            conversation = try ConversationSettings.load(from: environment)
+            (settings, conversation) = try Wiring.loadConfiguration()
         } catch {
             fail(String(describing: error))
             return 2

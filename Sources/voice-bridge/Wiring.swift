@@ -8,6 +8,12 @@ import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
+    /// The process environment over `./.env`, validated (serve and check read the same).
+    static func loadConfiguration() throws -> (Settings, ConversationSettings) {
+        let environment = try Environment.load(dotenvPath: ".env")
+        return (try Settings.load(from: environment), try ConversationSettings.load(from: environment))
+    }
+
     static func endpoint(for settings: Settings) -> RealtimeEndpoint {
         switch settings.provider {
         case .openAI:
