@@ -19,13 +19,8 @@ enum ServeCommand {
         let conversation: ConversationSettings
         let outbound: OutboundSettings
         do {
-            let environment = try Environment.load(dotenvPath: ".env")
-            settings = try Settings.load(from: environment)
-            conversation = try ConversationSettings.load(from: environment)
-            outbound = try OutboundSettings.load(from: environment)
-            if outbound.bridgeAPIKey != nil, settings.publicHost == nil {
-                throw ConfigError(variable: "PUBLIC_URL", message: "BRIDGE_API_KEY is set (POST /calls is on) but PUBLIC_URL is not set — outbound calls' streams must reach this bridge; set PUBLIC_URL to your ngrok or load-balancer host")
-            }
+            (settings, conversation) = try Wiring.loadConfiguration()
+            outbound = try Wiring.loadOutbound(settings: settings)
         } catch {
             fail(String(describing: error))
             return 2
