@@ -95,6 +95,9 @@ def log_lines(bridge: BridgeProcess, msg: str) -> list[dict[str, str]]:
     return [f for f in map(parse_logfmt, bridge.log_lines()) if f and f.get("msg") == msg]
 
 
+# Timing is measured by Python peers on the same 2 cores as the bridge: one rerun absorbs a
+# scheduling hiccup of the peers; a bridge that stalls audio fails both runs.
+@pytest.mark.flaky(reruns=1)
 def test_web_search_over_https_never_stalls_audio(start_bridge: Callable[..., BridgeProcess],
                                                   start_mock: Callable[..., MockProcess],
                                                   start_tavily: Callable[..., TavilyProcess],
