@@ -30,12 +30,14 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: v5),
 
         // Protocols.
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net"], swiftSettings: v5),
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: v5),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
+        // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
+        .target(name: "Tools", dependencies: ["CCurl", "Net", "JSON", "Config"], swiftSettings: v5),
 
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
-        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
+        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
+        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: v5),
 
@@ -46,8 +48,9 @@ let package = Package(
         .testTarget(name: "NetTests", dependencies: ["Net"], swiftSettings: v5),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net"], swiftSettings: v5),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net"], swiftSettings: v5),
-        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON"], swiftSettings: v5),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
-        .testTarget(name: "CallsTests", dependencies: ["Calls", "Twilio", "Realtime", "JSON", "HTTP", "Config"], swiftSettings: v5),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config"], swiftSettings: v5),
+        .testTarget(name: "CallsTests", dependencies: ["Calls", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config"], swiftSettings: v5),
     ]
 )

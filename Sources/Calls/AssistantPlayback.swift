@@ -81,6 +81,17 @@ struct AssistantPlayback {
         return true
     }
 
+    /// A new provider session replaced the old one: its item and response ids mean nothing
+    /// there, so they are forgotten. Marks still queued at Twilio are still counted, so that
+    /// `isPlaying` stays true until they have played.
+    mutating func forgetItems() {
+        currentItemId = nil
+        currentResponseId = nil
+        sentBytes = [:]
+        heardMs = [:]
+        interrupted = []
+    }
+
     /// Decides the barge-in when the caller starts speaking.
     mutating func callerStartedSpeaking() -> BargeIn {
         guard isPlaying, let item = currentItemId else {

@@ -1,12 +1,22 @@
 import Config
 import Net
 import Realtime
+import Tools
 
 /// What every call of this process shares: where the model is, how to configure it, and limits.
-/// Immutable after start-up.
+/// Immutable after start-up (the provider pool it points to keeps its own loop-confined state).
 public struct CallContext {
-    /// The provider endpoint (OpenAI, Azure, or the local parrot).
+    /// The primary provider endpoint (OpenAI, Azure, or the local parrot), for logs.
     public var endpoint: RealtimeEndpoint
+    /// Where calls actually go: the rotation of endpoints with failover and fallback. By default
+    /// just `endpoint`.
+    public var providers: ProviderPool
+    /// When the provider drops mid-call: apologise, reconnect and restore the conversation.
+    public var reconnectMidCall = true
+    /// At most this many mid-call reconnects per call (a session that keeps dropping ends the call).
+    public var maxReconnectsPerCall = 3
+    /// Played to the caller while reconnecting; nil plays nothing.
+    public var reconnectPrompt: SpokenPrompt?
     /// The `session.update` contents.
     public var sessionOptions: RealtimeSessionOptions
     /// What the assistant says first; empty = wait for the caller.
@@ -19,6 +29,9 @@ public struct CallContext {
     public var providerConnectTimeoutMs: Int64 = 10_000
     /// Caller audio kept while the provider session opens (base64 bytes, about 10 s at 8 kHz).
     public var maxPendingAudioBytes = 110_000
+    /// The tools the model may call (their definitions must also be in `sessionOptions.tools`);
+    /// nil offers none. Bound to the calls' loop (see `ToolRegistry`).
+    public var tools: ToolRegistry?
     /// Turn detection, DTMF, transcripts, pre-warm.
     public var conversation = ConversationSettings()
     /// Where utterances are written, when `TRANSCRIPTS_DIR` is set.
@@ -27,14 +40,29 @@ public struct CallContext {
     public var prices: PriceRow?
     /// Assistant audio coalesced into one Twilio `media` message at most (μ-law bytes; 800 = 100 ms).
     public var maxCoalescedAudioBytes = 800
+    /// Bytes that may wait to be sent to Twilio (Twilio is not reading) before the call ends.
+    public var maxBufferedToTwilioBytes = 1 << 20
+    /// Bytes that may wait to be sent to the provider (it is not reading) before the call ends.
+    public var maxBufferedToProviderBytes = 1 << 20
+    /// Counters and histograms every call feeds (`/metrics`).
+    public var metrics = CallMetrics()
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
                 tls: TLSContext?, logger: Logger) {
         self.endpoint = endpoint
+        self.providers = ProviderPool(single: endpoint)
         self.sessionOptions = sessionOptions
         self.greeting = greeting
         self.tls = tls
         self.logger = logger
+    }
+
+    /// The `session.update` for a session on `endpoint`: its dialect, and its provider's quirks
+    /// (Azure refuses `output_modalities`), whichever target of the pool it is.
+    func sessionUpdate(for endpoint: RealtimeEndpoint) -> String {
+        var options = sessionOptions
+        options.provider = endpoint.provider
+        return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
     }
 }

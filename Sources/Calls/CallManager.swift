@@ -45,10 +45,11 @@ public final class CallManager {
     /// Records the outcome of an ended call.
     func record(_ outcome: CallSession.Outcome) {
         endedByOutcome[outcome.rawValue, default: 0] += 1
+        context.metrics.recordCall(outcome: outcome.rawValue)
     }
 
-    /// Ends every call (shutdown).
-    public func endAll() {
-        for session in sessions.values { session.end(.completed, closeTwilio: true, code: 1001, reason: "bridge shutting down") }
+    /// Ends every call (shutdown) with `outcome`, closing Twilio's socket with 1001 "going away".
+    public func endAll(_ outcome: CallSession.Outcome = .completed) {
+        for session in sessions.values { session.end(outcome, closeTwilio: true, code: 1001, reason: "bridge shutting down") }
     }
 }

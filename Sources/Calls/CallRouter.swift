@@ -11,6 +11,10 @@ public struct CallRouter {
     public var manager: CallManager
     /// Options for Twilio-facing WebSockets.
     public var webSocketOptions = WSConnection.Options()
+    /// The scheme written in `PUBLIC_URL`, if any: which URL Twilio signed the webhook for.
+    public var publicScheme: String?
+    /// Signatures, capacity and draining; the default lets everyone in.
+    public var gate = CallGate()
 
     /// Creates the routes.
     public init(publicHost: String?, manager: CallManager) {
@@ -26,13 +30,29 @@ public struct CallRouter {
         switch request.head.path {
         case "/incoming-call":
             guard method == "GET" || method == "POST" else { return .response(methodNotAllowed("GET, POST")) }
+            if let refusal = gate.admitWebhook(request, info, urls: webhookURLs(for: request),
+                                               activeCalls: manager.activeCalls) {
+                return .response(refusal)
+            }
             return .response(twiml(for: request))
         case "/healthz":
             guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
             return .response(.text(200, "ok\n"))
+        case "/readyz":
+            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(readiness())
+        case "/metrics":
+            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
+            return .response(metrics())
         case "/media-stream":
+            if let refusal = gate.admitMediaStream(request, info, urls: streamURLs(for: request),
+                                                   activeCalls: manager.activeCalls) {
+                return .response(refusal)
+            }
             let manager = self.manager
+            let outputLimit = max(manager.context.maxBufferedToTwilioBytes + (1 << 20), 4 << 20)
             return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
+                socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit
                 manager.accept(socket)
             }
         default:
@@ -49,7 +69,7 @@ public struct CallRouter {
             fields += HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
         }
         func field(_ name: String) -> String? { fields.last(where: { $0.0 == name })?.1 }
-        let host = publicHost ?? request.head.headers["X-Forwarded-Host"] ?? request.head.headers["Host"] ?? "localhost"
+        let host = publicHost(for: request)
         var parameters: [(String, String)] = []
         if let from = field("From") { parameters.append(("From", from)) }
         if let callSid = field("CallSid") {

@@ -8,7 +8,7 @@ extension CallSession {
     /// Queues one provider audio delta for the caller. Deltas ready in the same loop iteration are
     /// coalesced into one `media` message (up to `maxCoalescedAudioBytes`), never held back longer.
     func assistantAudio(delta: String, itemId: String?, responseId: String?) {
-        guard !streamSid.isEmpty else { return }
+        guard !streamSid.isEmpty, withinBufferLimits() else { return }
         if playback.isInterrupted(responseId: responseId, itemId: itemId) {
             droppedAfterBargeIn += 1  // late audio of a response the caller talked over
             return
@@ -41,6 +41,7 @@ extension CallSession {
             firstAudioLogged = true
             log.info("first assistant audio", [("since_start_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
         }
+        meter.assistantAudio(bytes: outgoingBytes)
         twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: outgoing))
         let mark = playback.sent(bytes: outgoingBytes, itemId: item, responseId: outgoingResponse)
         twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))

@@ -17,6 +17,7 @@ extension CallSession {
     /// One finished utterance: to `TRANSCRIPTS_DIR/<CallSid>.jsonl` when set, and the debug log.
     func utterance(role: String, _ text: String) {
         log.debug(role == "caller" ? "caller said" : "assistant said", [("text", text)])
+        history.append(role: role, text)
         guard !callSid.isEmpty, let transcripts = context.transcripts else { return }
         transcripts.append(callSid: callSid, role: role, text: text)
     }

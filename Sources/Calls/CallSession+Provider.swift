@@ -3,17 +3,36 @@ import Net
 import Realtime
 import Twilio
 
+extension CallSession: ProviderFailoverDelegate {
+    public func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
+        guard failover === link, state != .ended else { return }
+        client.delegate = self
+        provider = client
+        realtimeDidOpen(client)
+    }
+
+    public func providerFailover(_ failover: ProviderFailover, didFailWith reason: RealtimeCloseReason) {
+        guard failover === link else { return }
+        providerClosed(reason)
+    }
+}
+
 extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
         guard state == .connecting else { return }
         state = .active
-        log.info("provider session open", [("provider", context.endpoint.provider),
-                                           ("connect_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
+        let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
+        if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
+        log.info(restoring ? "provider session reopened" : "provider session open",
+                 [("provider", client.endpoint.provider), ("target", client.endpoint.label),
+                  ("connect_ms", String(connectMs))])
         if !sessionConfigured {
-            client.send(RealtimeClientEvent.sessionUpdate(context.sessionOptions, dialect: context.endpoint.dialect))
+            client.send(context.sessionUpdate(for: client.endpoint))
             sessionConfigured = true
         }
-        if !context.greeting.isEmpty {
+        if restoring {
+            restoreConversation(on: client)
+        } else if !context.greeting.isEmpty {
             client.send(RealtimeClientEvent.responseCreate(instructions: greetingInstructions))
         }
         if droppedBeforeConnect > 0 {
@@ -36,6 +55,7 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
+        toolsObserve(decoded)
         switch decoded {
         case .audioDelta(let delta, let itemId, let responseId):
             assistantAudio(delta: delta, itemId: itemId, responseId: responseId)
@@ -58,9 +78,11 @@ extension CallSession: RealtimeClientDelegate {
         case .sessionUpdated:
             log.debug("provider session configured")
         case .speechStarted:
+            meter.callerStartedSpeaking()
             log.debug("caller started speaking")
             callerStartedSpeaking()
         case .speechStopped:
+            meter.callerStoppedSpeaking()
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
             utterance(role: "caller", transcript)
@@ -78,7 +100,19 @@ extension CallSession: RealtimeClientDelegate {
     }
 
     public func realtime(_ client: RealtimeClient, didCloseWith reason: RealtimeCloseReason) {
+        guard client === provider else { return }
+        providerClosed(reason)
+    }
+
+    /// The provider session ended, or could not be opened on any target.
+    func providerClosed(_ reason: RealtimeCloseReason) {
         guard state != .ended else { return }
+        if state == .active, recoverFromDrop(reason) { return }
+        if restoring {
+            log.error("could not reopen the provider session; ending the call", [("error", reason.description)])
+            end(.providerDropped, closeTwilio: true, code: 1011, reason: "provider unavailable")
+            return
+        }
         switch reason {
         case .refused(let status, let body):
             log.error("provider refused the WebSocket handshake", [("status", String(status)), ("body", body),
@@ -101,7 +135,7 @@ extension CallSession: RealtimeClientDelegate {
         switch status {
         case 401: return azure ? "check AZURE_OPENAI_API_KEY, and that AZURE_API_VERSION is unset for the GA URL" : "check OPENAI_API_KEY"
         case 403: return azure ? "the key has no access to this resource; check AZURE_OPENAI_ENDPOINT and network rules" : "the key has no access to realtime models"
-        case 404: return azure ? "check AZURE_OPENAI_DEPLOYMENT is the name of a realtime deployment on AZURE_OPENAI_ENDPOINT" : "check OPENAI_REALTIME_MODEL and OPENAI_BASE_URL"
+        case 404: return azure ? "AZURE_OPENAI_DEPLOYMENT must be the deployment name shown in the portal (Deployments), not the model name, on AZURE_OPENAI_ENDPOINT" : "check OPENAI_REALTIME_MODEL and OPENAI_BASE_URL"
         case 429: return "quota or rate limit reached; retry later or raise the quota"
         case 400: return azure ? "the deployment may not be a realtime model, or AZURE_API_VERSION is wrong" : "check OPENAI_REALTIME_MODEL is a realtime model"
         default: return status >= 500 ? "the provider had a server error; retry" : "see the body"

@@ -15,6 +15,10 @@ public final class CallSession {
     public enum Outcome: String {
         case completed, callerHungUp = "caller_hung_up", providerRefused = "provider_refused"
         case providerDropped = "provider_dropped", protocolError = "protocol_error"
+        /// Audio piled up toward a peer that stopped reading (`MAX_BUFFERED_AUDIO_SECONDS`).
+        case bufferOverflow = "buffer_overflow"
+        /// Still running when the drain after SIGTERM ran out of time (`DRAIN_TIMEOUT`).
+        case drainTimeout = "drain_timeout"
     }
 
     enum State { case awaitingStart, connecting, active, ended }
@@ -49,12 +53,24 @@ public final class CallSession {
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
+    var meter: CallMeter
+    /// Function calls and hang-up (CallSession+Tools.swift).
+    lazy var tools: CallTools = makeTools()
 
-    let claimPrewarmed: (String) -> (client: RealtimeClient, configured: Bool)?
+    let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
     var sessionConfigured = false
 
+    // Provider failover and mid-call recovery (see CallSession+Reconnect.swift).
+    /// How the current provider session was opened: which target, and the attempt in progress.
+    var link: ProviderFailover?
+    /// What was said so far, to restore on a new session.
+    var history = ConversationHistory()
+    var reconnects = 0
+    /// The session opening now replaces one that dropped: restore instead of greeting.
+    var restoring = false
+
     init(id: Int, twilio: WSConnection, context: CallContext,
-         claimPrewarmed: @escaping (String) -> (client: RealtimeClient, configured: Bool)? = { _ in nil },
+         claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool)? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.claimPrewarmed = claimPrewarmed
@@ -63,6 +79,7 @@ public final class CallSession {
         self.onEnd = onEnd
         self.log = context.logger.with("conn", String(id))
         self.startedAtMs = MonotonicClock.nowMs()
+        self.meter = CallMeter(metrics: context.metrics)
     }
 
     /// The provider session for tests and metrics.
@@ -116,21 +133,29 @@ public final class CallSession {
         state = .connecting
         providerOpenedAtMs = MonotonicClock.nowMs()
         if let warm = claimPrewarmed(start.callSid) {
-            log.info("using the pre-warmed provider session", [("open", String(warm.client.isOpen))])
-            provider = warm.client
+            log.info("using the pre-warmed provider session", [("open", String(warm.link.openClient != nil))])
+            link = warm.link
             sessionConfigured = warm.configured
-            warm.client.delegate = self
-            if warm.client.isOpen { realtimeDidOpen(warm.client) }
+            warm.link.delegate = self
+            if let client = warm.link.openClient { providerFailover(warm.link, didOpen: client) }
             return
         }
-        provider = RealtimeClient.connect(context.endpoint, loop: twilio.connection.loop, tls: context.tls,
-                                          timeoutMs: context.providerConnectTimeoutMs, delegate: self)
+        connectProvider(plan: context.providers.planForNewCall(), isReconnect: false)
+    }
+
+    /// Opens a provider session trying `plan` in order (see `ProviderFailover`).
+    func connectProvider(plan: [Int], isReconnect: Bool) {
+        link = ProviderFailover(pool: context.providers, plan: plan, loop: twilio.connection.loop, tls: context.tls,
+                                timeoutMs: context.providerConnectTimeoutMs, log: log, isReconnect: isReconnect,
+                                delegate: self)
     }
 
     private func forwardCallerAudio(_ payload: String) {
         framesFromCaller += 1
+        meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
         switch state {
         case .active:
+            guard withinBufferLimits() else { return }
             provider?.send(RealtimeClientEvent.appendAudio(base64: payload))
         case .connecting, .awaitingStart:
             // Keep what the caller says while the provider session opens, up to a bound.
@@ -152,6 +177,9 @@ public final class CallSession {
         guard state != .ended else { return }
         if closeTwilio { flushAssistantAudio() }
         state = .ended
+        link?.close()
+        link = nil
+        toolsCallEnded()
         provider?.close()
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }

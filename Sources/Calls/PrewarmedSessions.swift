@@ -7,9 +7,9 @@ import Realtime
 /// handed to the stream whose `start` carries that CallSid; discarded if unclaimed in time.
 final class PrewarmedSessions {
     /// One warming session: it configures itself on open and waits to be claimed.
-    final class Entry: RealtimeClientDelegate {
+    final class Entry: ProviderFailoverDelegate, RealtimeClientDelegate {
         let callSid: String
-        var client: RealtimeClient!
+        var link: ProviderFailover!
         var configured = false
         var failed = false
         var expiry: LoopTimer?
@@ -17,11 +17,19 @@ final class PrewarmedSessions {
 
         init(callSid: String) { self.callSid = callSid }
 
-        func realtimeDidOpen(_ client: RealtimeClient) {
+        func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
+            client.delegate = self
             guard let owner else { return }
-            client.send(RealtimeClientEvent.sessionUpdate(owner.context.sessionOptions, dialect: owner.context.endpoint.dialect))
+            client.send(owner.context.sessionUpdate(for: client.endpoint))
             configured = true
         }
+
+        func providerFailover(_ failover: ProviderFailover, didFailWith reason: RealtimeCloseReason) {
+            failed = true
+            owner?.discard(callSid, because: "no provider session could be opened: \(reason)")
+        }
+
+        func realtimeDidOpen(_ client: RealtimeClient) {}
 
         func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {}
 
@@ -53,26 +61,28 @@ final class PrewarmedSessions {
         let entry = Entry(callSid: callSid)
         entry.owner = self
         entries[callSid] = entry
-        entry.client = RealtimeClient.connect(context.endpoint, loop: loop, tls: context.tls,
-                                              timeoutMs: context.providerConnectTimeoutMs, delegate: entry)
+        entry.link = ProviderFailover(pool: context.providers, plan: context.providers.planForNewCall(), loop: loop,
+                                      tls: context.tls, timeoutMs: context.providerConnectTimeoutMs,
+                                      log: context.logger.with("call", callSid), delegate: entry)
         entry.expiry = loop.schedule(afterMs: claimTimeoutMs) { [weak self] in
             self?.discard(callSid, because: "no media stream claimed the pre-warmed provider session in time")
         }
         context.logger.debug("pre-warming provider session", [("call", callSid)])
     }
 
-    /// Takes the session warmed for `callSid`, if it is still alive. The caller becomes its delegate.
-    func claim(callSid: String) -> (client: RealtimeClient, configured: Bool)? {
+    /// Takes the session warmed (or still opening) for `callSid`, if it has not failed. The
+    /// caller becomes the delegate of the link and, once open, of its client.
+    func claim(callSid: String) -> (link: ProviderFailover, configured: Bool)? {
         guard let entry = entries.removeValue(forKey: callSid) else { return nil }
         entry.expiry?.cancel()
         guard !entry.failed else { return nil }
-        return (entry.client, entry.configured)
+        return (entry.link, entry.configured)
     }
 
     func discard(_ callSid: String, because reason: String) {
         guard let entry = entries.removeValue(forKey: callSid) else { return }
         entry.expiry?.cancel()
         context.logger.info("discarded pre-warmed session", [("call", callSid), ("reason", reason)])
-        entry.client.close()
+        entry.link.close()
     }
 }

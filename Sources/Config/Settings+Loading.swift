@@ -15,19 +15,15 @@ extension Settings {
         let openAIAPIKey = value("OPENAI_API_KEY")
         let provider: ProviderChoice = useAzure ? .azure : (openAIAPIKey != nil ? .openAI : .local)
 
-        let azureAPIKey = value("AZURE_OPENAI_API_KEY")
-        let azureEndpoint = try value("AZURE_OPENAI_ENDPOINT").map(parseAzureEndpoint)
-        let azureDeployment = value("AZURE_OPENAI_DEPLOYMENT")
-        if useAzure {
-            try requireForAzure(azureAPIKey, "AZURE_OPENAI_API_KEY",
-                                fix: "set it to one of your resource's keys (Azure portal → your resource → Keys and Endpoint)")
-            try requireForAzure(azureEndpoint, "AZURE_OPENAI_ENDPOINT",
-                                fix: "set it to your resource's endpoint, like https://NAME.openai.azure.com (Azure portal → Keys and Endpoint)")
-            try requireForAzure(azureDeployment, "AZURE_OPENAI_DEPLOYMENT",
-                                fix: "set it to your realtime deployment's name (Azure portal → Deployments)")
-        }
+        // Deployments, endpoints, keys, auth, failover and proxy: see ProviderSettings.
+        let providers = try ProviderSettings.load(from: value, useAzure: useAzure, openAIAPIKey: openAIAPIKey)
+        let firstTarget = providers.azureTargets.first
+        let azureAPIKey = firstTarget?.apiKey ?? value("AZURE_OPENAI_API_KEY")
+        let azureEndpoint = try firstTarget?.endpoint ?? value("AZURE_OPENAI_ENDPOINT").map { try parseAzureEndpoint($0) }
+        let azureDeployment = firstTarget?.deployment ?? value("AZURE_OPENAI_DEPLOYMENT")
 
         let publicHost = try value("PUBLIC_URL").map(parsePublicURL)
+        let publicURLScheme = try value("PUBLIC_URL").flatMap { try AddressParts.parse($0).scheme }
         let tlsCertFile = value("TLS_CERT_FILE")
         let tlsKeyFile = value("TLS_KEY_FILE")
         if (tlsCertFile == nil) != (tlsKeyFile == nil) {
@@ -38,11 +34,13 @@ extension Settings {
 
         let tavilyAPIKey = value("TAVILY_API_KEY")
         let twilioAuthToken = value("TWILIO_AUTH_TOKEN")
+        let twilioSignatures = try signaturePolicy(token: twilioAuthToken, provider: provider,
+                                                   explicit: value("TWILIO_VALIDATE_SIGNATURES"))
         let instructions = value("INSTRUCTIONS")
             ?? fileReader(instructionsPath).map { $0.trimmingWhitespace() }.flatMap { $0.isEmpty ? nil : $0 }
             ?? defaultInstructions
 
-        return Settings(
+        var settings = Settings(
             provider: provider,
             useAzure: useAzure,
             openAIAPIKey: openAIAPIKey,
@@ -54,6 +52,7 @@ extension Settings {
             azureAPIVersion: value("AZURE_API_VERSION") ?? value("AZURE_OPENAI_API_VERSION"),
             publicURL: publicHost,
             publicHost: publicHost,
+            publicURLScheme: publicURLScheme,
             port: try value("PORT").map(parsePort) ?? 5050,
             voice: value("VOICE"),
             instructions: instructions,
@@ -62,9 +61,22 @@ extension Settings {
             logFormat: try value("LOG_FORMAT").map(parseLogFormat) ?? .logfmt,
             tavilyAPIKey: tavilyAPIKey,
             twilioAuthToken: twilioAuthToken,
+            twilioSignatures: twilioSignatures,
+            maxCalls: try value("MAX_CALLS").map { try parseCount($0, variable: "MAX_CALLS", range: 1...100_000) },
+            drainTimeoutSeconds: try value("DRAIN_TIMEOUT").map { try parseDuration($0, variable: "DRAIN_TIMEOUT") } ?? 600,
+            maxBufferedAudioSeconds: try value("MAX_BUFFERED_AUDIO_SECONDS").map {
+                try parseCount($0, variable: "MAX_BUFFERED_AUDIO_SECONDS", range: 1...240)
+            } ?? 60,
             tlsCertFile: tlsCertFile,
             tlsKeyFile: tlsKeyFile,
-            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 })
+            providers: providers,
+            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 } + providers.secrets)
+        settings.tavilyBaseURL = try parseAPIBaseURL(value("TAVILY_BASE_URL") ?? "https://api.tavily.com",
+                                                     variable: "TAVILY_BASE_URL", example: "https://api.tavily.com")
+        settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {
+            try parseMilliseconds($0, variable: "TAVILY_TIMEOUT_MS", range: 100...120_000)
+        } ?? 8_000
+        return settings
     }
 
     // MARK: - One parser per kind of value
@@ -87,6 +99,53 @@ extension Settings {
         return port
     }
 
+    /// The signature policy from the token, the provider and `TWILIO_VALIDATE_SIGNATURES`.
+    static func signaturePolicy(token: String?, provider: ProviderChoice, explicit: String?) throws -> TwilioSignaturePolicy {
+        let variable = "TWILIO_VALIDATE_SIGNATURES"
+        switch try explicit.map({ try parseBool($0, variable: variable) }) {
+        case false?:
+            return .disabledExplicitly
+        case true?:
+            guard token != nil else {
+                throw ConfigError(variable: "TWILIO_AUTH_TOKEN", message: "\(variable)=true but TWILIO_AUTH_TOKEN is not set — "
+                    + "set it to your Twilio account's Auth Token (Twilio console → Account info)")
+            }
+            return .validate
+        case nil:
+            if token != nil { return .validate }
+            if provider == .local { return .disabledForLocalProvider }
+            throw ConfigError(variable: "TWILIO_AUTH_TOKEN", message: "not set, so the bridge cannot tell Twilio's "
+                + "requests from anyone else's — set it to your Twilio account's Auth Token (Twilio console → "
+                + "Account info), or set \(variable)=false to accept unsigned requests (development only)")
+        }
+    }
+
+    /// A whole number in `range`.
+    static func parseCount(_ text: String, variable: String, range: ClosedRange<Int>) throws -> Int {
+        guard text.allSatisfy(\.isASCIIDigitCharacter), let count = Int(text), range.contains(count) else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a whole number from "
+                + "\(range.lowerBound) to \(range.upperBound)")
+        }
+        return count
+    }
+
+    /// Seconds from `600`, `600s`, `10m` or `1h`, at most a day.
+    static func parseDuration(_ text: String, variable: String) throws -> Int {
+        let units: [Character: Int] = ["s": 1, "m": 60, "h": 3600]
+        var digits = Substring(text.lowercased())
+        var unit = 1
+        if let last = digits.last, let scale = units[last] {
+            unit = scale
+            digits = digits.dropLast()
+        }
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCIIDigitCharacter), let number = Int(digits),
+              number <= 86_400 / unit else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a duration — write seconds (600), "
+                + "or a number with s, m or h (90s, 10m, 1h), at most 24h")
+        }
+        return number * unit
+    }
+
     static func parseLogLevel(_ text: String) throws -> LogLevel {
         guard let level = LogLevel(name: text) else {
             throw ConfigError(variable: "LOG_LEVEL", message: "'\(text)' is not a log level — use debug, info, warning or error")
@@ -103,8 +162,22 @@ extension Settings {
 
     /// `https://host[:port][/path]` without trailing `/`; `http://` only for a loopback host.
     static func parseOpenAIBaseURL(_ text: String) throws -> String {
-        let variable = "OPENAI_BASE_URL"
-        let parts = try address(text, variable: variable, example: "https://api.openai.com/v1")
+        try parseAPIBaseURL(text, variable: "OPENAI_BASE_URL", example: "https://api.openai.com/v1")
+    }
+
+    /// A whole number of milliseconds within `range`.
+    static func parseMilliseconds(_ text: String, variable: String, range: ClosedRange<Int>) throws -> Int {
+        guard text.allSatisfy(\.isASCIIDigitCharacter), let value = Int(text), range.contains(value) else {
+            throw ConfigError(variable: variable, message: "'\(text)' is not a duration in milliseconds — "
+                + "use a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return value
+    }
+
+    /// An API base URL: `https://host[:port][/path]` without trailing `/`; `http://` only for a
+    /// loopback host, because the API key would otherwise cross the network in clear.
+    static func parseAPIBaseURL(_ text: String, variable: String, example: String) throws -> String {
+        let parts = try address(text, variable: variable, example: example)
         switch parts.scheme {
         case "https":
             break
@@ -115,7 +188,7 @@ extension Settings {
                 + "the API key in clear — use https:// (http:// is accepted only for localhost, 127.0.0.1 and [::1])")
         default:
             throw ConfigError(variable: variable, message: "'\(text)' must start with https:// — "
-                + "for example https://api.openai.com/v1")
+                + "for example \(example)")
         }
         guard parts.query == nil else {
             throw ConfigError(variable: variable, message: "'\(text)' has a query string or fragment — remove it")
@@ -126,8 +199,7 @@ extension Settings {
     }
 
     /// `name.openai.azure.com`, `https://name.openai.azure.com/`, `host:port` → `host[:port]`.
-    static func parseAzureEndpoint(_ text: String) throws -> String {
-        let variable = "AZURE_OPENAI_ENDPOINT"
+    static func parseAzureEndpoint(_ text: String, variable: String = "AZURE_OPENAI_ENDPOINT") throws -> String {
         let parts = try address(text, variable: variable, example: "https://NAME.openai.azure.com")
         switch parts.scheme {
         case nil, "https", "wss":
@@ -170,10 +242,5 @@ extension Settings {
             throw ConfigError(variable: variable, message: "'\(text)' is not a valid address: \(problem.reason) — "
                 + "write it like \(example)")
         }
-    }
-
-    private static func requireForAzure(_ value: String?, _ variable: String, fix: String) throws {
-        guard value == nil else { return }
-        throw ConfigError(variable: variable, message: "USE_AZURE_OPENAI=true but \(variable) is not set — \(fix)")
     }
 }

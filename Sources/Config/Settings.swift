@@ -50,6 +50,9 @@ public struct Settings: Sendable {
     /// The same `host[:port]` as `publicURL`, under the name callers building `wss://` and
     /// `https://` URLs read best.
     public var publicHost: String?
+    /// The scheme written in `PUBLIC_URL` (`https`, `http`, `wss`, `ws`), or nil when only a host
+    /// was written; it tells which URL Twilio signed the webhook for.
+    public var publicURLScheme: String?
     /// `PORT` to listen on; default 5050, 0 meaning any free port.
     public var port: Int
 
@@ -68,12 +71,31 @@ public struct Settings: Sendable {
 
     /// `TAVILY_API_KEY`; enables the web search tool.
     public var tavilyAPIKey: String?
+    /// `TAVILY_BASE_URL` without its trailing `/`; default `https://api.tavily.com`.
+    /// Always `https://`, or `http://` for a loopback host.
+    public var tavilyBaseURL: String = "https://api.tavily.com"
+    /// `TAVILY_TIMEOUT_MS`: deadline for one web search; default 8000.
+    public var tavilyTimeoutMs: Int = 8_000
     /// `TWILIO_AUTH_TOKEN`; enables checking `X-Twilio-Signature`.
     public var twilioAuthToken: String?
+    /// Whether requests must carry a valid `X-Twilio-Signature`: from `TWILIO_AUTH_TOKEN` and
+    /// `TWILIO_VALIDATE_SIGNATURES` (see `TwilioSignaturePolicy`).
+    public var twilioSignatures: TwilioSignaturePolicy
+    /// `MAX_CALLS`: calls in progress at once; nil means sized for the machine at start.
+    public var maxCalls: Int?
+    /// `DRAIN_TIMEOUT` in seconds (`600`, `90s`, `10m`, `1h`); default 600. After SIGTERM the
+    /// bridge takes no new calls and waits this long for active ones before ending them.
+    public var drainTimeoutSeconds: Int
+    /// `MAX_BUFFERED_AUDIO_SECONDS`: per call and per direction, how much audio may wait to be
+    /// sent (the peer is not reading) before the call is ended; default 60.
+    public var maxBufferedAudioSeconds: Int
     /// `TLS_CERT_FILE`: PEM certificate chain; set together with `tlsKeyFile`.
     public var tlsCertFile: String?
     /// `TLS_KEY_FILE`: PEM private key; set together with `tlsCertFile`.
     public var tlsKeyFile: String?
+
+    /// Azure deployments and endpoints, auth, failover, fallback, reconnect and proxy.
+    public var providers: ProviderSettings
 
     /// Every secret value configured (API keys, tokens), for `Logger.configure` to redact.
     public var secrets: [String]
@@ -107,6 +129,9 @@ public struct Settings: Sendable {
             fields.append(("deployment", azureDeployment ?? "unset"))
             fields.append(("endpoint", azureEndpoint ?? "unset"))
             fields.append(("dialect", azureAPIVersion.map { "preview api-version=\($0)" } ?? "ga"))
+            fields.append(("azure_targets", String(providers.azureTargets.count)))
+            fields.append(("azure_auth", providers.azureAuth.rawValue))
+            fields.append(("fallback_openai", providers.fallbackToOpenAI ? "on" : "off"))
         case .local:
             break
         }
@@ -118,6 +143,10 @@ public struct Settings: Sendable {
             ("instructions_chars", String(instructions.count)),
             ("tls", tlsCertFile == nil ? "off" : "on"),
             ("web_search", tavilyAPIKey == nil ? "off" : "on"),
+            ("proxy", providers.proxy.map { "\($0.host):\($0.port)" } ?? "off"),
+            ("twilio_signatures", twilioSignatures.validates ? "on" : "off"),
+            ("max_calls", maxCalls.map(String.init) ?? "auto"),
+            ("drain_timeout_s", String(drainTimeoutSeconds)),
         ]
         // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.
         fields += [

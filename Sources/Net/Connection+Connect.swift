@@ -7,7 +7,15 @@ extension Connection {
     /// The delegate hears `connectionDidOpen` or `didCloseWith(error)` naming the step that failed.
     public static func connect(host: String, port: Int, tls: TLSContext?, loop: EventLoop,
                                timeoutMs: Int64, delegate: ConnectionDelegate? = nil) -> Connection {
-        let connection = Connection(loop: loop, state: .resolving, tls: tls, peer: "\(host):\(port)")
+        connect(host: host, port: port, tls: tls, loop: loop, timeoutMs: timeoutMs, delegate: delegate, tunnel: nil)
+    }
+
+    /// The above, dialling `tunnel`'s proxy instead of `host` when given (Connection+Proxy.swift).
+    static func connect(host: String, port: Int, tls: TLSContext?, loop: EventLoop, timeoutMs: Int64,
+                        delegate: ConnectionDelegate?, tunnel: ProxyTunnel?) -> Connection {
+        let via = tunnel.map { " via proxy \($0.proxy.host):\($0.proxy.port)" } ?? ""
+        let connection = Connection(loop: loop, state: .resolving, tls: tls, peer: "\(host):\(port)\(via)")
+        connection.proxyTunnel = tunnel
         connection.delegate = delegate
         connection.serverName = host
         connection.portForErrors = port
@@ -18,7 +26,7 @@ extension Connection {
             let step = connection.state == .handshaking ? "TLS handshake with" : "connecting to"
             connection.teardown(NetError("timed out \(step) \(connection.peer) after \(timeoutMs) ms"))
         }
-        Resolver.resolve(host: host, port: port, on: loop) { [connection] result in
+        Resolver.resolve(host: tunnel?.proxy.host ?? host, port: tunnel?.proxy.port ?? port, on: loop) { [connection] result in
             guard connection.state == .resolving else { return }
             switch result {
             case .success(let addresses):
@@ -72,6 +80,7 @@ extension Connection {
             tryNextAddress()
             return
         }
+        if proxyTunnel != nil { beginTunnel(); return }
         if tlsContext != nil {
             do { try beginTLS(asServer: false) } catch let e as NetError { teardown(e) } catch {}
         } else {

@@ -7,7 +7,7 @@ import Glibc
 /// handling one event leave in one `write`/`SSL_write`. The output buffer is bounded: a peer that
 /// stops reading gets the connection closed with an error instead of growing memory.
 public final class Connection {
-    enum State { case resolving, connecting, handshaking, open, closed }
+    enum State { case resolving, connecting, tunneling, handshaking, open, closed }
 
     /// The loop this connection lives on.
     public let loop: EventLoop
@@ -38,6 +38,8 @@ public final class Connection {
     var candidates: [SocketAddress] = []
     var lastConnectError: NetError?
     var portForErrors = 0
+    /// The proxy CONNECT exchange still to run before TLS (Connection+Proxy.swift).
+    var proxyTunnel: ProxyTunnel?
 
     init(loop: EventLoop, state: State, tls: TLSContext?, peer: String) {
         self.loop = loop
@@ -209,6 +211,8 @@ public final class Connection {
         switch state {
         case .connecting:
             connectReady()
+        case .tunneling:
+            continueTunnel()
         case .handshaking:
             continueHandshake()
         case .open:

@@ -45,6 +45,10 @@ public final class RealtimeClient {
     private var local: RealtimeLocalProvider?
     private var ended = false
     private var opened = false
+    private let startedAtMs = MonotonicClock.nowMs()
+    /// Milliseconds from `connect` to the session being open (DNS, TCP, TLS, upgrade); nil
+    /// until then. Measured here, so a pre-warmed session reports its real handshake.
+    public private(set) var handshakeMs: Int64?
 
     private init(endpoint: RealtimeEndpoint, loop: EventLoop) {
         self.endpoint = endpoint
@@ -62,6 +66,7 @@ public final class RealtimeClient {
             loop.afterCurrentEvents { [weak client] in
                 guard let client, !client.ended else { return }
                 client.opened = true
+                client.handshakeMs = MonotonicClock.nowMs() - client.startedAtMs
                 client.delegate?.realtimeDidOpen(client)
                 client.deliverLocal(provider.start())
             }
@@ -73,7 +78,8 @@ public final class RealtimeClient {
             options.maxMessageSize = 8 << 20  // session.created echoes long instructions and tools
             options.maxFrameSize = 8 << 20
             client.socket = WSConnection.connect(to: url, headers: endpoint.headers, tls: tls, loop: loop,
-                                                 options: options, timeoutMs: timeoutMs, delegate: client.bridge)
+                                                 options: options, timeoutMs: timeoutMs, proxy: endpoint.proxy,
+                                                 delegate: client.bridge)
         } catch {
             loop.afterCurrentEvents { [weak client] in
                 client?.finish(.failed("invalid realtime URL \(endpoint.url): \(error)"))
@@ -124,6 +130,7 @@ public final class RealtimeClient {
 
     fileprivate func didOpen() {
         opened = true
+        handshakeMs = MonotonicClock.nowMs() - startedAtMs
         delegate?.realtimeDidOpen(self)
     }
 

@@ -62,6 +62,18 @@ public enum RealtimeClientEvent {
         return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
     }
 
+    /// `conversation.item.create` of something the assistant said earlier, as text: how a new
+    /// session learns the conversation so far. The content part is `output_text` in GA and
+    /// `text` in beta.
+    public static func conversationItemCreateAssistantText(_ text: String, dialect: RealtimeDialect) -> String {
+        let item: JSON = [
+            "type": "message",
+            "role": "assistant",
+            "content": [["type": .string(dialect == .ga ? "output_text" : "text"), "text": .string(text)]],
+        ]
+        return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
+    }
+
     /// `conversation.item.create` of a tool result for the call `callId`; follow it with
     /// `responseCreate()` so the model speaks the answer.
     public static func functionCallOutput(callId: String, output: String) -> String {

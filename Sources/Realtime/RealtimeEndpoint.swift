@@ -1,3 +1,5 @@
+import Net
+
 /// Where and how to open a Realtime session: the WebSocket URL, the handshake headers and the
 /// dialect the other end speaks (PROTOCOLS.md §2, §3).
 public struct RealtimeEndpoint: Sendable {
@@ -12,6 +14,27 @@ public struct RealtimeEndpoint: Sendable {
     public var dialect: RealtimeDialect
     /// The model (OpenAI) or deployment (Azure) name, for logs.
     public var model: String
+    /// The HTTP proxy whose CONNECT tunnel carries the socket (`HTTPS_PROXY`), if any.
+    public var proxy: HTTPProxy?
+
+    /// `provider host/model`, e.g. `azure myres.openai.azure.com/gpt-realtime`: how logs and
+    /// `voice-bridge check` name this endpoint (no secrets).
+    public var label: String {
+        guard provider != "local" else { return "local parrot" }
+        var rest = Substring(url)
+        if let separator = rest.range(of: "://") { rest = rest[separator.upperBound...] }
+        let host = rest.prefix { $0 != "/" && $0 != "?" }
+        return "\(provider) \(host)/\(model)"
+    }
+
+    /// The same endpoint authenticated with an Entra ID token (`Authorization: Bearer`) instead
+    /// of an `api-key` (Azure managed identity, PROTOCOLS.md §3).
+    public func authorized(bearer token: String) -> RealtimeEndpoint {
+        var copy = self
+        copy.headers = headers.filter { $0.0.lowercased() != "api-key" && $0.0.lowercased() != "authorization" }
+        copy.headers.insert(("Authorization", "Bearer " + token), at: 0)
+        return copy
+    }
 
     /// An endpoint with the given parts.
     public init(provider: String, url: String, headers: [(String, String)], dialect: RealtimeDialect, model: String) {

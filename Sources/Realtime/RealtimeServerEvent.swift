@@ -27,6 +27,9 @@ public enum RealtimeServerEvent: Equatable, Sendable {
     /// `response.function_call_arguments.done`: `arguments` is a JSON *string*; the function's
     /// name is on the item of `outputItemDone`, joined on `itemId`.
     case functionCallArgumentsDone(itemId: String?, callId: String, arguments: String)
+    /// `response.output_item.added`: a new item of the response; a `function_call` item already
+    /// carries `name` and `call_id` (its `arguments` are still empty).
+    case outputItemAdded(item: JSON)
     /// `response.output_item.done`, with the whole item (a `function_call` carries `name`).
     case outputItemDone(item: JSON)
     /// `error`. Most errors leave the session open; `unknown_parameter` means our configuration is
@@ -118,11 +121,11 @@ extension RealtimeServerEvent {
         case "response.function_call_arguments.done":
             return .functionCallArgumentsDone(itemId: string("item_id"), callId: try required("call_id"),
                                               arguments: try required("arguments"))
-        case "response.output_item.done":
+        case "response.output_item.added", "response.output_item.done":
             guard let item = json["item"], case .object = item else {
                 throw RealtimeEventError(.missingField(type: type, field: "item"))
             }
-            return .outputItemDone(item: item)
+            return type == "response.output_item.added" ? .outputItemAdded(item: item) : .outputItemDone(item: item)
         case "session.created":
             return .sessionCreated(session: json["session"] ?? .null)
         case "session.updated":

@@ -38,6 +38,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         public var maxTailMs: Int64 = 30_000
         /// `start.customParameters` (the CallSid is added, as the bridge's TwiML does).
         public var customParameters: [(String, String)] = [("From", "+15550100"), ("simulated", "true")]
+        /// Extra headers on the WebSocket upgrade, such as `X-Twilio-Signature`.
+        public var headers: [(String, String)] = []
         /// Creates the defaults.
         public init() {}
     }
@@ -71,7 +73,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
     /// Connects to `url` and plays; `completion` runs on the loop when the call is over.
     public func run(url: WSURL, tls: TLSContext?, completion: @escaping (Report) -> Void) {
         self.completion = completion
-        socket = WSConnection.connect(to: url, headers: [], tls: tls, loop: loop, timeoutMs: 10_000, delegate: self)
+        socket = WSConnection.connect(to: url, headers: options.headers, tls: tls, loop: loop, timeoutMs: 10_000, delegate: self)
     }
 
     public func webSocketDidOpen(_ socket: WSConnection) {

@@ -19,11 +19,20 @@ public final class TwilioWebhookRequest: ConnectionDelegate {
     private var connection: Connection?
 
     /// Prepares `POST path` to `host:port` with Twilio's form fields for an inbound call.
-    public init(host: String, port: Int, path: String = "/incoming-call", callSid: String, from: String, to: String) {
-        let form = HTTPForm.encode([("AccountSid", "AC" + String(repeating: "0", count: 32)), ("ApiVersion", "2010-04-01"),
-                                    ("CallSid", callSid), ("CallStatus", "ringing"), ("Direction", "inbound"),
-                                    ("From", from), ("To", to)])
-        let text = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: TwilioProxy/1.1\r\n"
+    /// With `signature`, the request carries `X-Twilio-Signature` made with that Auth Token over
+    /// that URL (the one the bridge believes Twilio called) and the form fields.
+    public init(host: String, port: Int, path: String = "/incoming-call", callSid: String, from: String, to: String,
+                signature: (authToken: String, url: String)? = nil) {
+        let fields = [("AccountSid", "AC" + String(repeating: "0", count: 32)), ("ApiVersion", "2010-04-01"),
+                      ("CallSid", callSid), ("CallStatus", "ringing"), ("Direction", "inbound"),
+                      ("From", from), ("To", to)]
+        let form = HTTPForm.encode(fields)
+        var signatureLine = ""
+        if let signature {
+            let value = TwilioSignature.compute(url: signature.url, params: fields, authToken: signature.authToken)
+            signatureLine = "X-Twilio-Signature: \(value)\r\n"
+        }
+        let text = "POST \(path) HTTP/1.1\r\nHost: \(host):\(port)\r\nUser-Agent: TwilioProxy/1.1\r\n" + signatureLine
             + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n"
             + "Connection: close\r\n\r\n" + form
         request = Array(text.utf8)

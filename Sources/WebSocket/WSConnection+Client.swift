@@ -3,14 +3,15 @@ import Net
 import HTTP
 
 extension WSConnection {
-    /// Opens a client WebSocket to `url` with `headers` (e.g. `Authorization`), over TLS for `wss`.
+    /// Opens a client WebSocket to `url` with `headers` (e.g. `Authorization`), over TLS for `wss`,
+    /// through `proxy`'s CONNECT tunnel when given.
     /// The whole opening (DNS, TCP, TLS, HTTP upgrade) must finish within `timeoutMs`.
     /// A refused upgrade reports the HTTP status and the start of the body.
     public static func connect(to url: WSURL, headers: [(String, String)], tls: TLSContext?,
                                loop: EventLoop, options: Options = Options(), timeoutMs: Int64 = 10_000,
-                               delegate: WSConnectionDelegate) -> WSConnection {
+                               proxy: HTTPProxy? = nil, delegate: WSConnectionDelegate) -> WSConnection {
         let transport = Connection.connect(host: url.host, port: url.port, tls: url.isSecure ? tls : nil,
-                                           loop: loop, timeoutMs: timeoutMs)
+                                           loop: loop, timeoutMs: timeoutMs, proxy: proxy)
         let socket = WSConnection(connection: transport, role: .client, phase: .handshaking, options: options)
         socket.delegate = delegate
         socket.label = "\(url.host):\(url.port)"

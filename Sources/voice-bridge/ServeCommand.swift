@@ -5,6 +5,8 @@ import Foundation
 import HTTP
 import Net
 import Realtime
+import Tools
+import Twilio
 
 /// `voice-bridge serve`: load and validate configuration, then run the bridge until a signal.
 enum ServeCommand {
@@ -34,34 +36,56 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            var context = CallContext(endpoint: endpoint,
-                                      sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
+            let tools = Wiring.tools(for: settings, loop: loop)
+            var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
+            sessionOptions.tools = tools.definitions
+            var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
                                       greeting: settings.greeting, tls: clientTLS, logger: log)
+            context.tools = tools
             context.conversation = conversation
+            Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
             }
+            let limits = Wiring.limits(for: settings)
+            context.maxBufferedToTwilioBytes = limits.bufferedBytes
+            context.maxBufferedToProviderBytes = limits.bufferedBytes
             let manager = CallManager(context: context, loop: loop)
-            let router = CallRouter(publicHost: settings.publicHost, manager: manager)
+            let gate = CallGate(maxCalls: limits.maxCalls,
+                                validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
+                                metrics: context.metrics, logger: log)
+            var router = CallRouter(publicHost: settings.publicHost, manager: manager)
+            router.publicScheme = settings.publicURLScheme
+            router.gate = gate
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         logger: log, handler: router.handle)
             var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
-            fields += settings.summary().filter { $0.0 != "port" && $0.0 != "provider" }
+            fields += settings.summary().filter { !["port", "provider", "max_calls"].contains($0.0) }
+            fields += [("max_calls", String(limits.maxCalls)), ("max_calls_from", limits.maxCallsReason)]
             log.info("listening", fields)
+            if context.providers.targets.count > 1 {
+                log.info("provider rotation", [("targets", context.providers.targets.map { $0.endpoint.label + ($0.isFallback ? " (fallback)" : "") }
+                                                    .joined(separator: ", "))])
+            }
             if endpoint.provider == "local" {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
             }
+            log.info("tools offered to the model", [("tools", tools.names.joined(separator: ","))])
+            if settings.tavilyAPIKey == nil {
+                log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
+            }
+            Wiring.logSignaturePolicy(settings.twilioSignatures, log: log)
             if settings.publicHost == nil {
                 log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")
             }
-            let signals = SignalWatcher(loop: loop) { name in
-                log.info("shutting down", [("signal", name), ("active_calls", String(manager.activeCalls))])
+            // The listener stays open while draining: /readyz must say 503 and late webhooks get busy TwiML.
+            let drain = DrainController(loop: loop, gate: gate, manager: manager,
+                                        timeoutMs: Int64(settings.drainTimeoutSeconds) * 1000, logger: log) {
                 server.stopAccepting()
-                manager.endAll()
-                // Give close frames a moment to leave before the process exits.
-                loop.schedule(afterMs: 300) { loop.stop() }
+                loop.stop()
             }
+            let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             loop.run()
             withExtendedLifetime(signals) {}
             context.transcripts?.sync()
@@ -112,6 +136,7 @@ private final class SignalState: @unchecked Sendable {
         let first = count == 1
         lock.unlock()
         if !first {
+            Logger().warning("second signal: exiting at once, ending any calls still running", [("signal", name)])
             Logger.flush()
             exit(130)
         }

@@ -1,4 +1,5 @@
 import Audio
+import Config
 import Foundation
 import Net
 import Twilio
@@ -41,6 +42,13 @@ enum SimulateCommand {
         }
         let target: WSURL
         do { target = try WSURL(url) } catch { return fail("--url \(url): \(error)") }
+        let signing: SimulatedSignatures?
+        do {
+            signing = try SimulatedSignatures.load()
+        } catch {
+            return fail(String(describing: error))
+        }
+        if let signing { options.headers.append(signing.streamHeader(for: target)) }
         do {
             let loop = try EventLoop()
             let tls = try TLSContext.client()
@@ -55,8 +63,9 @@ enum SimulateCommand {
             }
             if webhook {
                 // As Twilio: fetch the TwiML first (the bridge pre-warms the provider), then open the stream.
-                let request = TwilioWebhookRequest(host: target.host, port: target.port, callSid: simulator.callSid,
-                                                   from: "+15550100", to: "+15550199")
+                let request = TwilioWebhookRequest(
+                    host: target.host, port: target.port, callSid: simulator.callSid, from: "+15550100", to: "+15550199",
+                    signature: signing.map { ($0.authToken, $0.webhookURL(host: target.host, port: target.port, path: "/incoming-call")) })
                 request.send(on: loop) { answer in
                     switch answer {
                     case .success(let a) where a.status == 200:

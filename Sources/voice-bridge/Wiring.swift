@@ -1,7 +1,10 @@
 import Calls
 import Config
 import Foundation
+import Net
 import Realtime
+import Tools
+import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
@@ -18,6 +21,70 @@ enum Wiring {
         }
     }
 
+    /// Failover, fallback, managed identity, timeouts and mid-call recovery, from `settings`.
+    static func configureProviders(_ context: inout CallContext, settings: Settings, loop: EventLoop, log: Logger) {
+        context.providers = providerPool(for: settings)
+        context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
+        if settings.provider == .azure && settings.providers.azureAuth == .managedIdentity {
+            context.providers.tokens = ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop)
+        }
+        context.reconnectMidCall = settings.providers.reconnectMidCall
+        guard context.reconnectMidCall else { return }
+        do {
+            context.reconnectPrompt = try SpokenPrompt.load(path: settings.providers.reconnectPromptFile)
+        } catch {
+            log.warning("no reconnect prompt; a mid-call reconnect will be silent", [("error", String(describing: error))])
+        }
+    }
+
+    /// The endpoints calls rotate through: every Azure deployment (with failover), then the
+    /// OpenAI fallback when enabled; or the one OpenAI or local endpoint. Each goes through
+    /// `HTTPS_PROXY` unless `NO_PROXY` names its host.
+    static func providerPool(for settings: Settings) -> ProviderPool {
+        let providers = settings.providers
+        func proxied(_ endpoint: RealtimeEndpoint) -> RealtimeEndpoint {
+            var copy = endpoint
+            if let proxy = providers.proxy, endpoint.provider != "local", let host = try? WSURL(endpoint.url).host,
+               proxy.applies(to: host) {
+                copy.proxy = HTTPProxy(host: proxy.host, port: proxy.port, authorization: proxy.authorization)
+            }
+            return copy
+        }
+        let openAI = RealtimeEndpoint.openAI(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL,
+                                             model: settings.openAIRealtimeModel)
+        let pool: ProviderPool
+        switch settings.provider {
+        case .azure:
+            let managed = providers.azureAuth == .managedIdentity
+            let primaries = providers.azureTargets.map { target in
+                ProviderPool.Target(endpoint: proxied(.azure(endpoint: target.endpoint, deployment: target.deployment,
+                                                             apiKey: target.apiKey ?? "", apiVersion: settings.azureAPIVersion)),
+                                    usesManagedIdentity: managed)
+            }
+            let fallback = providers.fallbackToOpenAI ? ProviderPool.Target(endpoint: proxied(openAI)) : nil
+            pool = ProviderPool(primary: primaries, fallback: fallback, cooldownMs: Int64(providers.cooldownMs))
+        case .openAI:
+            pool = ProviderPool(primary: [.init(endpoint: proxied(openAI))], cooldownMs: Int64(providers.cooldownMs))
+        case .local:
+            pool = ProviderPool(single: .local)
+        }
+        return pool
+    }
+
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
+    /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
+        ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+    }
+
+    /// The Tavily client when `TAVILY_API_KEY` is set.
+    static func tavilyClient(for settings: Settings, loop: EventLoop) -> TavilyClient? {
+        settings.tavilyAPIKey.map { key in
+            TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                         configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
+        }
+    }
+
     static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {
         var options = RealtimeSessionOptions(instructions: settings.instructions, provider: endpoint(for: settings).provider)
         options.voice = settings.voice
@@ -26,6 +93,31 @@ enum Wiring {
                                       silenceDurationMs: conversation.vadSilenceMs, eagerness: conversation.vadEagerness)
         options.noiseReduction = conversation.noiseReduction
         return options
+    }
+
+    /// Call limits: `MAX_CALLS` or the machine's default, and the per-call output bound.
+    static func limits(for settings: Settings) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int) {
+        // Audio at 8000 bytes a second travels as base64 in JSON: about 11-14 kB a second on
+        // either socket; 16 kB a second bounds both, plus room for one large message.
+        let bufferedBytes = settings.maxBufferedAudioSeconds * 16_000 + 64 * 1024
+        let fileLimit = CallCapacity.raiseFileLimit()
+        if let maxCalls = settings.maxCalls { return (maxCalls, "MAX_CALLS", bufferedBytes) }
+        // Worst case per call: both directions at their limit, plus parsers and pending audio.
+        let sized = CallCapacity.defaultMaxCalls(fileLimit: fileLimit, memoryBytes: CallCapacity.memoryLimitBytes(),
+                                                 perCallBytes: 2 * bufferedBytes + 512 * 1024)
+        return (sized.calls, "auto: " + sized.reason, bufferedBytes)
+    }
+
+    /// Says at start whether requests are checked, and warns when they are not.
+    static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
+        switch policy {
+        case .validate:
+            log.info("checking X-Twilio-Signature on /incoming-call and /media-stream")
+        case .disabledExplicitly:
+            log.warning("TWILIO_VALIDATE_SIGNATURES=false: requests are not checked, so anyone who finds this URL can place calls through the bridge at your provider's expense; set TWILIO_AUTH_TOKEN and remove TWILIO_VALIDATE_SIGNATURES in production")
+        case .disabledForLocalProvider:
+            log.info("signature checks are off: local provider and no TWILIO_AUTH_TOKEN (development mode); set TWILIO_AUTH_TOKEN to check X-Twilio-Signature")
+        }
     }
 
     /// The price row for this provider's model, from the user-editable table (nil if unreadable).

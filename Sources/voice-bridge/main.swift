@@ -10,6 +10,10 @@ commands:
   simulate    play a WAV file into a running bridge as Twilio would, and record the reply
               --wav IN.wav --out REPLY.wav [--url ws://127.0.0.1:5050/media-stream] [--linger-ms 3000] [--max-tail-ms 30000]
               [--webhook [--webhook-gap-ms N]]  fetch /incoming-call first, as Twilio does (pre-warm)
+              signs the upgrade (and the --webhook request) as Twilio would when TWILIO_AUTH_TOKEN is set (env or ./.env)
+  check       pre-flight: validate the configuration, then check each provider deployment (DNS, TLS,
+              WebSocket upgrade, session.update), the managed identity, Tavily and PUBLIC_URL;
+              one ✔/✘ line per step, exit status 0 only when everything passed
   help        show this text
 
 Configuration: see .env.example (every variable is documented there).
@@ -23,6 +27,8 @@ case "serve":
     exit(ServeCommand.run(arguments))
 case "simulate":
     exit(SimulateCommand.run(arguments))
+case "check":
+    exit(CheckCommand.run(arguments))
 case "help", "-h", "--help":
     print(usage)
 default:

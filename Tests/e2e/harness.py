@@ -29,7 +29,8 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-LISTENING = re.compile(r'msg="?listening"?.*\bport=(\d+)')
+# The start-up line, as logfmt (msg=listening … port=N) or JSON ("msg":"listening",…,"port":"N").
+LISTENING = re.compile(r'(?:msg="?listening"?|"msg":"listening").*?\bport"?[=:]"?(\d+)')
 # A logfmt line: key=value pairs, values bare or double-quoted with \" escapes.
 LOGFMT_PAIR = re.compile(r'([A-Za-z_][A-Za-z0-9_.\-]*)=("(?:[^"\\]|\\.)*"|[^\s"]*)(?:\s+|$)')
 
@@ -53,9 +54,14 @@ def bridge_command(*args: str) -> list[str]:
 
 
 def clean_env(**overrides: str) -> dict[str, str]:
-    """A minimal environment: nothing from the developer's shell (no stray API keys)."""
+    """A minimal environment: nothing from the developer's shell (no stray API keys).
+
+    Twilio signature checks are off (the fake caller signs nothing unless told to); tests of
+    the checks pass TWILIO_VALIDATE_SIGNATURES="" (empty counts as unset: the default policy).
+    """
     env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TZ") if k in os.environ}
     env.setdefault("LANG", "C.UTF-8")
+    env["TWILIO_VALIDATE_SIGNATURES"] = "false"
     env.update(overrides)
     return env
 
@@ -116,13 +122,19 @@ class ManagedProcess:
         return self.proc.poll() is None
 
     def stop(self) -> int | None:
+        """SIGTERM; if still running after a second (the bridge drains), SIGTERM again (the
+        bridge then exits at once); SIGKILL as a last resort."""
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
-                self.proc.wait(3)
+                self.proc.wait(1)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(3)
+                self.proc.terminate()
+                try:
+                    self.proc.wait(2)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(3)
         return self.proc.returncode
 
     def report(self) -> str:

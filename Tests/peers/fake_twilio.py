@@ -48,8 +48,10 @@ class FakeTwilioCall:
     def __init__(self, url: str, *, stream_sid: str | None = None, call_sid: str | None = None,
                  account_sid: str | None = None,
                  custom_parameters: dict[str, str] | None = None,
-                 frame_ms: float = 20.0, pace: float = 1.0, open_timeout: float = 5.0) -> None:
-        """`pace` scales the sleep between frames: 1.0 = real time, 0 = as fast as possible."""
+                 frame_ms: float = 20.0, pace: float = 1.0, open_timeout: float = 5.0,
+                 headers: dict[str, str] | None = None) -> None:
+        """`pace` scales the sleep between frames: 1.0 = real time, 0 = as fast as possible.
+        `headers` go on the upgrade request (e.g. X-Twilio-Signature)."""
         self.url = url
         self.stream_sid = stream_sid or twilio_sid("MZ")
         self.call_sid = call_sid or twilio_sid("CA")
@@ -59,11 +61,14 @@ class FakeTwilioCall:
         self.frame_ms = frame_ms
         self.pace = pace
         self.open_timeout = open_timeout
+        self.headers = dict(headers or {})
 
         self.ws: ClientConnection | None = None
         self.received: list[dict[str, Any]] = []  # every JSON message from the bridge
         self.media_chunks: list[bytes] = []        # decoded media payloads, in order
+        self.media_times: list[float] = []         # loop.time() each media message arrived
         self.sent_payloads: list[str] = []         # base64 payloads we sent, in order
+        self.sent_times: list[float] = []          # loop.time() each payload was sent
         self.marks_played: list[str] = []          # echoed after playing
         self.marks_cleared: list[str] = []         # echoed because a clear flushed them
         self.clears = 0
@@ -99,7 +104,8 @@ class FakeTwilioCall:
         """Opens the WebSocket (no compression, like Twilio) and starts reading."""
         self.ws = await connect(self.url, compression=None, open_timeout=self.open_timeout,
                                 max_size=2**24, ping_interval=None, close_timeout=2,
-                                user_agent_header="Twilio.TmeWs/1.0")
+                                user_agent_header="Twilio.TmeWs/1.0",
+                                additional_headers=self.headers or None)
         self._reader = asyncio.create_task(self._read_loop())
 
     async def start(self) -> None:
@@ -156,6 +162,7 @@ class FakeTwilioCall:
             pass  # tests may send junk on purpose
         await self._send(msg)
         self.sent_payloads.append(payload)
+        self.sent_times.append(asyncio.get_running_loop().time())
 
     async def send_dtmf(self, digit: str) -> None:
         await self._send({"event": "dtmf", "sequenceNumber": self._next_sequence(),
@@ -191,6 +198,11 @@ class FakeTwilioCall:
                 self._reader.cancel()
 
     # -- waiting -----------------------------------------------------------------------
+
+    @property
+    def play_end(self) -> float:
+        """loop.time() at which the audio received so far has finished playing."""
+        return self._play_end
 
     @property
     def audio(self) -> bytes:
@@ -294,6 +306,7 @@ class FakeTwilioCall:
             self.first_audio_at = now
         self._play_end = max(now, self._play_end) + len(chunk) / SAMPLE_RATE
         self.media_chunks.append(chunk)
+        self.media_times.append(now)
         self._wake_audio_waiters()
 
     def _on_mark(self, name: str) -> None:

@@ -11,6 +11,17 @@ Default behaviour ("echo mode"), per connection:
 - `response.create` -> a full response whose audio is GREETING_AUDIO, sent as deltas, then
   `response.done`;
 - anything malformed or unknown -> an `error` event like the real service sends.
+
+Scripted function calls (`--tool-call NAME:JSON`, repeatable; `--tool-call-after N`): after the
+Nth `input_audio_buffer.append` of a connection, the mock sends one response that calls each
+function in turn, as the service does (PROTOCOLS.md §2): `response.created`, optionally
+`--tool-call-audio-bytes` of assistant audio first (a goodbye before `hang_up`), then per call
+`response.output_item.added` (a `function_call` item with `name` and `call_id`),
+`response.function_call_arguments.delta`/`.done` (`name` in GA only),
+`response.output_item.done`, and finally `response.done`. Echo mode goes on meanwhile. Every
+`conversation.item.create` (a `function_call_output` too) is acknowledged as the service does;
+the client's `response.create` then gets the usual spoken response.
+
 Audio deltas use the GA name `response.output_audio.delta`, or the beta name
 `response.audio.delta` when the client sent an `OpenAI-Beta` header (Azure preview URLs).
 
@@ -20,6 +31,9 @@ Audio deltas use the GA name `response.output_audio.delta`, or the beta name
   {"kind":"event","conn":1,"event":{…}}            every client event received (invalid JSON: "raw")
   {"kind":"sent","conn":1,"event":{…}}             every server event the mock sent
   {"kind":"closed","conn":1,"code":1000,"reason":"","by":"client"|"server"}
+  {"kind":"dropped","conn":1,"mode":"close"|"abort"|"expire"}   (--drop-after)
+With --timestamps every record also carries `t`: time.monotonic() when it was written (one clock
+for all local processes on Linux, so tests can line it up with their own timestamps).
 
 Run `mock_provider.py --help` for the options. Prints `listening port=N` on stdout when ready.
 """
@@ -36,8 +50,9 @@ import json
 import signal
 import ssl
 import sys
+import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
@@ -68,6 +83,7 @@ class MockOptions:
     key: Path | None = None
     plain: bool = False
     record: Path | None = None
+    timestamps: bool = False
     refuse_status: int | None = None
     refuse_body: str = ""
     # 1-based handshake numbers to refuse; None = every handshake (when refuse_status is set).
@@ -75,21 +91,44 @@ class MockOptions:
     delay_accept_ms: int = 0
     greeting_audio: bytes = GREETING_AUDIO
     greeting_delta_bytes: int = GREETING_DELTA_BYTES
+    # Scripted function calls: (name, arguments JSON text), made in one response after
+    # `tool_call_after` appends, preceded by `tool_call_audio_bytes` of assistant audio.
+    tool_calls: list[tuple[str, str]] = field(default_factory=list)
+    tool_call_after: int = 5
+    tool_call_audio_bytes: int = 0
     # Barge-in scenario: on the first append, speak BARGE_IN_SPEECH_MS of audio at once, then after
     # this many ms send speech_started followed by late deltas of the same response. None = echo.
     barge_in_after_ms: int | None = None
     # Answer every conversation.item.truncate with the service's "already shorter" error.
     truncate_error: bool = False
+    # Refuse (with refuse_status) only handshakes for these deployments/models; None = any.
+    refuse_deployments: set[str] | None = None
+    # End sessions this many ms after they open (None = never): "close" (close frame 1011),
+    # "abort" (TCP reset, no close frame) or "expire" (error session_expired, then close 1000,
+    # as when a session reaches the service's maximum length).
+    drop_after_ms: int | None = None
+    drop_mode: str = "close"
+    # 1-based connection numbers to drop; None = every connection.
+    drop_which: set[int] | None = None
+    # After the first append of a connection, report a caller transcript "caller words N".
+    transcribe: bool = False
+    # Answer session.update with an error of this code instead of session.updated.
+    session_error: str | None = None
+    # After this many client events on a connection, stop reading it (a stalled provider).
+    stall_after: int | None = None
 
 
 class Recorder:
     """Keeps every record in memory and, when given a path, appends it as a JSON line."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, timestamps: bool = False) -> None:
         self.records: list[dict[str, Any]] = []
+        self.timestamps = timestamps
         self._file = open(path, "a", encoding="utf-8") if path else None
 
     def write(self, record: dict[str, Any]) -> None:
+        if self.timestamps:
+            record = {**record, "t": time.monotonic()}
         self.records.append(record)
         if self._file:
             self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
@@ -175,7 +214,9 @@ class MockSession:
         self.session = initial_session(beta, model)
         self._event_ids = itertools.count(1)
         self._echo_response: tuple[str, str] | None = None  # (response_id, item_id)
+        self._appends = 0
         self._barge_in_started = False
+        self._transcribed = False
 
     @property
     def delta_type(self) -> str:
@@ -192,7 +233,17 @@ class MockSession:
 
     async def run(self) -> None:
         await self.send({"type": "session.created", "session": self.session})
+        o = self.provider.options
+        if o.drop_after_ms is not None and (o.drop_which is None or self.conn in o.drop_which):
+            asyncio.get_running_loop().create_task(self.drop(o.drop_after_ms / 1000, o.drop_mode))
+        received = 0
         async for message in self.ws:
+            received += 1
+            if self.provider.options.stall_after is not None and received > self.provider.options.stall_after:
+                # Read nothing more: once websockets' queue is full, TCP pushes back on the client.
+                self.provider.recorder.write({"kind": "stalled", "conn": self.conn})
+                await self.ws.wait_closed()
+                return
             if isinstance(message, bytes):
                 self.provider.recorder.write({"kind": "event", "conn": self.conn,
                                               "binary": base64.b64encode(message).decode()})
@@ -208,6 +259,18 @@ class MockSession:
             self.provider.recorder.write({"kind": "event", "conn": self.conn, "event": event})
             await self.dispatch(event)
 
+    async def drop(self, after: float, mode: str) -> None:
+        await asyncio.sleep(after)
+        self.provider.recorder.write({"kind": "dropped", "conn": self.conn, "mode": mode})
+        if mode == "abort":
+            self.ws.transport.abort()
+        elif mode == "expire":
+            await self.error("invalid_request_error", "session_expired",
+                             "Your session hit the maximum duration of 60 minutes.")
+            await self.ws.close(1000, "session expired")
+        else:
+            await self.ws.close(1011, "internal server error")
+
     async def error(self, type_: str, code: str, message: str, param: str | None = None,
                     event_id: str | None = None) -> None:
         await self.send({"type": "error", "error": {"type": type_, "code": code,
@@ -220,7 +283,11 @@ class MockSession:
                              "Missing required parameter: 'type'.", "type")
             return
         kind, client_event_id = event["type"], event.get("event_id")
-        if kind == "session.update":
+        if kind == "session.update" and self.provider.options.session_error:
+            await self.error("invalid_request_error", self.provider.options.session_error,
+                             f"Mock refusal of session.update: {self.provider.options.session_error}",
+                             "session", client_event_id)
+        elif kind == "session.update":
             update = event.get("session")
             if not isinstance(update, dict):
                 await self.error("invalid_request_error", "missing_required_parameter",
@@ -238,19 +305,30 @@ class MockSession:
                                  "Invalid value for 'audio': expected base64-encoded audio.",
                                  "audio", client_event_id)
                 return
+            if self.provider.options.transcribe and not self._transcribed:
+                self._transcribed = True
+                await self.send({"type": "conversation.item.input_audio_transcription.completed",
+                                 "item_id": _new_id("item"), "content_index": 0,
+                                 "transcript": f"caller words {self.conn}"})
             if self.provider.options.barge_in_after_ms is None:
                 await self.echo(audio)
             elif not self._barge_in_started:
                 self._barge_in_started = True
                 asyncio.get_running_loop().create_task(self.barge_in(self.provider.options.barge_in_after_ms))
+            self._appends += 1
+            options = self.provider.options
+            if options.tool_calls and self._appends == options.tool_call_after:
+                await self.call_functions(options.tool_calls, options.tool_call_audio_bytes)
         elif kind == "response.create":
             await self.respond(self.provider.options.greeting_audio)
         elif kind == "conversation.item.truncate" and self.provider.options.truncate_error:
             await self.error("invalid_request_error", "invalid_value",
                              "Audio content of 2650ms is already shorter than 9100ms",
                              "audio_end_ms", client_event_id)
+        elif kind == "conversation.item.create":
+            await self.item_created(event.get("item"), client_event_id)
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
-                      "response.cancel", "conversation.item.create",
+                      "response.cancel",
                       "conversation.item.truncate", "conversation.item.delete",
                       "output_audio_buffer.clear"):
             pass  # accepted silently: echo mode has nothing to cancel or store
@@ -294,6 +372,76 @@ class MockSession:
         if self._echo_response is None:
             self._echo_response = await self._open_response()
         await self._delta(*self._echo_response, b64)
+
+    async def item_created(self, item: Any, client_event_id: str | None) -> None:
+        """Acknowledges `conversation.item.create` the way each dialect does."""
+        if not isinstance(item, dict) or not isinstance(item.get("type"), str):
+            await self.error("invalid_request_error", "missing_required_parameter",
+                             "Missing required parameter: 'item.type'.", "item.type",
+                             client_event_id)
+            return
+        if item["type"] == "function_call_output" and not (
+                isinstance(item.get("call_id"), str) and isinstance(item.get("output"), str)):
+            await self.error("invalid_request_error", "missing_required_parameter",
+                             "function_call_output needs 'call_id' and 'output' strings.",
+                             "item", client_event_id)
+            return
+        stored = {"id": _new_id("item"), "object": "realtime.item", "status": "completed", **item}
+        if self.beta:
+            await self.send({"type": "conversation.item.created", "previous_item_id": None,
+                             "item": stored})
+        else:
+            await self.send({"type": "conversation.item.added", "previous_item_id": None,
+                             "item": stored})
+            await self.send({"type": "conversation.item.done", "previous_item_id": None,
+                             "item": stored})
+
+    async def call_functions(self, calls: list[tuple[str, str]], audio_bytes: int) -> None:
+        """One response that (optionally says something, then) calls each function in turn."""
+        response_id = _new_id("resp")
+        await self.send({"type": "response.created",
+                         "response": self._response(response_id, "in_progress", [])})
+        output: list[dict[str, Any]] = []
+        index = 0
+        if audio_bytes > 0:
+            item_id = _new_id("item")
+            await self.send({"type": "response.output_item.added", "response_id": response_id,
+                             "output_index": index, "item": self._item(item_id, "in_progress", [])})
+            audio = bytes(GREETING_AUDIO[i % len(GREETING_AUDIO)] for i in range(audio_bytes))
+            step = max(1, self.provider.options.greeting_delta_bytes)
+            for i in range(0, len(audio), step):
+                await self._delta(response_id, item_id,
+                                  base64.b64encode(audio[i:i + step]).decode())
+            await self.send({"type": self.audio_done_type, "response_id": response_id,
+                             "item_id": item_id, "output_index": index, "content_index": 0})
+            content = {"type": "audio" if self.beta else "output_audio", "transcript": "Goodbye!"}
+            item = self._item(item_id, "completed", [content])
+            await self.send({"type": "response.output_item.done", "response_id": response_id,
+                             "output_index": index, "item": item})
+            output.append(item)
+            index += 1
+        for name, arguments in calls:
+            item_id, call_id = _new_id("item"), _new_id("call")
+            item = {"id": item_id, "object": "realtime.item", "type": "function_call",
+                    "status": "in_progress", "name": name, "call_id": call_id, "arguments": ""}
+            ids = {"response_id": response_id, "item_id": item_id, "output_index": index,
+                   "call_id": call_id}
+            await self.send({"type": "response.output_item.added", "response_id": response_id,
+                             "output_index": index, "item": item})
+            await self.send({"type": "response.function_call_arguments.delta", **ids,
+                             "delta": arguments})
+            # Beta leaves `name` off this event (clients join it on item_id); the GA models of
+            # the official SDK carry it.
+            named = {} if self.beta else {"name": name}
+            await self.send({"type": "response.function_call_arguments.done", **ids, **named,
+                             "arguments": arguments})
+            done = {**item, "status": "completed", "arguments": arguments}
+            await self.send({"type": "response.output_item.done", "response_id": response_id,
+                             "output_index": index, "item": done})
+            output.append(done)
+            index += 1
+        await self.send({"type": "response.done",
+                         "response": self._response(response_id, "completed", output)})
 
     async def barge_in(self, after_ms: int) -> None:
         """Speaks 3 s at once (30 deltas of 100 ms, pattern SPEECH_BYTE); after `after_ms` the
@@ -339,7 +487,7 @@ class MockProvider:
 
     def __init__(self, options: MockOptions) -> None:
         self.options = options
-        self.recorder = Recorder(options.record)
+        self.recorder = Recorder(options.record, options.timestamps)
         self.port: int | None = None
         self._server: Server | None = None
         self._handshakes = itertools.count(1)
@@ -366,15 +514,18 @@ class MockProvider:
             await self._server.wait_closed()
         self.recorder.close()
 
-    def _refuses(self, conn: int) -> bool:
+    def _refuses(self, conn: int, deployment: str | None) -> bool:
         o = self.options
-        return o.refuse_status is not None and (o.refuse_which is None or conn in o.refuse_which)
+        return (o.refuse_status is not None and (o.refuse_which is None or conn in o.refuse_which)
+                and (o.refuse_deployments is None or deployment in o.refuse_deployments))
 
     async def _process_request(self, ws: ServerConnection, request: Request) -> Response | None:
         conn = next(self._handshakes)
         ws.mock_conn = conn  # type: ignore[attr-defined]
         split = urlsplit(request.path)
-        refused = self.options.refuse_status if self._refuses(conn) else None
+        params = dict(parse_qsl(split.query, keep_blank_values=True))
+        deployment = params.get("deployment") or params.get("model")
+        refused = self.options.refuse_status if self._refuses(conn, deployment) else None
         self.recorder.write({
             "kind": "handshake", "conn": conn, "path": split.path, "query": split.query,
             "params": dict(parse_qsl(split.query, keep_blank_values=True)),
@@ -422,6 +573,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
     p.add_argument("--key", type=Path, help="PEM private key for TLS")
     p.add_argument("--plain", action="store_true", help="no TLS (ws://)")
     p.add_argument("--record", type=Path, help="append JSON-line records to this file")
+    p.add_argument("--timestamps", action="store_true",
+                   help="add `t` (time.monotonic()) to every record")
     p.add_argument("--refuse", type=int, metavar="STATUS",
                    help="answer the HTTP upgrade with this status instead of 101")
     p.add_argument("--body", default="", help="body sent with --refuse")
@@ -434,18 +587,60 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                         "send speech_started and 5 late deltas of the same response")
     p.add_argument("--truncate-error", action="store_true",
                    help="answer conversation.item.truncate with the 'already shorter' error")
+    p.add_argument("--refuse-deployment", action="append", metavar="NAME",
+                   help="with --refuse: refuse only handshakes for this deployment/model (repeatable)")
+    p.add_argument("--drop-after", type=int, metavar="MS",
+                   help="end each session (see --drop-which) MS after it opens")
+    p.add_argument("--drop-mode", choices=["close", "abort", "expire"], default="close",
+                   help="close: close frame 1011; abort: TCP reset; expire: error session_expired, "
+                        "then close 1000")
+    p.add_argument("--drop-which", metavar="N[,M…]",
+                   help="drop only these 1-based connection numbers (default: all)")
+    p.add_argument("--transcribe", action="store_true",
+                   help="after each connection's first append, send a caller transcript "
+                        "'caller words N'")
+    p.add_argument("--session-error", metavar="CODE",
+                   help="answer session.update with an error event of this code")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
+    p.add_argument("--tool-call", action="append", default=[], metavar="NAME:JSON",
+                   help="call this function (arguments as JSON text) in the scripted response; "
+                        "repeat for several calls in one response")
+    p.add_argument("--tool-call-after", type=int, default=5, metavar="N",
+                   help="make the scripted function calls after the Nth audio append")
+    p.add_argument("--tool-call-audio-bytes", type=int, default=0, metavar="N",
+                   help="assistant audio sent in that response before the calls")
+    p.add_argument("--stall-after", type=int, metavar="N",
+                   help="after N client events on a connection, stop reading it")
     a = p.parse_args(argv)
+    tool_calls = []
+    for spec in a.tool_call:
+        name, sep, arguments = spec.partition(":")
+        if not sep or not name:
+            p.error(f"--tool-call {spec!r}: expected NAME:JSON")
+        try:
+            json.loads(arguments)
+        except json.JSONDecodeError as exc:
+            p.error(f"--tool-call {spec!r}: the arguments are not JSON ({exc})")
+        tool_calls.append((name, arguments))
     if not a.plain and not (a.cert and a.key):
         p.error("TLS needs --cert and --key; pass --plain for ws://")
     greeting = bytes(GREETING_AUDIO[i % len(GREETING_AUDIO)] for i in range(a.greeting_bytes))
     return MockOptions(host=a.host, port=a.port, cert=a.cert, key=a.key, plain=a.plain,
-                       record=a.record, refuse_status=a.refuse, refuse_body=a.body,
+                       record=a.record, timestamps=a.timestamps,
+                       refuse_status=a.refuse, refuse_body=a.body,
                        refuse_which=({int(n) for n in a.refuse_which.split(",")}
                                      if a.refuse_which else None),
                        delay_accept_ms=a.delay_accept, greeting_audio=greeting,
-                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error)
+                       tool_calls=tool_calls, tool_call_after=a.tool_call_after,
+                       tool_call_audio_bytes=a.tool_call_audio_bytes,
+                       barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error,
+                       refuse_deployments=set(a.refuse_deployment) if a.refuse_deployment else None,
+                       drop_after_ms=a.drop_after, drop_mode=a.drop_mode,
+                       drop_which=({int(n) for n in a.drop_which.split(",")}
+                                   if a.drop_which else None),
+                       transcribe=a.transcribe, session_error=a.session_error,
+                       stall_after=a.stall_after)
 
 
 async def amain(options: MockOptions) -> None:

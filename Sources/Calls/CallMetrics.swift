@@ -1,0 +1,166 @@
+import Glibc
+import Net
+
+/// The numbers `/metrics` exposes: calls by outcome, provider handshake and first-audio latency,
+/// media frames and audio bytes each way, tool calls, and the process's own figures.
+///
+/// Confined to the serve loop's thread, like the calls that feed it: every method must be called
+/// there (a tool runner working on another thread hands its result back to the loop first).
+public final class CallMetrics {
+    /// Outcomes that exist from the start, at 0, so rates work before the first of each.
+    static let knownOutcomes = [
+        "completed", "caller_hung_up", "provider_refused", "provider_dropped", "protocol_error",
+        "buffer_overflow", "drain_timeout", "rejected_signature", "rejected_busy", "rejected_draining",
+    ]
+
+    /// The gauges that belong to other owners (the gate, the manager), read at scrape time.
+    public struct Gauges {
+        /// Calls in progress.
+        public var activeCalls: Int
+        /// `MAX_CALLS` in force.
+        public var maxCalls: Int
+        /// Webhooks answered whose Media Stream has not arrived yet.
+        public var pendingCalls: Int
+        /// Whether the bridge is draining.
+        public var draining: Bool
+        /// Whether `/readyz` answers 200.
+        public var ready: Bool
+
+        /// Creates a snapshot.
+        public init(activeCalls: Int, maxCalls: Int, pendingCalls: Int, draining: Bool, ready: Bool) {
+            self.activeCalls = activeCalls
+            self.maxCalls = maxCalls
+            self.pendingCalls = pendingCalls
+            self.draining = draining
+            self.ready = ready
+        }
+    }
+
+    private var calls: [String: Int] = [:]
+    private var handshake = MetricHistogram(bounds: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5, 5, 10])
+    private var firstAudio = MetricHistogram(bounds: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10])
+    private var frames = (fromCaller: 0, toCaller: 0)
+    private var audioBytes = (fromCaller: 0, toCaller: 0)
+    private var toolCalls: [ToolKey: Int] = [:]
+    private let startTimeSeconds: Double
+    /// What the calls tell about the provider's availability.
+    var providerHealth = ProviderHealth()
+
+    private struct ToolKey: Hashable {
+        var tool: String
+        var outcome: String
+    }
+
+    /// Creates empty metrics; the process start time is taken now.
+    public init() {
+        for outcome in Self.knownOutcomes { calls[outcome] = 0 }
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        startTimeSeconds = Double(now.tv_sec) + Double(now.tv_nsec / 1_000_000) / 1000
+    }
+
+    // MARK: Recording
+
+    /// A call ended, or an attempt was refused, with `outcome` (`completed`, `rejected_busy`, …).
+    public func recordCall(outcome: String) {
+        calls[outcome, default: 0] += 1
+        if outcome == "provider_refused" { providerHealth.recordFailure(nowMs: MonotonicClock.nowMs()) }
+    }
+
+    /// One tool call finished: `tool` is its name (`web_search`), `outcome` a short word
+    /// (`ok`, `error`, `timeout`). Call on the loop thread.
+    public func recordToolCall(tool: String, outcome: String) {
+        toolCalls[ToolKey(tool: tool, outcome: outcome), default: 0] += 1
+    }
+
+    /// The provider's WebSocket opened `ms` after the call asked for it.
+    func recordProviderHandshake(ms: Int64) {
+        handshake.observe(Double(ms) / 1000)
+        providerHealth.recordSuccess()
+    }
+
+    /// The first assistant audio came `ms` after the caller stopped speaking.
+    func recordFirstAudio(ms: Int64) {
+        firstAudio.observe(Double(ms) / 1000)
+    }
+
+    /// One media message from the caller with `bytes` of audio.
+    func countFromCaller(bytes: Int) {
+        frames.fromCaller += 1
+        audioBytes.fromCaller += bytes
+    }
+
+    /// One media message to the caller with `bytes` of audio.
+    func countToCaller(bytes: Int) {
+        frames.toCaller += 1
+        audioBytes.toCaller += bytes
+    }
+
+    /// Whether the provider is known to be down now (see `ProviderHealth`).
+    public var providerKnownDown: Bool { providerHealth.isKnownDown(nowMs: MonotonicClock.nowMs()) }
+
+    // MARK: Exposition
+
+    /// The whole `/metrics` document.
+    public func render(_ gauges: Gauges, providers: ProviderPool? = nil) -> String {
+        var text = PrometheusText()
+        text.single("voice_bridge_active_calls", .gauge, help: "Calls in progress.", Double(gauges.activeCalls))
+        text.single("voice_bridge_pending_calls", .gauge,
+                    help: "Webhooks answered whose Media Stream has not connected yet.", Double(gauges.pendingCalls))
+        text.single("voice_bridge_max_calls", .gauge, help: "Calls allowed at once (MAX_CALLS).", Double(gauges.maxCalls))
+        text.single("voice_bridge_draining", .gauge, help: "1 while draining after SIGTERM/SIGINT.", gauges.draining ? 1 : 0)
+        text.single("voice_bridge_ready", .gauge, help: "1 when /readyz answers 200.", gauges.ready ? 1 : 0)
+        text.single("voice_bridge_provider_up", .gauge,
+                    help: "0 when recent provider handshakes all failed, else 1.", providerKnownDown ? 0 : 1)
+
+        text.family("voice_bridge_calls_total", .counter,
+                    help: "Calls ended, and call attempts refused, by outcome.")
+        for outcome in calls.keys.sorted() { text.sample("voice_bridge_calls_total", [("outcome", outcome)], calls[outcome]!) }
+
+        handshake.write(into: &text, name: "voice_bridge_provider_handshake_seconds",
+                        help: "Time from asking for a provider session to its WebSocket being open (DNS, TCP, TLS, upgrade).")
+        firstAudio.write(into: &text, name: "voice_bridge_first_audio_seconds",
+                         help: "Time from the caller's end of speech (provider VAD) to the first assistant audio.")
+
+        text.family("voice_bridge_media_frames_total", .counter, help: "Media messages carrying audio, by direction.")
+        text.sample("voice_bridge_media_frames_total", [("direction", "from_caller")], frames.fromCaller)
+        text.sample("voice_bridge_media_frames_total", [("direction", "to_caller")], frames.toCaller)
+        text.family("voice_bridge_audio_bytes_total", .counter, help: "G.711 u-law audio bytes (8000 a second), by direction.")
+        text.sample("voice_bridge_audio_bytes_total", [("direction", "from_caller")], audioBytes.fromCaller)
+        text.sample("voice_bridge_audio_bytes_total", [("direction", "to_caller")], audioBytes.toCaller)
+
+        text.family("voice_bridge_tool_calls_total", .counter, help: "Tool calls made for the model, by tool and outcome.")
+        for key in toolCalls.keys.sorted(by: { ($0.tool, $0.outcome) < ($1.tool, $1.outcome) }) {
+            text.sample("voice_bridge_tool_calls_total", [("tool", key.tool), ("outcome", key.outcome)], toolCalls[key]!)
+        }
+
+        if let providers { writeProviderCounters(providers, into: &text) }
+
+        ProcessStats.current().write(into: &text, startTimeSeconds: startTimeSeconds)
+        return text.output
+    }
+}
+
+extension CallMetrics {
+    /// Failover and fallback: which path new calls took, handshakes per target, mid-call reconnects.
+    func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
+        text.family("voice_bridge_provider_calls_total", .counter,
+                    help: "New calls by the provider path they took: primary, failover, fallback, unavailable.")
+        for path in pool.callsByPath.keys.sorted() {
+            text.sample("voice_bridge_provider_calls_total", [("path", path)], pool.callsByPath[path]!)
+        }
+        text.family("voice_bridge_provider_attempts_total", .counter,
+                    help: "Provider session attempts by target and result: ok, failed (moved on), refused_config (cool-down).")
+        for row in pool.attemptsByTarget {
+            text.sample("voice_bridge_provider_attempts_total", [("target", row.target), ("result", row.outcome)], row.count)
+        }
+        text.family("voice_bridge_provider_reconnects_total", .counter,
+                    help: "Mid-call reconnects after the provider dropped the session, by result.")
+        for result in pool.reconnects.keys.sorted() {
+            text.sample("voice_bridge_provider_reconnects_total", [("result", result)], pool.reconnects[result]!)
+        }
+    }
+}
+
+@available(*, unavailable)
+extension CallMetrics: Sendable {}

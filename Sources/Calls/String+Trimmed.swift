@@ -1,0 +1,10 @@
+extension String {
+    /// The string without leading and trailing characters from `set` (the Calls module stays
+    /// off Foundation's `trimmingCharacters`).
+    func trimmed(of set: Set<Character>) -> String {
+        var slice = Substring(self)
+        while let first = slice.first, set.contains(first) { slice = slice.dropFirst() }
+        while let last = slice.last, set.contains(last) { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,145 @@
+import CCurl
+
+/// The one owner of a libcurl easy handle (`CURL*`) and of everything libcurl keeps pointers
+/// to while it runs: the header list, the error buffer and the response body.
+///
+/// It is configured once, handed to a `CurlMulti`, and freed by `deinit` — after the multi
+/// handle has let go of it. libcurl calls `receive` through a C callback with `self` passed as
+/// an unretained pointer; the multi keeps the object alive while the transfer runs.
+final class CurlEasy {
+    /// The `CURL*`.
+    let handle: UnsafeMutableRawPointer
+    private var headerList: UnsafeMutablePointer<curl_slist>?
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The response body received so far.
+    private(set) var body: [UInt8] = []
+    /// Larger bodies abort the transfer (the write callback refuses them).
+    let maxBodyBytes: Int
+    /// Set when the transfer was aborted because the body grew past `maxBodyBytes`.
+    private(set) var bodyTooLarge = false
+
+    /// Creates and configures a handle for `request`; `trust` names the CA store to verify with.
+    ///
+    /// - Throws: `HTTPClientError` (`invalidURL`) for a URL libcurl or the loopback rule refuses,
+    ///   or when libcurl rejects an option.
+    init(_ request: HTTPClientRequest, trust: HTTPClient.Trust, maxBodyBytes: Int, userAgent: String) throws(HTTPClientError) {
+        CurlGlobal.ensure()
+        _ = try HTTPClientURL(request.url)
+        guard let handle = curl_easy_init() else {
+            throw HTTPClientError(.transport, "curl_easy_init failed (out of memory)")
+        }
+        self.handle = handle
+        self.maxBodyBytes = maxBodyBytes
+        errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
+        try configure(request, trust: trust, userAgent: userAgent)
+    }
+
+    deinit {
+        curl_easy_cleanup(handle)
+        curl_slist_free_all(headerList)
+        errorBuffer.deallocate()
+    }
+
+    /// The HTTP status of the response, 0 when none arrived.
+    var status: Int {
+        var code = 0
+        _ = vb_curl_easy_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &code)
+        return code
+    }
+
+    /// libcurl's detailed message for the last failure, or its generic text for `code`.
+    func message(for code: CURLcode) -> String {
+        let detail = String(cString: errorBuffer)
+        return detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+    }
+
+    // MARK: Configuration
+
+    private func configure(_ request: HTTPClientRequest, trust: HTTPClient.Trust, userAgent: String) throws(HTTPClientError) {
+        try set(CURLOPT_ERRORBUFFER, pointer: UnsafeMutableRawPointer(errorBuffer))
+        try set(CURLOPT_URL, request.url)
+        // Only http(s), no redirects: a redirect could carry the Authorization header elsewhere.
+        try set(CURLOPT_PROTOCOLS_STR, "http,https")
+        try set(CURLOPT_FOLLOWLOCATION, 0)
+        // Signals are process-wide; a library on the audio process must not use them for timeouts.
+        try set(CURLOPT_NOSIGNAL, 1)
+        try set(CURLOPT_TIMEOUT_MS, max(1, request.timeoutMs))
+        try set(CURLOPT_USERAGENT, userAgent)
+        try set(CURLOPT_ACCEPT_ENCODING, "")  // every encoding this libcurl decodes
+        try set(CURLOPT_MAXFILESIZE, maxBodyBytes)
+        if let file = trust.caFile { try set(CURLOPT_CAINFO, file) }
+        if let directory = trust.caDirectory { try set(CURLOPT_CAPATH, directory) }
+
+        switch request.method {
+        case "GET":
+            break
+        case "POST":
+            try set(CURLOPT_POST, 1)
+            // Size first, so a body holding NUL bytes is copied whole.
+            try set(CURLOPT_POSTFIELDSIZE, request.body.count)
+            if request.body.isEmpty {
+                try set(CURLOPT_COPYPOSTFIELDS, "")
+            } else {
+                let code = request.body.withUnsafeBytes { bytes in
+                    vb_curl_easy_setopt_ptr(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress))
+                }
+                try check(code, "CURLOPT_COPYPOSTFIELDS")
+            }
+        default:
+            try set(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+
+        // An empty "Expect:" stops libcurl from waiting for `100 Continue` before a larger body.
+        for line in request.headers.map({ "\($0.0): \($0.1)" }) + ["Expect:"] {
+            guard let appended = curl_slist_append(headerList, line) else {
+                throw HTTPClientError(.transport, "curl_slist_append failed (out of memory)")
+            }
+            headerList = appended
+        }
+        try set(CURLOPT_HTTPHEADER, pointer: UnsafeMutableRawPointer(headerList))
+
+        try check(vb_curl_easy_setopt_write_function(handle, curlWriteCallback), "CURLOPT_WRITEFUNCTION")
+        try set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {
+        try check(vb_curl_easy_setopt_long(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, _ value: String) throws(HTTPClientError) {
+        // libcurl copies string options (since 7.17), so a temporary C string is enough.
+        try check(vb_curl_easy_setopt_str(handle, option, value), "option \(option.rawValue)")
+    }
+
+    private func set(_ option: CURLoption, pointer: UnsafeMutableRawPointer?) throws(HTTPClientError) {
+        try check(vb_curl_easy_setopt_ptr(handle, option, pointer), "option \(option.rawValue)")
+    }
+
+    private func check(_ code: CURLcode, _ what: String) throws(HTTPClientError) {
+        guard code == CURLE_OK else {
+            let kind: HTTPClientError.Kind = code == CURLE_URL_MALFORMAT || code == CURLE_UNSUPPORTED_PROTOCOL ? .invalidURL : .transport
+            throw HTTPClientError(kind, "libcurl refused \(what): \(String(cString: curl_easy_strerror(code)))")
+        }
+    }
+
+    // MARK: Receiving
+
+    /// Appends body bytes; returns how many were taken (fewer aborts the transfer).
+    fileprivate func receive(_ data: UnsafeRawBufferPointer) -> Int {
+        guard body.count + data.count <= maxBodyBytes else {
+            bodyTooLarge = true
+            return 0
+        }
+        body.append(contentsOf: data)
+        return data.count
+    }
+}
+
+/// libcurl's write callback: `userdata` is the `CurlEasy`, kept alive by its `CurlMulti`.
+private func curlWriteCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                               _ userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let userdata, let data else { return 0 }
+    let easy = Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue()
+    return easy.receive(UnsafeRawBufferPointer(start: data, count: size * count))
+}

@@ -1,0 +1,17 @@
+/// What a tool run gives back: the text the model reads, and whether the call should end.
+public struct ToolResult: Equatable, Sendable {
+    /// The `output` of the `function_call_output` item: what the model reads and may speak.
+    public var output: String
+    /// Set by `hang_up`: end the call once the assistant's last audio has played.
+    public var endsCall: Bool
+    /// How the run went, one short word for metrics: `ok`, or why not (`timed_out`,
+    /// `rate_limited`, `bad_arguments`, `unknown_tool`, …).
+    public var outcome: String
+
+    /// Creates a result.
+    public init(output: String, endsCall: Bool = false, outcome: String = "ok") {
+        self.output = output
+        self.endsCall = endsCall
+        self.outcome = outcome
+    }
+}

@@ -1,0 +1,53 @@
+import Calls
+import Config
+import Foundation
+import Net
+
+/// `voice-bridge check`: validates the configuration, then checks every provider target,
+/// the managed identity, Tavily and PUBLIC_URL; one line per step on stdout. Exit status 0
+/// when everything passed, 1 when a check failed, 2 when the configuration is invalid.
+enum CheckCommand {
+    static func run(_ arguments: [String]) -> Int32 {
+        if let unknown = arguments.first {
+            FileHandle.standardError.write(Data("voice-bridge check: takes no arguments (got '\(unknown)'); it reads the same environment and .env as serve\n".utf8))
+            return 2
+        }
+        let settings: Settings
+        let conversation: ConversationSettings
+        do {
+            let environment = try Environment.load(dotenvPath: ".env")
+            settings = try Settings.load(from: environment)
+            conversation = try ConversationSettings.load(from: environment)
+        } catch {
+            print(PreflightLine(.failed, "configuration", "valid", String(describing: error),
+                                fix: "see .env.example for every variable").rendered)
+            return 2
+        }
+        // Steps print their own lines; the log only carries what goes wrong underneath.
+        Logger.configure(level: .error, format: settings.logFormat, secrets: settings.secrets)
+        defer { Logger.flush() }
+        let log = Logger()
+        do {
+            let loop = try EventLoop()
+            var context = CallContext(endpoint: Wiring.endpoint(for: settings),
+                                      sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
+                                      greeting: settings.greeting, tls: try TLSContext.client(), logger: log)
+            Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
+            let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
+                print(line.rendered)
+                fflush(stdout)
+            }
+            preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
+            var passed = false
+            preflight.run { ok in
+                passed = ok
+                loop.stop()
+            }
+            loop.run()
+            return passed ? 0 : 1
+        } catch {
+            print(PreflightLine(.failed, "start-up", "event loop and TLS", String(describing: error)).rendered)
+            return 1
+        }
+    }
+}

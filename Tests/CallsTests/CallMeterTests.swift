@@ -1,0 +1,40 @@
+import Testing
+@testable import Calls
+
+@Suite struct CallMeterTests {
+    @Test(arguments: [("", 0), ("AA==", 1), ("AAA=", 2), ("AAAA", 3), (String(repeating: "A", count: 212) + "AA==", 160)])
+    func decodedLength_fromBase64WithoutDecoding(base64: String, bytes: Int) {
+        #expect(CallSession.decodedLength(ofBase64: base64) == bytes)
+    }
+
+    @Test func firstAudio_isMeasuredOncePerTurn_fromSpeechEnd() {
+        let metrics = CallMetrics()
+        var meter = CallMeter(metrics: metrics)
+        meter.assistantAudio(bytes: 3)            // the greeting: no turn to measure
+        meter.callerStoppedSpeaking()
+        meter.assistantAudio(bytes: 3)            // measured
+        meter.assistantAudio(bytes: 3)            // same answer: not again
+        meter.callerStoppedSpeaking()
+        meter.callerStartedSpeaking()                    // talked on: nothing to measure
+        meter.assistantAudio(bytes: 3)
+        meter.callerAudio(bytes: 1)
+        let text = metrics.render(.init(activeCalls: 0, maxCalls: 1, pendingCalls: 0, draining: false, ready: true))
+        #expect(text.contains("voice_bridge_first_audio_seconds_count 1\n"))
+        #expect(text.contains("voice_bridge_media_frames_total{direction=\"to_caller\"} 4\n"))
+        #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"to_caller\"} 12\n"))
+        #expect(text.contains("voice_bridge_media_frames_total{direction=\"from_caller\"} 1\n"))
+        #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"from_caller\"} 1\n"))
+    }
+
+    @Test func providerHealth_downAfterThreeFailures_upAfterSuccessOrTime() {
+        var health = ProviderHealth()
+        health.recordFailure(nowMs: 1_000)
+        health.recordFailure(nowMs: 2_000)
+        #expect(!health.isKnownDown(nowMs: 2_000))
+        health.recordFailure(nowMs: 3_000)
+        #expect(health.isKnownDown(nowMs: 3_000))
+        #expect(!health.isKnownDown(nowMs: 3_000 + health.memoryMs), "a stale verdict lets a call try again")
+        health.recordSuccess()
+        #expect(!health.isKnownDown(nowMs: 3_001))
+    }
+}

@@ -1,0 +1,187 @@
+import Config
+import JSON
+import Realtime
+import Testing
+import Tools
+@testable import Calls
+
+/// The function-call loop of one call, driven by provider events, read through its actions.
+@Suite struct CallToolRunnerTests {
+    /// A tool that answers when the test says so, and counts cancellations.
+    final class ManualTool {
+        var pending: [String: (ToolResult) -> Void] = [:]
+        var started: [(callId: String, arguments: String)] = []
+        var cancelled: [String] = []
+
+        func tool(_ name: String = "lookup") -> Tool {
+            Tool(name: name, description: "d", parameters: ["type": "object"]) { [unowned self] call, completion in
+                started.append((call.callId, call.arguments))
+                pending[call.callId] = completion
+                return ToolTask { [unowned self] in cancelled.append(call.callId) }
+            }
+        }
+
+        func answer(_ callId: String, _ output: String) {
+            pending.removeValue(forKey: callId)?(ToolResult(output: output))
+        }
+    }
+
+    final class Harness {
+        let manual = ManualTool()
+        var actions: [CallToolRunner.Action] = []
+        lazy var runner = CallToolRunner(registry: ToolRegistry([manual.tool(), HangUpTool.make()]), log: { Logger() }) { [unowned self] in
+            actions.append($0)
+        }
+
+        func event(_ json: String) {
+            runner.observe(try! RealtimeServerEvent.decode(json))
+        }
+
+        func functionCall(item: String, call: String, name: String = "lookup", arguments: String = #"{\"q\":\"x\"}"#) {
+            event(#"{"type":"response.output_item.added","item":{"id":"\#(item)","type":"function_call","name":"\#(name)","call_id":"\#(call)","arguments":""}}"#)
+            event(#"{"type":"response.function_call_arguments.done","item_id":"\#(item)","call_id":"\#(call)","arguments":"\#(arguments)"}"#)
+            event(#"{"type":"response.output_item.done","item":{"id":"\#(item)","type":"function_call","name":"\#(name)","call_id":"\#(call)","arguments":"\#(arguments)"}}"#)
+        }
+
+        func responseCreated() { event(#"{"type":"response.created","response":{"id":"r"}}"#) }
+        func responseDone() { event(#"{"type":"response.done","response":{"id":"r","status":"completed"}}"#) }
+        func audio() { event(#"{"type":"response.output_audio.delta","item_id":"i","delta":"AAAA"}"#) }
+
+        var sent: [String] {
+            actions.compactMap { if case .send(let text) = $0 { return text } else { return nil } }
+        }
+    }
+
+    static func output(_ callId: String, _ output: String) -> CallToolRunner.Action {
+        .send(RealtimeClientEvent.functionCallOutput(callId: callId, output: output))
+    }
+
+    static let create = CallToolRunner.Action.send(RealtimeClientEvent.responseCreate())
+
+    @Test func oneCall_startsOnce_thenOutputAndOneResponseCreate_afterTheResponseIsDone() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1")
+        #expect(h.manual.started.map(\.callId) == ["call_1"], "started at arguments.done, not again at output_item.done")
+        #expect(h.manual.started.first?.arguments == #"{"q":"x"}"#)
+        h.responseDone()
+        #expect(h.actions.isEmpty, "nothing is sent while the tool runs")
+        h.manual.answer("call_1", "42")
+        #expect(h.actions == [Self.output("call_1", "42"), Self.create])
+    }
+
+    @Test func severalCalls_areAllAnswered_beforeTheSingleResponseCreate() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1")
+        h.functionCall(item: "item_2", call: "call_2")
+        h.responseDone()
+        h.manual.answer("call_2", "two")
+        #expect(h.actions.isEmpty, "call_1 still runs")
+        h.manual.answer("call_1", "one")
+        #expect(h.actions == [Self.output("call_1", "one"), Self.output("call_2", "two"), Self.create])
+    }
+
+    @Test func anAnswerBeforeResponseDone_waitsForIt() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1")
+        h.manual.answer("call_1", "fast")
+        #expect(h.actions.isEmpty)
+        h.responseDone()
+        #expect(h.actions == [Self.output("call_1", "fast"), Self.create])
+    }
+
+    @Test func whileAnotherResponseRuns_theResponseCreateWaitsForItsEnd() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1")
+        h.responseDone()
+        h.responseCreated()  // the caller spoke; server VAD started a response
+        h.manual.answer("call_1", "late")
+        #expect(h.actions == [Self.output("call_1", "late")])
+        h.responseDone()
+        #expect(h.actions == [Self.output("call_1", "late"), Self.create])
+        h.responseDone()
+        #expect(h.actions.count == 2, "one response.create, not one per response.done")
+    }
+
+    @Test func nameFromOutputItemDone_whenNoItemAddedWasSeen() {
+        let h = Harness()
+        h.responseCreated()
+        h.event(#"{"type":"response.function_call_arguments.done","item_id":"item_9","call_id":"call_9","arguments":"{}"}"#)
+        #expect(h.manual.started.isEmpty, "no name yet")
+        h.event(#"{"type":"response.output_item.done","item":{"id":"item_9","type":"function_call","name":"lookup","call_id":"call_9","arguments":"{}"}}"#)
+        #expect(h.manual.started.map(\.callId) == ["call_9"])
+    }
+
+    @Test func unknownTool_isAnsweredSoTheModelCanRecover() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1", name: "teleport")
+        h.responseDone()
+        #expect(h.actions == [Self.output("call_1", "There is no tool named 'teleport'. Available tools: lookup, hang_up."), Self.create])
+    }
+
+    @Test func hangUpAfterAGoodbye_sendsTheOutput_andHangsUpWithoutANewResponse() {
+        let h = Harness()
+        h.responseCreated()
+        h.audio()
+        h.functionCall(item: "item_1", call: "call_1", name: "hang_up", arguments: "{}")
+        h.responseDone()
+        #expect(h.actions == [Self.output("call_1", "The call ends once your goodbye has played."), .hangUp(waitForGoodbye: false)])
+        #expect(h.runner.endingCall)
+        h.responseCreated()
+        h.functionCall(item: "item_2", call: "call_2")
+        h.responseDone()
+        #expect(h.manual.started.isEmpty, "no tool runs once the call is ending")
+        #expect(h.actions.count == 2)
+    }
+
+    @Test func hangUpWithoutAGoodbye_asksForOne_andHangsUpWhenItIsDone() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1", name: "hang_up", arguments: "{}")
+        h.responseDone()
+        #expect(h.actions == [
+            Self.output("call_1", "The call ends once your goodbye has played."),
+            .send(RealtimeClientEvent.responseCreate(instructions: CallToolRunner.goodbyeInstructions)),
+            .hangUp(waitForGoodbye: true),
+        ])
+        h.responseCreated()
+        h.audio()
+        h.responseDone()
+        #expect(h.actions.last == .hangUp(waitForGoodbye: false))
+    }
+
+    @Test func stop_cancelsRunningTools_andDropsTheirLateAnswers() {
+        let h = Harness()
+        h.responseCreated()
+        h.functionCall(item: "item_1", call: "call_1")
+        h.runner.stop()
+        #expect(h.manual.cancelled == ["call_1"])
+        h.responseDone()
+        h.manual.answer("call_1", "too late")
+        #expect(h.actions.isEmpty)
+        #expect(h.runner.pendingCalls == 0)
+    }
+
+    @Test func outputItemAdded_decodesTheFunctionCallItem() throws {
+        let event = try RealtimeServerEvent.decode(#"{"type":"response.output_item.added","response_id":"r","output_index":0,"item":{"id":"item_3","type":"function_call","name":"web_search","call_id":"call_9","arguments":""}}"#)
+        guard case .outputItemAdded(let item) = event else { Issue.record("not outputItemAdded: \(event)"); return }
+        #expect(item["name"] == "web_search" && item["call_id"] == "call_9" && item["id"] == "item_3")
+    }
+}
+
+@Suite struct CallPlaybackTests {
+    @Test func estimate_queuesAudioBackToBack_at8000BytesASecond() {
+        var playback = CallPlayback()
+        playback.sent(bytes: 1_600, nowMs: 1_000)
+        #expect(playback.remainingMs(nowMs: 1_000) == 200)
+        playback.sent(bytes: 800, nowMs: 1_100)  // queued behind the first
+        #expect(playback.playedOutAtMs == 1_300)
+        playback.sent(bytes: 8_000, nowMs: 5_000)  // after a silence
+        #expect(playback.remainingMs(nowMs: 5_000) == 1_000)
+        #expect(playback.remainingMs(nowMs: 9_000) == 0)
+    }
+}

@@ -1,0 +1,48 @@
+import Testing
+@testable import Calls
+import JSON
+import Realtime
+
+/// The transcript kept for restoring a conversation, and the check's lines.
+@Suite struct ConversationHistoryTests {
+    @Test func restore_inOrder_perDialect() throws {
+        var h = ConversationHistory()
+        h.append(role: "assistant", "Hello!")
+        h.append(role: "caller", "  I need help  ")
+        h.append(role: "caller", "   ")
+        let ga = try h.restoreEvents(dialect: .ga).map { try JSON.parse($0) }
+        #expect(ga.count == 2)
+        #expect(ga[0]["item"]?["role"]?.stringValue == "assistant")
+        #expect(ga[0]["item"]?["content"]?[0]?["type"]?.stringValue == "output_text")
+        #expect(ga[1]["item"]?["content"]?[0]?["type"]?.stringValue == "input_text")
+        #expect(ga[1]["item"]?["content"]?[0]?["text"]?.stringValue == "I need help")
+        let beta = try JSON.parse(h.restoreEvents(dialect: .beta)[0])
+        #expect(beta["item"]?["content"]?[0]?["type"]?.stringValue == "text")
+    }
+
+    @Test func bounded_dropsTheOldest() {
+        var h = ConversationHistory()
+        h.maxEntries = 3
+        for i in 1...5 { h.append(role: "caller", "u\(i)") }
+        #expect(h.entries.map(\.text) == ["u3", "u4", "u5"])
+        h.maxCharacters = 5
+        h.append(role: "assistant", "abcd")
+        #expect(h.entries.map(\.text) == ["abcd"])
+    }
+
+    @Test func preflightLines_render() {
+        #expect(PreflightLine(.passed, "azure h/d", "TLS", "h:443", elapsedMs: 12).rendered == "✔ azure h/d: TLS — h:443 (12 ms)")
+        #expect(PreflightLine(.failed, "azure h/d", "WebSocket upgrade", "HTTP 404 DeploymentNotFound", fix: "fix it", elapsedMs: 3).rendered
+                == "✘ azure h/d: WebSocket upgrade: HTTP 404 DeploymentNotFound (3 ms) — fix it")
+        #expect(PreflightLine(.skipped, "PUBLIC_URL", "not set", "").rendered == "– PUBLIC_URL: not set")
+    }
+
+    @Test func publicHosts() {
+        #expect(Preflight.nonPublicReason("abc.ngrok.app") == nil)
+        #expect(Preflight.nonPublicReason("8.8.8.8") == nil)
+        for host in ["localhost", "10.0.0.1", "172.20.1.1", "192.168.1.1", "127.0.0.1", "169.254.169.254", "printer.local", "[::1]", "fd00::1"] {
+            #expect(Preflight.nonPublicReason(host) != nil, "\(host)")
+        }
+        #expect(Preflight.split("h:8443") == ("h", 8443) && Preflight.split("h") == ("h", 443) && Preflight.split("[::1]:9") == ("::1", 9))
+    }
+}
