@@ -24,6 +24,7 @@ final class CallDriver {
     let loop: EventLoop
     let calls: Int
     let url: WSURL
+    let headers: [(String, String)]
     let phases: Phases
     /// The process measured alongside (the bridge), if any.
     let observedPid: Int32?
@@ -47,10 +48,11 @@ final class CallDriver {
     private var selfAtStart: ProcessSample?
     private var errorCounts: [String: Int] = [:]
 
-    init(loop: EventLoop, calls: Int, url: WSURL, phases: Phases, observedPid: Int32?) {
+    init(loop: EventLoop, calls: Int, url: WSURL, headers: [(String, String)], phases: Phases, observedPid: Int32?) {
         self.loop = loop
         self.calls = calls
         self.url = url
+        self.headers = headers
         self.phases = phases
         self.observedPid = observedPid
     }
@@ -81,7 +83,7 @@ final class CallDriver {
     private func openCalls(from first: Int) {
         let perMs = max(1, Int((Double(calls) / Double(max(1, phases.rampMs))).rounded(.up)))
         let last = min(calls, first + perMs)
-        for i in first..<last { all[i].connect(url: url, loop: loop) }
+        for i in first..<last { all[i].connect(url: url, headers: headers, loop: loop) }
         guard last < calls else { return }
         loop.schedule(afterMs: 1) { [weak self] in self?.openCalls(from: last) }
     }

@@ -12,11 +12,16 @@ struct LoadOptions {
     var keyFile: String?
     var bridgePid: Int32?
     var jsonPath: String?
+    /// Signs each Media Stream upgrade as Twilio does (`X-Twilio-Signature` over
+    /// `wss://PUBLIC_HOST/media-stream`), for a bridge that checks signatures.
+    var authToken: String?
+    var publicHost: String?
     var phases = CallDriver.Phases()
 
     static let usage = """
     usage: vb-load bridge --url ws://127.0.0.1:PORT/media-stream --mock-port PORT --cert C.pem --key K.pem
                           [--bridge-pid PID] [--calls N] [--json OUT.json] [timing]
+                          [--auth-token TWILIO_AUTH_TOKEN --public-host PUBLIC_URL's host]
            vb-load floor  [--calls N] [--json OUT.json] [timing]
            vb-load mock   --mock-port PORT --cert C.pem --key K.pem
 
@@ -55,6 +60,8 @@ struct LoadOptions {
             case "--key": options.keyFile = try value(flag)
             case "--bridge-pid": options.bridgePid = Int32(try int(flag))
             case "--json": options.jsonPath = try value(flag)
+            case "--auth-token": options.authToken = try value(flag)
+            case "--public-host": options.publicHost = try value(flag)
             case "--ramp-ms": options.phases.rampMs = Int64(try int(flag))
             case "--warmup-ms": options.phases.warmupMs = Int64(try int(flag))
             case "--seconds": options.phases.windowMs = Int64(try int(flag)) * 1000
@@ -70,6 +77,9 @@ struct LoadOptions {
             guard options.certFile != nil, options.keyFile != nil, options.mockPort > 0 else {
                 throw UsageError(description: "\(mode.rawValue) needs --mock-port, --cert and --key (the mock provider speaks wss)")
             }
+        }
+        if (options.authToken == nil) != (options.publicHost == nil) {
+            throw UsageError(description: "--auth-token and --public-host go together (the signed URL is wss://PUBLIC_HOST/media-stream)")
         }
         if mode == .bridge && options.url == nil {
             throw UsageError(description: "bridge needs --url ws://HOST:PORT/media-stream (the bridge's Media Stream URL)")

@@ -37,8 +37,8 @@ final class SimulatedCall: WSConnectionDelegate {
     }
 
     /// Opens the Media Stream WebSocket.
-    func connect(url: WSURL, loop: EventLoop) {
-        socket = WSConnection.connect(to: url, headers: [], tls: nil, loop: loop, timeoutMs: 15_000, delegate: self)
+    func connect(url: WSURL, headers: [(String, String)], loop: EventLoop) {
+        socket = WSConnection.connect(to: url, headers: headers, tls: nil, loop: loop, timeoutMs: 15_000, delegate: self)
     }
 
     // MARK: Sending

@@ -1,5 +1,6 @@
 import Foundation
 import Net
+import Twilio
 import WebSocket
 
 // vb-load: the load side of `scripts/bench` — simulated Twilio calls, the mock provider, and the
@@ -40,7 +41,13 @@ do {
     case .bridge:
         url = try WSURL(options.url ?? "")
     }
-    let driver = CallDriver(loop: loop, calls: options.calls, url: url, phases: options.phases,
+    var headers: [(String, String)] = []
+    if let token = options.authToken, let host = options.publicHost {
+        // Twilio signs the upgrade over the Stream URL of the TwiML, with no parameters.
+        headers.append(("X-Twilio-Signature",
+                        TwilioSignature.compute(url: "wss://\(host)\(url.target)", params: [], authToken: token)))
+    }
+    let driver = CallDriver(loop: loop, calls: options.calls, url: url, headers: headers, phases: options.phases,
                             observedPid: options.mode == .bridge ? options.bridgePid : nil)
     var outcome = LoadResult()
     driver.run { result in

@@ -57,10 +57,13 @@ def test_frames_go_through_the_bridge_and_the_wss_mock(
         s.bind(("127.0.0.1", 0))
         mock_port = s.getsockname()[1]
     bridge = start_bridge({"OPENAI_API_KEY": "bench", "OPENAI_BASE_URL": f"https://localhost:{mock_port}/v1",
-                           "SSL_CERT_FILE": str(pki.ca), "GREETING": "", "PREWARM": "false"})
+                           "SSL_CERT_FILE": str(pki.ca), "GREETING": "", "PREWARM": "false",
+                           "TWILIO_AUTH_TOKEN": "bench-token", "PUBLIC_URL": "bench.example"})
     cert, key = pki.localhost
+    # vb-load signs its upgrades as Twilio does, so the bridge's signature check is on the path.
     result = run_load(["bridge", "--calls", "2", "--url", bridge.ws_url, "--mock-port", str(mock_port),
-                       "--cert", str(cert), "--key", str(key), "--bridge-pid", str(bridge.proc.pid)],
+                       "--cert", str(cert), "--key", str(key), "--bridge-pid", str(bridge.proc.pid),
+                       "--auth-token", "bench-token", "--public-host", "bench.example"],
                       tmp_path / "bridge.json")
     check_round_trips(result, 2)
     measured = result["bridge"]
