@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: v5),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
-        .target(name: "Tools", dependencies: ["CCurl", "Net", "JSON", "Config"], swiftSettings: v5),
+        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config"], swiftSettings: v5),
 
         // Calls and the executable that wires them.
         .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),

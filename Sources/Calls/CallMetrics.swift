@@ -42,6 +42,8 @@ public final class CallMetrics {
     private var frames = (fromCaller: 0, toCaller: 0)
     private var audioBytes = (fromCaller: 0, toCaller: 0)
     private var toolCalls: [ToolKey: Int] = [:]
+    private var outboundPlaced: [String: Int] = ["ok": 0, "refused": 0]
+    private var outboundStatuses: [String: Int] = [:]
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
     var providerHealth = ProviderHealth()
@@ -71,6 +73,16 @@ public final class CallMetrics {
     /// (`ok`, `error`, `timeout`). Call on the loop thread.
     public func recordToolCall(tool: String, outcome: String) {
         toolCalls[ToolKey(tool: tool, outcome: outcome), default: 0] += 1
+    }
+
+    /// An outbound call was placed (`ok`) or Twilio refused it (`refused`).
+    public func recordOutboundPlaced(ok: Bool) {
+        outboundPlaced[ok ? "ok" : "refused", default: 0] += 1
+    }
+
+    /// Twilio reported an outbound call's status (`initiated`, `ringing`, `busy`, …).
+    public func recordOutboundStatus(_ status: String) {
+        outboundStatuses[status, default: 0] += 1
     }
 
     /// The provider's WebSocket opened `ms` after the call asked for it.
@@ -132,6 +144,17 @@ public final class CallMetrics {
         text.family("voice_bridge_tool_calls_total", .counter, help: "Tool calls made for the model, by tool and outcome.")
         for key in toolCalls.keys.sorted(by: { ($0.tool, $0.outcome) < ($1.tool, $1.outcome) }) {
             text.sample("voice_bridge_tool_calls_total", [("tool", key.tool), ("outcome", key.outcome)], toolCalls[key]!)
+        }
+
+        text.family("voice_bridge_outbound_calls_total", .counter,
+                    help: "Outbound calls asked of Twilio's REST API, by result: ok (Twilio queued it), refused.")
+        for result in outboundPlaced.keys.sorted() {
+            text.sample("voice_bridge_outbound_calls_total", [("result", result)], outboundPlaced[result]!)
+        }
+        text.family("voice_bridge_outbound_call_status_total", .counter,
+                    help: "Status callbacks from Twilio for outbound calls, by CallStatus (initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled).")
+        for status in outboundStatuses.keys.sorted() {
+            text.sample("voice_bridge_outbound_call_status_total", [("status", status)], outboundStatuses[status]!)
         }
 
         if let providers { writeProviderCounters(providers, into: &text) }
