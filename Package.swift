@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
+        .executable(name: "vb-load", targets: ["vb-load"]),
     ],
     targets: [
         // C at the edge.
@@ -37,6 +38,8 @@ let package = Package(
         // Calls and the executable that wires them.
         .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
         .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
+        // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
+        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: v5),
 
         // Tests mirror the modules.
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
