@@ -10,6 +10,7 @@ public final class CallManager {
     public let context: CallContext
     private var sessions: [Int: CallSession] = [:]
     private var nextID = 1
+    private var trimScheduled = false
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
@@ -39,6 +40,7 @@ public final class CallManager {
                                   claimOverride: { [weak self] start in self?.override(for: start) }) { [weak self] ended, outcome in
             self?.sessions[ended.id] = nil
             self?.record(outcome)
+            self?.trimMemoryWhenIdle(loop: socket.connection.loop)
         }
         socket.delegate = session
         socket.label = "twilio#\(id)"
@@ -57,6 +59,17 @@ public final class CallManager {
             return nil
         }
         return CallOverride(customParameters: start.customParameters)
+    }
+
+    /// Once the last call has ended (and its sockets had time to close), returns the freed pages.
+    private func trimMemoryWhenIdle(loop: EventLoop) {
+        guard sessions.isEmpty, !trimScheduled else { return }
+        trimScheduled = true
+        loop.schedule(afterMs: 2_000) { [weak self] in
+            guard let self else { return }
+            self.trimScheduled = false
+            if self.sessions.isEmpty { MemoryTrim.releaseFreePages() }
+        }
     }
 
     /// Records the outcome of an ended call.
