@@ -11,6 +11,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
+        .executable(name: "vb-load", targets: ["vb-load"]),
         // For the fuzz package (Fuzz/), which builds these with libFuzzer instrumentation.
         .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "JSON"]),
     ],
@@ -34,11 +35,13 @@ let package = Package(
         .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: v5),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
-        .target(name: "Tools", dependencies: ["CCurl", "Net", "JSON", "Config"], swiftSettings: v5),
+        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config"], swiftSettings: v5),
 
         // Calls and the executable that wires them.
         .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
         .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
+        // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
+        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: v5),
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],

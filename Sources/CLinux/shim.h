@@ -4,5 +4,6 @@
 
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <malloc.h>
 
 #endif

@@ -62,12 +62,13 @@ struct AssistantPlayback {
         currentResponseId = responseId
         sentBytes[itemId, default: 0] += bytes
         outstandingMarks += 1
-        let name = "\(itemId):\(sentMs(itemId))"
+        let name = itemId + ":" + String(sentMs(itemId))
         lastMarkName = name
         return name
     }
 
     /// Records an echoed mark. Returns whether it counted as heard audio.
+    /// Parses `<item_id>:<ms>` on UTF-8 bytes: this runs for every 100 ms of assistant audio.
     @discardableResult
     mutating func markEchoed(_ name: String) -> Bool {
         if outstandingMarks > 0 { outstandingMarks -= 1 }
@@ -75,8 +76,20 @@ struct AssistantPlayback {
             echoesToDiscard -= 1  // flushed by our clear, not played
             return false
         }
-        guard let colon = name.lastIndex(of: ":"), let ms = Int(name[name.index(after: colon)...]) else { return false }
-        let itemId = String(name[..<colon])
+        let utf8 = name.utf8
+        guard let colon = utf8.lastIndex(of: UInt8(ascii: ":")) else { return false }
+        var ms = 0
+        for byte in utf8[utf8.index(after: colon)...] {
+            guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
+            ms = ms * 10 + Int(byte - 0x30)
+        }
+        let itemBytes = utf8[..<colon]
+        let itemId: String
+        if let current = currentItemId, current.utf8.elementsEqual(itemBytes) {
+            itemId = current  // the usual case: no new string
+        } else {
+            itemId = String(Substring(itemBytes))
+        }
         heardMs[itemId] = max(heardMs[itemId] ?? 0, min(ms, sentMs(itemId)))
         return true
     }

@@ -60,9 +60,11 @@ public struct CallContext {
 
     /// The `session.update` for a session on `endpoint`: its dialect, and its provider's quirks
     /// (Azure refuses `output_modalities`), whichever target of the pool it is.
-    func sessionUpdate(for endpoint: RealtimeEndpoint) -> String {
+    /// `instructions`, when given, replaces the default ones (an outbound call's override).
+    func sessionUpdate(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> String {
         var options = sessionOptions
         options.provider = endpoint.provider
+        if let instructions { options.instructions = instructions }
         return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
     }
 }

@@ -27,7 +27,7 @@ public final class CallGate {
     public private(set) var isDraining = false
     let validator: TwilioRequestValidator?
     let metrics: CallMetrics
-    private let log: Logger
+    let log: Logger
     private var reservations: [Int64] = []  // deadlines, oldest first
 
     /// A gate. `validator` nil accepts unsigned requests (signature validation off).
@@ -96,7 +96,7 @@ public final class CallGate {
         return nil
     }
 
-    private func checkSignature(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String]) -> HTTPResponse? {
+    func checkSignature(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String]) -> HTTPResponse? {
         guard let validator, let failure = validator.check(request, urls: urls) else { return nil }
         metrics.recordCall(outcome: "rejected_signature")
         // Never the signature or the token; the URL shows what was checked, which is what a

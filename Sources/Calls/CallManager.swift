@@ -1,5 +1,6 @@
 import Config
 import Net
+import Twilio
 import WebSocket
 
 /// Owns the live calls of one event loop: creates a `CallSession` for each Media Stream and
@@ -9,9 +10,12 @@ public final class CallManager {
     public let context: CallContext
     private var sessions: [Int: CallSession] = [:]
     private var nextID = 1
+    private var trimScheduled = false
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
+    /// Outbound calls' overrides kept server-side (too long for their TwiML).
+    public let outboundRecords = OutboundCallRecords()
 
     /// Creates a manager for calls configured by `context`; `loop` enables pre-warming.
     public init(context: CallContext, loop: EventLoop? = nil) {
@@ -32,14 +36,40 @@ public final class CallManager {
         let id = nextID
         nextID += 1
         let session = CallSession(id: id, twilio: socket, context: context,
-                                  claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) }) { [weak self] ended, outcome in
+                                  claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) },
+                                  claimOverride: { [weak self] start in self?.override(for: start) }) { [weak self] ended, outcome in
             self?.sessions[ended.id] = nil
             self?.record(outcome)
+            self?.trimMemoryWhenIdle(loop: socket.connection.loop)
         }
         socket.delegate = session
         socket.label = "twilio#\(id)"
         sessions[id] = session
         context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer)])
+    }
+
+    /// An outbound call's instructions and greeting: from the record its `outbound` parameter
+    /// names, else inline in its parameters; nil for inbound calls.
+    func override(for start: TwilioStart) -> CallOverride? {
+        if let token = start.customParameters["outbound"] {
+            if let found = outboundRecords.claim(token) { return found }
+            context.logger.with("call", start.callSid).warning(
+                "this outbound call's instructions were not found (placed by another replica, or expired); using the defaults",
+                [("hint", "keep per-call instructions under about 3000 characters so they travel with the call")])
+            return nil
+        }
+        return CallOverride(customParameters: start.customParameters)
+    }
+
+    /// Once the last call has ended (and its sockets had time to close), returns the freed pages.
+    private func trimMemoryWhenIdle(loop: EventLoop) {
+        guard sessions.isEmpty, !trimScheduled else { return }
+        trimScheduled = true
+        loop.schedule(afterMs: 2_000) { [weak self] in
+            guard let self else { return }
+            self.trimScheduled = false
+            if self.sessions.isEmpty { MemoryTrim.releaseFreePages() }
+        }
     }
 
     /// Records the outcome of an ended call.

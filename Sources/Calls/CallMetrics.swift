@@ -42,6 +42,8 @@ public final class CallMetrics {
     private var frames = (fromCaller: 0, toCaller: 0)
     private var audioBytes = (fromCaller: 0, toCaller: 0)
     private var toolCalls: [ToolKey: Int] = [:]
+    private var outboundPlaced: [String: Int] = ["ok": 0, "refused": 0]
+    private var outboundStatuses: [String: Int] = [:]
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
     var providerHealth = ProviderHealth()
@@ -73,6 +75,16 @@ public final class CallMetrics {
         toolCalls[ToolKey(tool: tool, outcome: outcome), default: 0] += 1
     }
 
+    /// An outbound call was placed (`ok`) or Twilio refused it (`refused`).
+    public func recordOutboundPlaced(ok: Bool) {
+        outboundPlaced[ok ? "ok" : "refused", default: 0] += 1
+    }
+
+    /// Twilio reported an outbound call's status (`initiated`, `ringing`, `busy`, …).
+    public func recordOutboundStatus(_ status: String) {
+        outboundStatuses[status, default: 0] += 1
+    }
+
     /// The provider's WebSocket opened `ms` after the call asked for it.
     func recordProviderHandshake(ms: Int64) {
         handshake.observe(Double(ms) / 1000)
@@ -102,7 +114,7 @@ public final class CallMetrics {
     // MARK: Exposition
 
     /// The whole `/metrics` document.
-    public func render(_ gauges: Gauges) -> String {
+    public func render(_ gauges: Gauges, providers: ProviderPool? = nil) -> String {
         var text = PrometheusText()
         text.single("voice_bridge_active_calls", .gauge, help: "Calls in progress.", Double(gauges.activeCalls))
         text.single("voice_bridge_pending_calls", .gauge,
@@ -134,8 +146,42 @@ public final class CallMetrics {
             text.sample("voice_bridge_tool_calls_total", [("tool", key.tool), ("outcome", key.outcome)], toolCalls[key]!)
         }
 
+        text.family("voice_bridge_outbound_calls_total", .counter,
+                    help: "Outbound calls asked of Twilio's REST API, by result: ok (Twilio queued it), refused.")
+        for result in outboundPlaced.keys.sorted() {
+            text.sample("voice_bridge_outbound_calls_total", [("result", result)], outboundPlaced[result]!)
+        }
+        text.family("voice_bridge_outbound_call_status_total", .counter,
+                    help: "Status callbacks from Twilio for outbound calls, by CallStatus (initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled).")
+        for status in outboundStatuses.keys.sorted() {
+            text.sample("voice_bridge_outbound_call_status_total", [("status", status)], outboundStatuses[status]!)
+        }
+
+        if let providers { writeProviderCounters(providers, into: &text) }
+
         ProcessStats.current().write(into: &text, startTimeSeconds: startTimeSeconds)
         return text.output
+    }
+}
+
+extension CallMetrics {
+    /// Failover and fallback: which path new calls took, handshakes per target, mid-call reconnects.
+    func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
+        text.family("voice_bridge_provider_calls_total", .counter,
+                    help: "New calls by the provider path they took: primary, failover, fallback, unavailable.")
+        for path in pool.callsByPath.keys.sorted() {
+            text.sample("voice_bridge_provider_calls_total", [("path", path)], pool.callsByPath[path]!)
+        }
+        text.family("voice_bridge_provider_attempts_total", .counter,
+                    help: "Provider session attempts by target and result: ok, failed (moved on), refused_config (cool-down).")
+        for row in pool.attemptsByTarget {
+            text.sample("voice_bridge_provider_attempts_total", [("target", row.target), ("result", row.outcome)], row.count)
+        }
+        text.family("voice_bridge_provider_reconnects_total", .counter,
+                    help: "Mid-call reconnects after the provider dropped the session, by result.")
+        for result in pool.reconnects.keys.sorted() {
+            text.sample("voice_bridge_provider_reconnects_total", [("result", result)], pool.reconnects[result]!)
+        }
     }
 }
 

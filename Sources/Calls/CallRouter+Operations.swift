@@ -38,6 +38,7 @@ extension CallRouter {
     func metrics() -> HTTPResponse {
         let gauges = CallMetrics.Gauges(activeCalls: manager.activeCalls, maxCalls: gate.maxCalls == .max ? 0 : gate.maxCalls,
                                         pendingCalls: gate.pendingCalls, draining: gate.isDraining, ready: gate.isReady)
-        return .text(200, gate.metrics.render(gauges), contentType: PrometheusText.contentType)
+        return .text(200, gate.metrics.render(gauges, providers: manager.context.providers),
+                     contentType: PrometheusText.contentType)
     }
 }

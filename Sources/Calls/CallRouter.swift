@@ -15,6 +15,10 @@ public struct CallRouter {
     public var publicScheme: String?
     /// Signatures, capacity and draining; the default lets everyone in.
     public var gate = CallGate()
+    /// Places calls for `POST /calls`; nil (or no `bridgeAPIKey`) turns the endpoint off.
+    public var dialer: OutboundDialer?
+    /// The bearer token `POST /calls` requires (`BRIDGE_API_KEY`).
+    public var bridgeAPIKey: String?
 
     /// Creates the routes.
     public init(publicHost: String?, manager: CallManager) {
@@ -55,6 +59,11 @@ public struct CallRouter {
                 socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit
                 manager.accept(socket)
             }
+        case "/calls":
+            return placeCall(request, info)
+        case "/call-status":
+            guard method == "POST" else { return .response(methodNotAllowed("POST")) }
+            return .response(callStatus(request, info))
         default:
             return .response(.text(404, "not found\n"))
         }
@@ -82,7 +91,7 @@ public struct CallRouter {
         return HTTPResponse(status: 200, headers: headers, body: Array(body.utf8))
     }
 
-    private func methodNotAllowed(_ allow: String) -> HTTPResponse {
+    func methodNotAllowed(_ allow: String) -> HTTPResponse {
         var response = HTTPResponse.text(405, "method not allowed\n")
         response.headers.add("Allow", allow)
         return response

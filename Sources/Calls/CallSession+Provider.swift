@@ -27,12 +27,12 @@ extension CallSession: RealtimeClientDelegate {
                  [("provider", client.endpoint.provider), ("target", client.endpoint.label),
                   ("connect_ms", String(connectMs))])
         if !sessionConfigured {
-            client.send(context.sessionUpdate(for: client.endpoint))
+            client.send(context.sessionUpdate(for: client.endpoint, instructions: override?.instructions))
             sessionConfigured = true
         }
         if restoring {
             restoreConversation(on: client)
-        } else if !context.greeting.isEmpty {
+        } else if !greeting.isEmpty {
             client.send(RealtimeClientEvent.responseCreate(instructions: greetingInstructions))
         }
         if droppedBeforeConnect > 0 {
@@ -43,8 +43,11 @@ extension CallSession: RealtimeClientDelegate {
         pendingAudioBytes = 0
     }
 
+    /// What the assistant says first: this call's greeting, else `GREETING`.
+    private var greeting: String { override?.greeting ?? context.greeting }
+
     private var greetingInstructions: String {
-        "Greet the caller now by saying exactly: \"\(context.greeting)\""
+        "Greet the caller now by saying exactly: \"\(greeting)\""
     }
 
     public func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {

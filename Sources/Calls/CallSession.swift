@@ -59,6 +59,10 @@ public final class CallSession {
 
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
     var sessionConfigured = false
+    /// Finds an outbound call's instructions and greeting from its `start` event.
+    let claimOverride: (TwilioStart) -> CallOverride?
+    /// This call's instructions and greeting, when they differ from the defaults.
+    var override: CallOverride?
 
     // Provider failover and mid-call recovery (see CallSession+Reconnect.swift).
     /// How the current provider session was opened: which target, and the attempt in progress.
@@ -71,9 +75,11 @@ public final class CallSession {
 
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool)? = { _ in nil },
+         claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.claimPrewarmed = claimPrewarmed
+        self.claimOverride = claimOverride
         self.twilio = twilio
         self.context = context
         self.onEnd = onEnd
@@ -130,6 +136,12 @@ public final class CallSession {
         }
         log.info("call started", [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
                                   ("provider", context.endpoint.provider)])
+        override = claimOverride(start)
+        if let override {
+            let greeting = override.greeting.map { $0.isEmpty ? "none" : "set" } ?? "default"
+            log.info("per-call settings", [("instructions", override.instructions.map { "\($0.count) characters" } ?? "default"),
+                                           ("greeting", greeting)])
+        }
         state = .connecting
         providerOpenedAtMs = MonotonicClock.nowMs()
         if let warm = claimPrewarmed(start.callSid) {

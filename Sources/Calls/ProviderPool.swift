@@ -116,6 +116,14 @@ public final class ProviderPool {
         targets[index].cooldownUntilMs > nowMs
     }
 
+    /// The counters as (target, outcome) pairs, for `/metrics`.
+    public var attemptsByTarget: [(target: String, outcome: String, count: Int)] {
+        attempts.keys.sorted().map { key in
+            let split = key.lastIndex(of: " ").map { (String(key[..<$0]), String(key[key.index(after: $0)...])) } ?? (key, "")
+            return (split.0, split.1, attempts[key]!)
+        }
+    }
+
     /// `index` opened a session; `position` is where it stood in a new call's plan (0 = first
     /// choice), nil for a mid-call reconnect.
     func recordSuccess(_ index: Int, position: Int?) {

@@ -50,7 +50,7 @@ extension JSON {
 
     /// Appends `s` as a JSON string literal, quotes included, to `output`.
     public static func appendQuoted(_ s: String, to output: inout String) {
-        guard s.utf8.contains(where: needsEscape) else {
+        guard needsEscaping(s) else {
             output += "\""
             output += s
             output += "\""
@@ -83,17 +83,20 @@ extension JSON {
     /// audio payloads be spliced into events by concatenation. The empty string qualifies.
     public static func isBase64(_ text: String) -> Bool {
         var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count % 4 == 0 else { return false }
-            var end = bytes.count
-            if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
-            if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
-            // A table and an OR, no branch per byte: this runs on every audio chunk of every call.
-            return base64Rejects.withUnsafeBufferPointer { rejects in
-                var rejected: UInt8 = 0
-                for position in 0..<end { rejected |= rejects[Int(bytes[position])] }
-                return rejected == 0
-            }
+        return text.withUTF8 { isBase64(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Whether `bytes` are padded standard base64; see `isBase64(_: String)`.
+    public static func isBase64(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        guard bytes.count % 4 == 0 else { return false }
+        var end = bytes.count
+        if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
+        if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
+        // A table and an OR, no branch per byte: this runs on every audio chunk of every call.
+        return base64Rejects.withUnsafeBufferPointer { rejects in
+            var rejected: UInt8 = 0
+            for position in 0..<end { rejected |= rejects[Int(bytes[position])] }
+            return rejected == 0
         }
     }
 
@@ -127,7 +130,47 @@ extension JSON {
         }
     }
 
+    /// Whether `s` holds a byte that a JSON string literal must escape (`"`, `\`, control
+    /// characters): if not, `"` + s + `"` is its literal. Called per frame for stream ids and mark
+    /// names, so it runs over the contiguous UTF-8 in one plain loop.
+    public static func needsEscaping(_ s: String) -> Bool {
+        if let answer = s.utf8.withContiguousStorageIfAvailable({ bytes -> Bool in
+            var found = false
+            for byte in bytes where needsEscape(byte) { found = true; break }
+            return found
+        }) {
+            return answer
+        }
+        return s.utf8.contains(where: needsEscape)
+    }
+
+    @inline(__always)
     private static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+    }
+}
+
+extension JSON {
+    /// The pieces joined into one `String` with a single allocation and copy: how the per-frame
+    /// events are built by concatenation (repeated `+=` grows and re-checks the string each time).
+    /// The pieces are spliced as they are; quote what needs quoting first (`needsEscaping`, `quoted`).
+    public static func joined(_ pieces: String...) -> String {
+        var total = 0
+        for piece in pieces { total += piece.utf8.count }
+        return String(unsafeUninitializedCapacity: total) { buffer in
+            var offset = 0
+            for piece in pieces {
+                let copied = piece.utf8.withContiguousStorageIfAvailable { utf8 -> Int in
+                    UnsafeMutableRawBufferPointer(UnsafeMutableBufferPointer(rebasing: buffer[offset...])).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                    return utf8.count
+                }
+                if let copied {
+                    offset += copied
+                } else {
+                    for byte in piece.utf8 { buffer[offset] = byte; offset += 1 }
+                }
+            }
+            return offset
+        }
     }
 }

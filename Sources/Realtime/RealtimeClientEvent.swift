@@ -3,7 +3,8 @@ import JSON
 /// The events the bridge sends to a Realtime server, as JSON text ready for a text frame
 /// (PROTOCOLS.md §2).
 ///
-/// `appendAudio` is on the audio path (one per Twilio frame), so it is built by concatenation;
+/// `appendAudio` is on the audio path (one per Twilio frame), so it is built by concatenation
+/// with one allocation (`JSON.joined`);
 /// the rest are rare and go through `JSON`.
 public enum RealtimeClientEvent {
     /// `session.update` in the shape `dialect` expects; μ-law (G.711) both ways, so Twilio
@@ -23,11 +24,7 @@ public enum RealtimeClientEvent {
     /// `{"type":"input_audio_buffer.append","audio":"…"}` with `base64` spliced in unescaped: it
     /// is Twilio's payload, which `TwilioInboundEvent.decode` checked is base64.
     public static func appendAudio(base64: String) -> String {
-        var text = #"{"type":"input_audio_buffer.append","audio":""#
-        text.reserveCapacity(text.utf8.count + base64.utf8.count + 2)
-        text += base64
-        text += #""}"#
-        return text
+        JSON.joined(#"{"type":"input_audio_buffer.append","audio":""#, base64, #""}"#)
     }
 
     /// `response.create`, optionally with per-response `instructions` (e.g. the greeting). No

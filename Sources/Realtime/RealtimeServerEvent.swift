@@ -43,7 +43,11 @@ extension RealtimeServerEvent {
     /// Decodes one text frame from the server, given as UTF-8 bytes.
     ///
     /// - Throws: `RealtimeEventError` when the text is not an event or lacks what its type needs.
+    ///
+    /// Audio deltas (the bulk of a session's events) take a fast path without the JSON tree
+    /// (`decodeAudioDelta`); everything else, and any unusual delta, is parsed fully.
     public static func decode(_ text: UnsafeRawBufferPointer) throws(RealtimeEventError) -> RealtimeServerEvent {
+        if let event = decodeAudioDelta(text) { return event }
         let json: JSON
         do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
         return try decode(json: json)
@@ -51,16 +55,32 @@ extension RealtimeServerEvent {
 
     /// Decodes one text frame given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
     public static func decode(_ text: [UInt8]) throws(RealtimeEventError) -> RealtimeServerEvent {
-        let json: JSON
-        do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
-        return try decode(json: json)
+        let result = text.withUnsafeBytes { raw in
+            Result { () throws(RealtimeEventError) -> RealtimeServerEvent in try decode(raw) }
+        }
+        return try result.get()
     }
 
     /// Decodes one text frame; see `decode(_: UnsafeRawBufferPointer)`.
     public static func decode(_ text: String) throws(RealtimeEventError) -> RealtimeServerEvent {
-        let json: JSON
-        do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
-        return try decode(json: json)
+        var text = text
+        let result = text.withUTF8 { utf8 in
+            Result { () throws(RealtimeEventError) -> RealtimeServerEvent in try decode(UnsafeRawBufferPointer(utf8)) }
+        }
+        return try result.get()
+    }
+
+    /// An audio delta of the usual shape (either dialect's name), decoded from a `JSONFlatObject`
+    /// index: the same value `decode(json:)` gives. Nil for any other event and for anything that
+    /// index declines or that would be an error (the full path then decodes it or names the error).
+    static func decodeAudioDelta(_ text: UnsafeRawBufferPointer) -> RealtimeServerEvent? {
+        guard let object = JSONFlatObject(text), let type = object.member("type"),
+              object.member(type, equals: "response.output_audio.delta") || object.member(type, equals: "response.audio.delta"),
+              let delta = object.member("delta"), delta.kind == .string,
+              JSON.isBase64(object.bytes(of: delta)) else { return nil }
+        return .audioDelta(delta: String(decoding: object.bytes(of: delta), as: UTF8.self),
+                           itemId: object.string(object.member("item_id")),
+                           responseId: object.string(object.member("response_id")))
     }
 
     /// Decodes an event that is already parsed.

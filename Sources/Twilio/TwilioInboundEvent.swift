@@ -102,7 +102,11 @@ extension TwilioInboundEvent {
     ///
     /// - Throws: `TwilioEventError` naming what is wrong (not JSON, missing `event`, a `start`
     ///   without `streamSid`/`callSid`, a `media` without `payload` or with a non-base64 one, …).
+    ///
+    /// `media` and `mark` (one each per 20 ms of audio) take a fast path without the JSON tree
+    /// (`decodeFrequent`); everything else, and anything unusual about those two, is parsed fully.
     public static func decode(_ text: UnsafeRawBufferPointer) throws(TwilioEventError) -> TwilioInboundEvent {
+        if let event = decodeFrequent(text) { return event }
         let json: JSON
         do throws(JSONError) { json = try JSON.parse(text) } catch { throw TwilioEventError(.notJSON(error)) }
         return try decode(json: json)
@@ -110,16 +114,62 @@ extension TwilioInboundEvent {
 
     /// Decodes one text frame from Twilio, given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
     public static func decode(_ text: [UInt8]) throws(TwilioEventError) -> TwilioInboundEvent {
-        let json: JSON
-        do throws(JSONError) { json = try JSON.parse(text) } catch { throw TwilioEventError(.notJSON(error)) }
-        return try decode(json: json)
+        let result = text.withUnsafeBytes { raw in
+            Result { () throws(TwilioEventError) -> TwilioInboundEvent in try decode(raw) }
+        }
+        return try result.get()
     }
 
     /// Decodes one text frame from Twilio; see `decode(_: UnsafeRawBufferPointer)`.
     public static func decode(_ text: String) throws(TwilioEventError) -> TwilioInboundEvent {
-        let json: JSON
-        do throws(JSONError) { json = try JSON.parse(text) } catch { throw TwilioEventError(.notJSON(error)) }
-        return try decode(json: json)
+        var text = text
+        let result = text.withUTF8 { utf8 in
+            Result { () throws(TwilioEventError) -> TwilioInboundEvent in try decode(UnsafeRawBufferPointer(utf8)) }
+        }
+        return try result.get()
+    }
+
+    /// `media` and `mark` events of the usual shape, decoded from a `JSONFlatObject` index: the
+    /// same value `decode(json:)` gives for them. Nil for any other event and for anything that
+    /// index declines or that would be an error (then the full path decodes it, or names the error).
+    static func decodeFrequent(_ text: UnsafeRawBufferPointer) -> TwilioInboundEvent? {
+        guard let object = JSONFlatObject(text), let event = object.member("event") else { return nil }
+        if object.member(event, equals: "media") {
+            guard let media = object.member("media"), media.kind == .object,
+                  let payload = object.member("payload", in: media), payload.kind == .string,
+                  JSON.isBase64(object.bytes(of: payload)),
+                  let sequenceNumber = integer(object.member("sequenceNumber"), object),
+                  let chunk = integer(object.member("chunk", in: media), object),
+                  let timestamp = integer(object.member("timestamp", in: media), object) else { return nil }
+            return .media(TwilioMedia(streamSid: object.string(object.member("streamSid")),
+                                      sequenceNumber: sequenceNumber,
+                                      track: object.string(object.member("track", in: media)),
+                                      chunk: chunk, timestamp: timestamp,
+                                      payload: String(decoding: object.bytes(of: payload), as: UTF8.self)))
+        }
+        if object.member(event, equals: "mark") {
+            guard let mark = object.member("mark"), let name = object.string(object.member("name", in: mark)),
+                  let sequenceNumber = integer(object.member("sequenceNumber"), object) else { return nil }
+            return .mark(name: name, sequenceNumber: sequenceNumber)
+        }
+        return nil
+    }
+
+    /// What `Fields.integer` makes of a member: `.some(nil)` when absent or null, `.some(n)` for
+    /// an integer or a string `Int` reads; nil (take the full path) for anything else.
+    private static func integer(_ member: JSONFlatObject.Member?, _ object: JSONFlatObject) -> Int?? {
+        guard let member else { return .some(nil) }
+        switch member.kind {
+        case .integer:
+            return .some(object.integer(of: member))
+        case .string:
+            guard let value = Int(String(decoding: object.bytes(of: member), as: UTF8.self)) else { return nil }
+            return .some(value)
+        case .literal:
+            return object.isNull(member) ? .some(nil) : nil
+        case .object:
+            return nil
+        }
     }
 
     /// Decodes an event that is already parsed.

@@ -2,32 +2,30 @@ import JSON
 
 /// The messages the bridge sends to Twilio on a Media Stream, as JSON text (PROTOCOLS.md §1).
 ///
-/// Built by concatenation: `media` is sent for every chunk of assistant audio, so it skips the
-/// JSON tree. Identifiers go through `JSON.quoted`; the base64 payload needs no escaping.
+/// `media` and `mark` are sent for every chunk of assistant audio, so they are built by
+/// concatenation with one allocation (`JSON.joined`), not through the JSON tree. Identifiers are
+/// quoted (`JSON.quoted`) when they need escaping, which ids never do; the base64 payload needs none.
 public enum TwilioOutbound {
     /// `{"event":"media","streamSid":"…","media":{"payload":"…"}}`: audio to play, queued in order.
     ///
     /// - Parameter payload: base64 μ-law (any length, no header) — passed through unescaped, so it
     ///   must be base64 (`JSON.isBase64`), e.g. a Realtime `delta` as received.
     public static func media(streamSid: String, payload: String) -> String {
-        var text = #"{"event":"media","streamSid":"#
-        text.reserveCapacity(text.utf8.count + streamSid.utf8.count + payload.utf8.count + 32)
-        JSON.appendQuoted(streamSid, to: &text)
-        text += #","media":{"payload":""#
-        text += payload
-        text += #""}}"#
-        return text
+        if JSON.needsEscaping(streamSid) {
+            return JSON.joined(#"{"event":"media","streamSid":"#, JSON.quoted(streamSid),
+                               #","media":{"payload":""#, payload, #""}}"#)
+        }
+        return JSON.joined(#"{"event":"media","streamSid":""#, streamSid, #"","media":{"payload":""#, payload, #""}}"#)
     }
 
     /// `{"event":"mark","streamSid":"…","mark":{"name":"…"}}`: Twilio echoes it once everything
     /// queued before it has been played — or flushed by `clear`.
     public static func mark(streamSid: String, name: String) -> String {
-        var text = #"{"event":"mark","streamSid":"#
-        JSON.appendQuoted(streamSid, to: &text)
-        text += #","mark":{"name":"#
-        JSON.appendQuoted(name, to: &text)
-        text += "}}"
-        return text
+        if JSON.needsEscaping(streamSid) || JSON.needsEscaping(name) {
+            return JSON.joined(#"{"event":"mark","streamSid":"#, JSON.quoted(streamSid),
+                               #","mark":{"name":"#, JSON.quoted(name), "}}")
+        }
+        return JSON.joined(#"{"event":"mark","streamSid":""#, streamSid, #"","mark":{"name":""#, name, #""}}"#)
     }
 
     /// `{"event":"clear","streamSid":"…"}`: drops all queued audio and makes Twilio return the

@@ -15,9 +15,7 @@ enum CheckCommand {
         let settings: Settings
         let conversation: ConversationSettings
         do {
-            let environment = try Environment.load(dotenvPath: ".env")
-            settings = try Settings.load(from: environment)
-            conversation = try ConversationSettings.load(from: environment)
+            (settings, conversation) = try Wiring.loadConfiguration()
         } catch {
             print(PreflightLine(.failed, "configuration", "valid", String(describing: error),
                                 fix: "see .env.example for every variable").rendered)

@@ -17,15 +17,15 @@ enum ServeCommand {
         }
         let settings: Settings
         let conversation: ConversationSettings
+        let outbound: OutboundSettings
         do {
-            let environment = try Environment.load(dotenvPath: ".env")
-            settings = try Settings.load(from: environment)
-            conversation = try ConversationSettings.load(from: environment)
+            (settings, conversation) = try Wiring.loadConfiguration()
+            outbound = try Wiring.loadOutbound(settings: settings)
         } catch {
             fail(String(describing: error))
             return 2
         }
-        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets)
+        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets + outbound.secrets)
         let log = Logger()
         defer { Logger.flush() }
         do {
@@ -58,6 +58,14 @@ enum ServeCommand {
             var router = CallRouter(publicHost: settings.publicHost, manager: manager)
             router.publicScheme = settings.publicURLScheme
             router.gate = gate
+            if let key = outbound.bridgeAPIKey, let host = settings.publicHost {
+                let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                                               configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))
+                router.dialer = OutboundDialer(client: client, defaultFrom: outbound.defaultFrom, publicHost: host,
+                                               publicScheme: settings.publicURLScheme, records: manager.outboundRecords)
+                router.bridgeAPIKey = key
+                log.info("POST /calls is on (BRIDGE_API_KEY set)", [("twilio_api", outbound.apiBase), ("default_from", outbound.defaultFrom ?? "unset")])
+            }
             // A backstop under the call gate: each call holds its media stream and, briefly, its
             // webhook request; anything beyond that gets 503 before it costs a descriptor for long.
             var serverOptions = HTTPServer.Options()

@@ -8,6 +8,21 @@ import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
 enum Wiring {
+    /// The process environment over `./.env`, validated (serve and check read the same).
+    static func loadConfiguration() throws -> (Settings, ConversationSettings) {
+        let environment = try Environment.load(dotenvPath: ".env")
+        return (try Settings.load(from: environment), try ConversationSettings.load(from: environment))
+    }
+
+    /// Outbound calls' settings (same environment and `./.env`); `POST /calls` needs `PUBLIC_URL`.
+    static func loadOutbound(settings: Settings) throws -> OutboundSettings {
+        let outbound = try OutboundSettings.load(from: try Environment.load(dotenvPath: ".env"))
+        if outbound.bridgeAPIKey != nil, settings.publicHost == nil {
+            throw ConfigError(variable: "PUBLIC_URL", message: "BRIDGE_API_KEY is set (POST /calls is on) but PUBLIC_URL is not set — outbound calls' streams must reach this bridge; set PUBLIC_URL to your ngrok or load-balancer host")
+        }
+        return outbound
+    }
+
     static func endpoint(for settings: Settings) -> RealtimeEndpoint {
         switch settings.provider {
         case .openAI:
@@ -112,7 +127,7 @@ enum Wiring {
     static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
         switch policy {
         case .validate:
-            log.info("checking X-Twilio-Signature on /incoming-call and /media-stream")
+            log.info("checking X-Twilio-Signature on /incoming-call, /call-status and /media-stream")
         case .disabledExplicitly:
             log.warning("TWILIO_VALIDATE_SIGNATURES=false: requests are not checked, so anyone who finds this URL can place calls through the bridge at your provider's expense; set TWILIO_AUTH_TOKEN and remove TWILIO_VALIDATE_SIGNATURES in production")
         case .disabledForLocalProvider:

@@ -14,6 +14,9 @@ commands:
   check       pre-flight: validate the configuration, then check each provider deployment (DNS, TLS,
               WebSocket upgrade, session.update), the managed identity, Tavily and PUBLIC_URL;
               one ✔/✘ line per step, exit status 0 only when everything passed
+  call        place an outbound call through Twilio's REST API; its stream reaches the bridge at PUBLIC_URL
+              TO [--from NUMBER] [--instructions TEXT | --instructions-file FILE] [--greeting TEXT]
+              prints the Call SID, or Twilio's error code and message with what to do
   help        show this text
 
 Configuration: see .env.example (every variable is documented there).
@@ -27,6 +30,8 @@ case "serve":
     exit(ServeCommand.run(arguments))
 case "simulate":
     exit(SimulateCommand.run(arguments))
+case "call":
+    exit(CallCommand.run(arguments))
 case "check":
     exit(CheckCommand.run(arguments))
 case "help", "-h", "--help":

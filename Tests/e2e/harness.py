@@ -177,6 +177,32 @@ class BridgeProcess(ManagedProcess):
                           timeout)
 
 
+class RecordingPeerProcess(ManagedProcess):
+    """A peer that prints `listening port=N` and writes JSON lines to `record_path`
+    (mock Tavily, mock Twilio REST API)."""
+
+    port: int
+    record_path: Path
+
+    def wait_listening(self, timeout: float = 10.0) -> int:
+        rx = re.compile(r"listening port=(\d+)")
+        wait_until(lambda: rx.search(self.stdout()) or not self.alive(), timeout)
+        m = rx.search(self.stdout())
+        if not m:
+            raise AssertionError(f"{self.name} did not start\n{self.report()}")
+        self.port = int(m.group(1))
+        return self.port
+
+    def all_records(self) -> list[dict[str, Any]]:
+        if not self.record_path.exists():
+            return []
+        return [json.loads(x) for x in self.record_path.read_text().splitlines() if x.strip()]
+
+    def report(self) -> str:
+        text = self.record_path.read_text() if self.record_path.exists() else ""
+        return super().report() + f"--- records ---\n{text[-20000:]}"
+
+
 class MockProcess(ManagedProcess):
     """Tests/peers/mock_provider.py; its records are read back from the --record file."""
 

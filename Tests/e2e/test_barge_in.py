@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from harness import BridgeProcess, MockProcess, openai_env, run, wait_until
 
 from peers.certs import TestPKI
@@ -51,6 +52,8 @@ def media_after_first_clear(call: FakeTwilioCall) -> list[bytes]:
     return chunks
 
 
+# Real-time: the fake caller plays audio on a wall clock; one rerun absorbs a machine hiccup.
+@pytest.mark.flaky(reruns=1)
 def test_barge_in_clears_twilio_and_truncates_at_what_was_heard(
         start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
         pki: TestPKI) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -21,6 +20,7 @@ from harness import (
     BridgeProcess,
     ManagedProcess,
     MockProcess,
+    RecordingPeerProcess,
     caller_audio,
     clean_env,
     openai_env,
@@ -39,28 +39,9 @@ FRAME = 160  # 20 ms of μ-law
 MAX_GAP = 0.040
 
 
-class TavilyProcess(ManagedProcess):
-    port: int
-    record_path: Path
-
-    def wait_listening(self, timeout: float = 10.0) -> int:
-        rx = re.compile(r"listening port=(\d+)")
-        wait_until(lambda: rx.search(self.stdout()) or not self.alive(), timeout)
-        m = rx.search(self.stdout())
-        if not m:
-            raise AssertionError(f"mock Tavily did not start\n{self.report()}")
-        self.port = int(m.group(1))
-        return self.port
-
+class TavilyProcess(RecordingPeerProcess):
     def records(self, kind: str | None = None) -> list[dict[str, Any]]:
-        if not self.record_path.exists():
-            return []
-        out = [json.loads(x) for x in self.record_path.read_text().splitlines() if x.strip()]
-        return [r for r in out if kind in (None, r["kind"])]
-
-    def report(self) -> str:
-        text = self.record_path.read_text() if self.record_path.exists() else ""
-        return super().report() + f"--- records ---\n{text[-20000:]}"
+        return [r for r in self.all_records() if kind in (None, r["kind"])]
 
 
 @pytest.fixture
@@ -114,6 +95,9 @@ def log_lines(bridge: BridgeProcess, msg: str) -> list[dict[str, str]]:
     return [f for f in map(parse_logfmt, bridge.log_lines()) if f and f.get("msg") == msg]
 
 
+# Timing is measured by Python peers on the same 2 cores as the bridge: one rerun absorbs a
+# scheduling hiccup of the peers; a bridge that stalls audio fails both runs.
+@pytest.mark.flaky(reruns=1)
 def test_web_search_over_https_never_stalls_audio(start_bridge: Callable[..., BridgeProcess],
                                                   start_mock: Callable[..., MockProcess],
                                                   start_tavily: Callable[..., TavilyProcess],

@@ -1,0 +1,49 @@
+import Net
+
+/// Overrides too long to travel in the call's TwiML (Twilio caps `Twiml` at 4000 characters),
+/// kept on the replica that placed the call, keyed by a random token that the TwiML carries as
+/// the `outbound` parameter, until its stream claims them or `lifetimeMs` passes.
+///
+/// A stream that lands on another replica does not find them (it then uses the defaults, with
+/// a warning); short overrides avoid that by travelling inline. Confined to the serve loop.
+public final class OutboundCallRecords {
+    /// How long a record waits for its stream: ringing (up to 60 s) plus queueing, with margin.
+    public var lifetimeMs: Int64 = 10 * 60_000
+    private var records: [String: (override: CallOverride, expiresAtMs: Int64)] = [:]
+
+    /// Creates an empty store.
+    public init() {}
+
+    /// Records waiting for their stream (expired ones forgotten).
+    public var count: Int {
+        forgetExpired()
+        return records.count
+    }
+
+    /// Keeps `override` and returns the token that finds it.
+    public func store(_ override: CallOverride) -> String {
+        forgetExpired()
+        var generator = SystemRandomNumberGenerator()
+        let token = "ob_" + (0..<4).map { _ in
+            let word = generator.next() as UInt32
+            let hex = String(word, radix: 16)
+            return String(repeating: "0", count: 8 - hex.count) + hex
+        }.joined()
+        records[token] = (override, MonotonicClock.nowMs() + lifetimeMs)
+        return token
+    }
+
+    /// The override stored under `token`, once; nil when unknown or expired.
+    public func claim(_ token: String) -> CallOverride? {
+        forgetExpired()
+        return records.removeValue(forKey: token)?.override
+    }
+
+    private func forgetExpired() {
+        let now = MonotonicClock.nowMs()
+        records = records.filter { $0.value.expiresAtMs > now }
+    }
+}
+
+@available(*, unavailable)
+extension OutboundCallRecords: Sendable {}

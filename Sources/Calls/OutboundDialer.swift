@@ -1,0 +1,63 @@
+import Config
+import Tools
+import Twilio
+
+/// Places outbound calls whose TwiML connects the Media Stream exactly like an inbound call's,
+/// carrying the per-call override, and asks Twilio to report their progress to `/call-status`.
+/// Used by `voice-bridge call` and `POST /calls`. Confined to the client's loop.
+public final class OutboundDialer {
+    /// A request that cannot be placed as given (nothing was sent to Twilio).
+    public struct RequestError: Error, Equatable, CustomStringConvertible {
+        /// What is wrong and what to do.
+        public let description: String
+    }
+
+    private let client: TwilioCallsClient
+    private let defaultFrom: String?
+    private let streamURL: String
+    private let statusCallbackURL: String?
+    private let records: OutboundCallRecords?
+
+    /// A dialer. `publicHost` is `PUBLIC_URL`'s host (Twilio reaches the stream and the status
+    /// callback there); `publicScheme` its written scheme, if any. `records` keeps overrides
+    /// too long for inline TwiML (the daemon has one; the `call` command does not).
+    public init(client: TwilioCallsClient, defaultFrom: String?, publicHost: String, publicScheme: String?,
+                records: OutboundCallRecords?) {
+        self.client = client
+        self.defaultFrom = defaultFrom
+        self.streamURL = "wss://\(publicHost)/media-stream"
+        let scheme = publicScheme == "http" || publicScheme == "ws" ? "http" : "https"
+        self.statusCallbackURL = "\(scheme)://\(publicHost)/call-status"
+        self.records = records
+    }
+
+    /// The TwiML for a call to `to` with `override`: inline parameters when they fit in
+    /// Twilio's 4000 characters, else a record token (when this dialer keeps records).
+    public func twiml(to: String, override: CallOverride) throws -> String {
+        let base: [(String, String)] = [("Direction", "outbound"), ("To", to)]
+        let inline = TwiML.connectStream(url: streamURL, parameters: base + override.parameters)
+        if inline.count <= TwilioCallsClient.twimlLengthLimit { return inline }
+        guard let records else {
+            throw RequestError(description: "the instructions and greeting are too long to travel with the call (\(inline.count) characters of TwiML; Twilio's limit is \(TwilioCallsClient.twimlLengthLimit)) — shorten them, or place the call with POST /calls on the running bridge, which keeps them server-side")
+        }
+        return TwiML.connectStream(url: streamURL, parameters: base + [("outbound", records.store(override))])
+    }
+
+    /// Places a call; `completion` gets the Call SID or Twilio's error. Throws `RequestError`
+    /// without contacting Twilio when the request is incomplete.
+    @discardableResult
+    public func place(to: String, from: String?, override: CallOverride,
+                      completion: @escaping (Result<String, TwilioAPIError>) -> Void) throws -> HTTPClientTask {
+        let to = to.trimmed(of: [" ", "\t"])
+        guard !to.isEmpty else { throw RequestError(description: "no number to call: give `to` in E.164, e.g. +46701234567") }
+        guard let from = (from ?? defaultFrom).map({ $0.trimmed(of: [" ", "\t"]) }), !from.isEmpty else {
+            throw RequestError(description: "no number to call from: pass `from`, or set TWILIO_PHONE_NUMBER to a Twilio number of the account")
+        }
+        let request = TwilioCallsClient.CallRequest(to: to, from: from, twiml: try twiml(to: to, override: override),
+                                                    statusCallback: statusCallbackURL)
+        return client.create(request, completion: completion)
+    }
+}
+
+@available(*, unavailable)
+extension OutboundDialer: Sendable {}

@@ -1,0 +1,257 @@
+/// An index of a small, plain JSON object's members, over the caller's bytes, with no tree and no
+/// `String` per member: the fast path for the events that arrive once per 20 ms audio frame per
+/// call (Twilio `media` and `mark`, Realtime audio deltas), where building a `JSON` tree cost more
+/// than the rest of the bridge's user-space work on the frame.
+///
+/// It accepts only what it can check completely and cheaply, and says nil to everything else, so
+/// the caller falls back to `JSON.parse` and gets exactly the same answer (or error) as before:
+/// - the text is one object, nested at most one level (an object member may hold an object);
+/// - plain ASCII throughout, no backslash escapes, no control characters;
+/// - no arrays; numbers only as integers of at most 15 digits (exact in a `Double`);
+/// - RFC 8259 whitespace between tokens, nothing after the object.
+/// When it returns an index, `JSON.parse` would succeed on the same text and yield an object whose
+/// members hold the same values; a repeated key resolves to its last occurrence, as in `JSONObject`.
+///
+/// The index points into the bytes it was made from: use it only while they are valid.
+public struct JSONFlatObject {
+    /// What a member holds.
+    public enum Kind: UInt8, Sendable {
+        /// A string without escapes; `bytes(of:)` are its characters, without quotes.
+        case string
+        /// An integer; `integer(of:)` reads it.
+        case integer
+        /// `true`, `false` or `null`; `bytes(of:)` is the literal.
+        case literal
+        /// A nested object; look its members up with `member(_:in:)`.
+        case object
+    }
+
+    /// One member found by `member(_:)` or `member(_:in:)`.
+    public struct Member {
+        /// What the value is.
+        public let kind: Kind
+        fileprivate let index: Int
+        fileprivate let start: Int
+        fileprivate let end: Int
+    }
+
+    private struct Entry {
+        var parent: Int32  // -1 for a member of the outer object, else the index of its object member
+        var keyStart: Int32, keyEnd: Int32
+        var valueStart: Int32, valueEnd: Int32
+        var kind: Kind
+    }
+
+    private let bytes: UnsafeRawBufferPointer
+    private var entries: [Entry] = []
+
+    /// Indexes `bytes`, or returns nil when the text is not of the plain shape described above
+    /// (which includes every invalid text).
+    public init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count < Int(Int32.max) else { return nil }
+        self.bytes = bytes
+        entries.reserveCapacity(16)
+        var cursor = skipWhitespace(0)
+        guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{"),
+              let end = scanObject(openingAt: cursor, parent: -1) else { return nil }
+        cursor = skipWhitespace(end)
+        guard cursor == bytes.count else { return nil }
+    }
+
+    // MARK: Lookup
+
+    /// The member named `key` of the outer object (its last occurrence), or nil.
+    public func member(_ key: StaticString) -> Member? {
+        find(key, parent: -1)
+    }
+
+    /// The member named `key` of the object held by `parent` (its last occurrence), or nil.
+    public func member(_ key: StaticString, in parent: Member) -> Member? {
+        guard parent.kind == .object else { return nil }
+        return find(key, parent: Int32(parent.index))
+    }
+
+    /// The characters of a string member (without quotes), or a literal's bytes. Valid while the
+    /// indexed bytes are.
+    public func bytes(of member: Member) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[member.start..<member.end])
+    }
+
+    /// A string member as a `String`, or nil for another kind.
+    public func string(_ member: Member?) -> String? {
+        guard let member, member.kind == .string else { return nil }
+        return String(decoding: bytes(of: member), as: UTF8.self)
+    }
+
+    /// Whether a string member's characters are exactly `text`.
+    public func member(_ member: Member, equals text: StaticString) -> Bool {
+        guard member.kind == .string, member.end - member.start == text.utf8CodeUnitCount else { return false }
+        return text.withUTF8Buffer { expected in
+            for i in 0..<expected.count where bytes[member.start + i] != expected[i] { return false }
+            return true
+        }
+    }
+
+    /// An integer member's value (at most 15 digits, so exact as JSON's `Double` too).
+    public func integer(of member: Member) -> Int? {
+        guard member.kind == .integer else { return nil }
+        var i = member.start
+        let negative = bytes[i] == UInt8(ascii: "-")
+        if negative { i += 1 }
+        var value = 0
+        while i < member.end {
+            value = value * 10 + Int(bytes[i] - UInt8(ascii: "0"))
+            i += 1
+        }
+        return negative ? -value : value
+    }
+
+    /// Whether the member is the literal `null`.
+    public func isNull(_ member: Member) -> Bool {
+        member.kind == .literal && bytes[member.start] == UInt8(ascii: "n")
+    }
+
+    private func find(_ key: StaticString, parent: Int32) -> Member? {
+        key.withUTF8Buffer { wanted in
+            var index = entries.count - 1
+            while index >= 0 {
+                let entry = entries[index]
+                if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == wanted.count {
+                    var same = true
+                    let start = Int(entry.keyStart)
+                    for i in 0..<wanted.count where bytes[start + i] != wanted[i] {
+                        same = false
+                        break
+                    }
+                    if same {
+                        return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
+                    }
+                }
+                index -= 1
+            }
+            return nil
+        }
+    }
+
+    // MARK: Scanning
+
+    /// Scans the object whose `{` is at `opening`; returns the offset after its `}`.
+    private mutating func scanObject(openingAt opening: Int, parent: Int32) -> Int? {
+        var cursor = skipWhitespace(opening + 1)
+        guard cursor < bytes.count else { return nil }
+        if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
+        while true {
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\""),
+                  let keyEnd = plainStringEnd(openingAt: cursor) else { return nil }
+            let keyStart = cursor + 1
+            cursor = skipWhitespace(keyEnd + 1)
+            guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { return nil }
+            cursor = skipWhitespace(cursor + 1)
+            guard cursor < bytes.count else { return nil }
+            let entryIndex = entries.count
+            var entry = Entry(parent: parent, keyStart: Int32(keyStart), keyEnd: Int32(keyEnd),
+                              valueStart: Int32(cursor), valueEnd: 0, kind: .literal)
+            let byte = bytes[cursor]
+            let valueEnd: Int
+            switch byte {
+            case UInt8(ascii: "\""):
+                guard let end = plainStringEnd(openingAt: cursor) else { return nil }
+                entry.kind = .string
+                entry.valueStart = Int32(cursor + 1)
+                entry.valueEnd = Int32(end)
+                valueEnd = end + 1
+            case UInt8(ascii: "{"):
+                guard parent == -1 else { return nil }  // one level of nesting at most
+                entry.kind = .object
+                entry.valueEnd = entry.valueStart
+                entries.append(entry)
+                guard let end = scanObject(openingAt: cursor, parent: Int32(entryIndex)) else { return nil }
+                valueEnd = end
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                guard let end = integerEnd(at: cursor) else { return nil }
+                entry.kind = .integer
+                entry.valueEnd = Int32(end)
+                valueEnd = end
+            case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+                guard let end = literalEnd(at: cursor) else { return nil }
+                entry.kind = .literal
+                entry.valueEnd = Int32(end)
+                valueEnd = end
+            default:
+                return nil  // arrays, and anything that is not JSON
+            }
+            if entry.kind != .object { entries.append(entry) }
+            cursor = skipWhitespace(valueEnd)
+            guard cursor < bytes.count else { return nil }
+            if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
+            guard bytes[cursor] == UInt8(ascii: ",") else { return nil }
+            cursor = skipWhitespace(cursor + 1)
+        }
+    }
+
+    /// The offset of the closing quote of a string of printable ASCII without escapes.
+    private func plainStringEnd(openingAt opening: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var cursor = opening + 1
+        // Eight bytes at a time while none is '"', '\', a control byte or non-ASCII (as the parser).
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        while cursor + 8 <= bytes.count {
+            let word = (base + cursor).loadUnaligned(as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+                | ((word &- ones &* 0x20) & ~word) | word
+            if special & 0x8080_8080_8080_8080 != 0 { break }
+            cursor += 8
+        }
+        while cursor < bytes.count {
+            let byte = bytes[cursor]
+            if byte == UInt8(ascii: "\"") { return cursor }
+            // One unsigned compare rejects control bytes and non-ASCII; then the backslash.
+            guard byte &- 0x20 < 0x60, byte != UInt8(ascii: "\\") else { return nil }
+            cursor += 1
+        }
+        return nil
+    }
+
+    /// The end of `-?(0|[1-9][0-9]*)` of at most 15 digits not followed by `.`, `e` or `E`.
+    private func integerEnd(at start: Int) -> Int? {
+        var cursor = start
+        if bytes[cursor] == UInt8(ascii: "-") { cursor += 1 }
+        let digitsStart = cursor
+        while cursor < bytes.count, bytes[cursor] >= UInt8(ascii: "0"), bytes[cursor] <= UInt8(ascii: "9") {
+            cursor += 1
+        }
+        let digits = cursor - digitsStart
+        guard digits >= 1, digits <= 15 else { return nil }
+        guard digits == 1 || bytes[digitsStart] != UInt8(ascii: "0") else { return nil }  // no leading zeros
+        if cursor < bytes.count {
+            let next = bytes[cursor]
+            guard next != UInt8(ascii: "."), next != UInt8(ascii: "e"), next != UInt8(ascii: "E") else { return nil }
+        }
+        return cursor
+    }
+
+    private func literalEnd(at start: Int) -> Int? {
+        for literal: StaticString in ["true", "false", "null"] {
+            let matched = literal.withUTF8Buffer { text -> Bool in
+                guard start + text.count <= bytes.count else { return false }
+                for i in 0..<text.count where bytes[start + i] != text[i] { return false }
+                return true
+            }
+            if matched { return start + literal.utf8CodeUnitCount }
+        }
+        return nil
+    }
+
+    private func skipWhitespace(_ start: Int) -> Int {
+        var cursor = start
+        while cursor < bytes.count {
+            switch bytes[cursor] {
+            case 0x20, 0x09, 0x0A, 0x0D: cursor += 1  // RFC 8259 §2
+            default: return cursor
+            }
+        }
+        return cursor
+    }
+}

@@ -1,0 +1,101 @@
+import Testing
+@testable import JSON
+
+@Suite("JSONFlatObject")
+struct JSONFlatObjectTests {
+    private func index<T>(_ text: String, _ body: (JSONFlatObject?) -> T) -> T {
+        var copy = text
+        return copy.withUTF8 { body(JSONFlatObject(UnsafeRawBufferPointer($0))) }
+    }
+
+    @Test func flat_readsMembersAndOneNestedLevel() {
+        index(#"{ "event" : "media", "n":-12, "ok":true, "none":null, "media":{"payload":"AAAA","chunk":"3"} }"#) { object in
+            guard let object else { Issue.record("declined a plain object"); return }
+            #expect(object.string(object.member("event")) == "media")
+            #expect(object.member(object.member("event")!, equals: "media"))
+            #expect(!object.member(object.member("event")!, equals: "medi"))
+            #expect(object.integer(of: object.member("n")!) == -12)
+            #expect(object.member("ok")?.kind == .literal && !object.isNull(object.member("ok")!))
+            #expect(object.isNull(object.member("none")!))
+            let media = object.member("media")!
+            #expect(media.kind == .object)
+            #expect(object.string(object.member("payload", in: media)) == "AAAA")
+            #expect(object.string(object.member("chunk", in: media)) == "3")
+            #expect(object.member("payload") == nil)  // not a member of the outer object
+            #expect(object.member("absent") == nil)
+        }
+    }
+
+    @Test func flat_repeatedKeyResolvesToTheLastOneAsJSONObjectDoes() {
+        index(#"{"a":"1","m":{"x":"1"},"a":"2","m":{"y":"2"}}"#) { object in
+            #expect(object?.string(object?.member("a")) == "2")
+            let m = object!.member("m")!
+            #expect(object!.member("x", in: m) == nil)
+            #expect(object!.string(object!.member("y", in: m)) == "2")
+        }
+    }
+
+    @Test(arguments: [
+        #"[1]"#, #""text""#, #"{"a":[1]}"#, #"{"a":"\n"}"#, #"{"a":"\u0041"}"#, #"{"a":"é"}"#, #"{"a":1.5}"#,
+        #"{"a":1e3}"#, #"{"a":01}"#, #"{"a":1234567890123456}"#, #"{"a":{"b":{"c":1}}}"#, #"{"a":1} x"#,
+        #"{"a":1,}"#, #"{"a" 1}"#, #"{a:1}"#, #"{"a":tru}"#, #"{"a":-}"#, "{\"a\":\"\u{1}\"}", #"{"a":"1""#, "",
+    ])
+    func flat_declinesWhatItDoesNotCheckFully(text: String) {
+        index(text) { #expect($0 == nil, "\(text)") }
+    }
+
+    /// Whenever the index accepts a text, the full parser accepts it too and every member agrees.
+    @Test func flat_agreesWithTheFullParserOnEveryAcceptedVariant() throws {
+        let base = Array(#"{"event":"media","sequenceNumber":"3","n":-0,"t":true,"z":null,"media":{"track":"inbound","chunk":12,"payload":"/////w=="}}"#.utf8)
+        var variants: [[UInt8]] = [base]
+        for cut in 0..<base.count { variants.append(Array(base[0..<cut])) }
+        for position in 0..<base.count {
+            for byte: UInt8 in [0x22, 0x5C, 0x7D, 0x7B, 0x2C, 0x3A, 0x20, 0x30, 0x2E, 0x65, 0x2D, 0x5B, 0x00, 0xC3] {
+                var bytes = base
+                bytes[position] = byte
+                variants.append(bytes)
+                var inserted = base
+                inserted.insert(byte, at: position)
+                variants.append(inserted)
+            }
+        }
+        var accepted = 0
+        for bytes in variants {
+            let agrees: Bool? = bytes.withUnsafeBytes { raw in
+                guard let object = JSONFlatObject(raw) else { return nil }
+                guard let json = try? JSON.parse(raw), case .object(let members) = json else { return false }
+                return Self.agree(object, parent: nil, members)
+            }
+            guard let agrees else { continue }
+            accepted += 1
+            #expect(agrees, "index and parser disagree on \(String(decoding: bytes, as: UTF8.self))")
+        }
+        #expect(accepted > 100, "accepted \(accepted) of \(variants.count)")
+    }
+
+    private static func agree(_ object: JSONFlatObject, parent: JSONFlatObject.Member?, _ members: JSONObject) -> Bool {
+        for (key, _) in members {
+            guard let found = lookUp(object, key, in: parent) else { continue }  // a name this test cannot spell statically
+            guard let member = found else { return false }
+            switch (member.kind, members[key]!) {  // the last occurrence, as the index resolves it
+            case (.string, .string(let s)): if object.string(member) != s { return false }
+            case (.integer, .number(let n)): if Double(object.integer(of: member)!) != n { return false }
+            case (.literal, .null): if !object.isNull(member) { return false }
+            case (.literal, .bool(let b)):
+                if object.isNull(member) || (object.bytes(of: member).first == UInt8(ascii: "t")) != b { return false }
+            case (.object, .object(let nested)): if parent != nil || !agree(object, parent: member, nested) { return false }
+            default: return false
+            }
+        }
+        return true
+    }
+
+    /// The index looks members up by static names; the test's keys come from parsed text.
+    private static func lookUp(_ object: JSONFlatObject, _ key: String, in parent: JSONFlatObject.Member?) -> JSONFlatObject.Member?? {
+        let names: [StaticString] = ["event", "sequenceNumber", "n", "t", "z", "media", "track", "chunk", "payload"]
+        for name in names where name.description == key {
+            return .some(parent.map { object.member(name, in: $0) } ?? object.member(name))
+        }
+        return nil
+    }
+}
