@@ -293,7 +293,10 @@ public final class Connection {
             if n <= 0 { return }
             bytesRead += n
             delegate?.connection(self, didRead: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
-            if n < buffer.count && ssl == nil { return }
+            // A short read drained the socket; with TLS, also nothing may be left inside OpenSSL
+            // (it reads one record at a time, so anything else is still in the kernel and
+            // level-triggered epoll reports it again). Saves an SSL_read that would only say WANT_READ.
+            if n < buffer.count && (ssl == nil || SSL_has_pending(ssl) == 0) { return }
         }
     }
 }
