@@ -53,10 +53,9 @@ public enum WSFrameEncoder {
         }
     }
 
-    /// A masking key from the system's cryptographic generator, as RFC 6455 §5.3 requires
-    /// ("the masking key MUST be derived from a strong source of entropy").
+    /// A masking key from OpenSSL's cryptographic generator (pooled, 64 keys per refill), as
+    /// RFC 6455 §5.3 requires ("the masking key MUST be derived from a strong source of entropy").
     public static func randomMaskingKey() -> UInt32 {
-        var generator = SystemRandomNumberGenerator()
-        return generator.next()
+        WSMaskingKeyPool.take()
     }
 }

@@ -62,6 +62,13 @@ struct WSFrameEncoderTests {
         #expect(try parser.next() == WSFrame(opcode: .binary, payload: payload))
     }
 
+    @Test func encoder_maskingKeysStayUnpredictableAcrossPoolRefills() {
+        let keys = (0..<1_000).map { _ in WSFrameEncoder.randomMaskingKey() }
+        // 1,000 draws from 2^32 values: a repeat is ~1e-4 likely; a broken refill repeats 64-key runs.
+        #expect(Set(keys).count >= 998)
+        #expect(Set(keys.map { $0 >> 24 }).count > 200, "every key byte varies")
+    }
+
     @Test func encoder_randomMaskingKeysDiffer() {
         let keys = Set((0..<8).map { _ in WSFrameEncoder.randomMaskingKey() })
         #expect(keys.count > 1)
