@@ -6,7 +6,7 @@ import Glibc
 /// Writes are buffered and flushed once per loop iteration, so several messages produced while
 /// handling one event leave in one `write`/`SSL_write`. The output buffer is bounded: a peer that
 /// stops reading gets the connection closed with an error instead of growing memory.
-public final class Connection {
+public final class Connection: AfterEventsTask {
     enum State { case resolving, connecting, tunneling, handshaking, open, closed }
 
     /// The loop this connection lives on.
@@ -119,11 +119,13 @@ public final class Connection {
     func scheduleFlush() {
         guard !flushScheduled, state == .open else { return }
         flushScheduled = true
-        loop.afterCurrentEvents { [weak self] in
-            guard let self else { return }
-            self.flushScheduled = false
-            self.flush()
-        }
+        loop.afterCurrentEvents(self)
+    }
+
+    /// The scheduled flush (the loop holds this connection until it has run).
+    public func runAfterCurrentEvents() {
+        flushScheduled = false
+        flush()
     }
 
     /// Writes as much queued output as the socket takes now; arms write readiness for the rest.
