@@ -10,7 +10,7 @@ public final class CallManager {
     public let context: CallContext
     private var sessions: [Int: CallSession] = [:]
     private var nextID = 1
-    private var trimScheduled = false
+    private var trimTimers: [LoopTimer] = []
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
@@ -61,14 +61,18 @@ public final class CallManager {
         return CallOverride(customParameters: start.customParameters)
     }
 
-    /// Once the last call has ended (and its sockets had time to close), returns the freed pages.
+    /// Once the last call has ended, returns the freed pages to the OS: 2 s later, when its sockets
+    /// have usually closed, and again 12 s later, past the close timeouts (5 s for a WebSocket
+    /// close handshake, 10 s for unsent output) that can keep a slow peer's buffers alive.
     private func trimMemoryWhenIdle(loop: EventLoop) {
-        guard sessions.isEmpty, !trimScheduled else { return }
-        trimScheduled = true
-        loop.schedule(afterMs: 2_000) { [weak self] in
-            guard let self else { return }
-            self.trimScheduled = false
-            if self.sessions.isEmpty { MemoryTrim.releaseFreePages() }
+        guard sessions.isEmpty else { return }
+        for timer in trimTimers { timer.cancel() }
+        trimTimers = [2_000, 12_000].map { delayMs in
+            loop.schedule(afterMs: delayMs) { [weak self] in
+                // A call that started meanwhile postpones the trim to its own end.
+                guard let self, self.sessions.isEmpty else { return }
+                MemoryTrim.releaseFreePages()
+            }
         }
     }
 

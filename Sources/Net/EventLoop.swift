@@ -24,7 +24,7 @@ public final class EventLoop {
     private let epollFD: Int32
     private let wakeFD: Int32
     private var handlers: [Handler?] = []
-    private var timers = TimerQueue()
+    private let timers = TimerQueue()
     private var afterEvents: [() -> Void] = []
     /// The batch of `afterEvents` being run; swapped with `afterEvents` so neither reallocates.
     private var afterEventsRunning: [() -> Void] = []

@@ -29,7 +29,7 @@ struct LoadOptions {
               this process; --bridge-pid adds the bridge's CPU, RSS and descriptors to the result
       floor   the same calls against an in-process echo endpoint, no bridge: the load side's floor
       mock    only the mock provider, until killed
-    timing (ms unless said): --ramp-ms 1000 --warmup-ms 2000 --seconds 10 --drain-ms 1000 --settle-ms 2000
+    timing (ms unless said): --ramp-ms 1000 --warmup-ms 2000 --seconds 10 --drain-ms 1000 --settle-ms 4000
     Every call sends one tagged 20 ms μ-law frame every 20 ms and times its return.
     """
 

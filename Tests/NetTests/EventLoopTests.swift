@@ -61,13 +61,34 @@ import Testing
     }
 
     @Test func timerQueue_handlesManyTimersInOrder() {
-        var queue = TimerQueue()
+        let queue = TimerQueue()
         var fired: [Int64] = []
         var generator = SystemRandomNumberGenerator()
         let deadlines = (0..<500).map { _ in Int64.random(in: 0..<1000, using: &generator) }
         for d in deadlines { _ = queue.schedule(deadline: d) { fired.append(d) } }
         while let timer = queue.popDue(now: 1000) { timer.fire() }
         #expect(fired == deadlines.sorted())
+        #expect(queue.isEmpty)
+    }
+
+    @Test func timerQueue_cancelRemovesAtOnce_andTheRestStillFireInOrder() {
+        let queue = TimerQueue()
+        var fired: [Int] = []
+        var generator = SystemRandomNumberGenerator()
+        let deadlines = (0..<2_000).map { _ in Int64.random(in: 0..<100, using: &generator) }
+        let timers = deadlines.enumerated().map { index, d in queue.schedule(deadline: d) { fired.append(index) } }
+        var cancelled = Set<Int>()
+        for index in timers.indices where Bool.random(using: &generator) {
+            timers[index].cancel()
+            timers[index].cancel()  // twice is harmless
+            cancelled.insert(index)
+        }
+        #expect(queue.count == timers.count - cancelled.count, "cancelled timers must leave the heap, not wait for their deadline")
+        while let timer = queue.popDue(now: 100) { timer.fire() }
+        let expected = deadlines.indices.filter { !cancelled.contains($0) }.sorted { (deadlines[$0], $0) < (deadlines[$1], $1) }
+        #expect(fired == expected)
+        #expect(queue.isEmpty)
+        timers[0].cancel()  // after firing: nothing to remove
         #expect(queue.isEmpty)
     }
 }
