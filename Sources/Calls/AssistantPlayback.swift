@@ -24,10 +24,13 @@ struct AssistantPlayback {
     /// The item whose audio was sent last, and its response.
     private(set) var currentItemId: String?
     private(set) var currentResponseId: String?
-    /// μ-law bytes sent per item (8 bytes = 1 ms); only the recent items are kept.
-    private var sentBytes: [String: Int] = [:]
-    /// Milliseconds heard per item, from echoed marks.
-    private var heardMs: [String: Int] = [:]
+    /// The current item's μ-law bytes sent (8 bytes = 1 ms) and milliseconds heard (from echoed
+    /// marks): plain fields, since every chunk and every echo touches them.
+    private var currentSentBytes = 0
+    private var currentHeardMs = 0
+    /// The same for the few items before it, whose marks may still be echoing.
+    private var earlier: [String: (sentBytes: Int, heardMs: Int)] = [:]
+    private static let earlierItemsKept = 8
     /// Marks sent and not yet echoed.
     private(set) var outstandingMarks = 0
     /// Echoes still to come for marks that a `clear` flushed.
@@ -38,10 +41,14 @@ struct AssistantPlayback {
     private(set) var lastMarkName: String?
 
     /// Milliseconds of `itemId` sent to Twilio.
-    func sentMs(_ itemId: String) -> Int { (sentBytes[itemId] ?? 0) / 8 }
+    func sentMs(_ itemId: String) -> Int {
+        (itemId == currentItemId ? currentSentBytes : earlier[itemId]?.sentBytes ?? 0) / 8
+    }
 
     /// Milliseconds of `itemId` the caller has heard.
-    func heard(_ itemId: String) -> Int { heardMs[itemId] ?? 0 }
+    func heard(_ itemId: String) -> Int {
+        itemId == currentItemId ? currentHeardMs : earlier[itemId]?.heardMs ?? 0
+    }
 
     /// Whether audio sent to Twilio has not been played yet.
     var isPlaying: Bool { outstandingMarks > echoesToDiscard }
@@ -55,16 +62,28 @@ struct AssistantPlayback {
 
     /// Records `bytes` of audio of `itemId` sent to Twilio; returns the name of the mark to send after it.
     mutating func sent(bytes: Int, itemId: String, responseId: String?) -> String {
-        if itemId != currentItemId {
-            if let previous = currentItemId, sentBytes.count > 8 { sentBytes[previous] = nil; heardMs[previous] = nil }
-            currentItemId = itemId
-        }
+        if itemId != currentItemId { makeCurrent(itemId) }
         currentResponseId = responseId
-        sentBytes[itemId, default: 0] += bytes
+        currentSentBytes += bytes
         outstandingMarks += 1
-        let name = itemId + ":" + String(sentMs(itemId))
+        let name = itemId + ":" + String(currentSentBytes / 8)
         lastMarkName = name
         return name
+    }
+
+    /// Moves the current item's counters to `earlier` and takes up `itemId`'s (an item can come
+    /// back, e.g. after a reconnect or when deltas of two items interleave).
+    private mutating func makeCurrent(_ itemId: String) {
+        if let previous = currentItemId {
+            if earlier.count >= Self.earlierItemsKept, earlier[previous] == nil, let any = earlier.keys.first {
+                earlier[any] = nil
+            }
+            earlier[previous] = (currentSentBytes, currentHeardMs)
+        }
+        let resumed = earlier.removeValue(forKey: itemId)
+        currentItemId = itemId
+        currentSentBytes = resumed?.sentBytes ?? 0
+        currentHeardMs = resumed?.heardMs ?? 0
     }
 
     /// Records an echoed mark. Returns whether it counted as heard audio.
@@ -76,22 +95,25 @@ struct AssistantPlayback {
             echoesToDiscard -= 1  // flushed by our clear, not played
             return false
         }
-        let utf8 = name.utf8
-        guard let colon = utf8.lastIndex(of: UInt8(ascii: ":")) else { return false }
-        var ms = 0
-        for byte in utf8[utf8.index(after: colon)...] {
-            guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
-            ms = ms * 10 + Int(byte - 0x30)
+        var name = name  // withUTF8 wants a var; the bytes are not copied
+        return name.withUTF8 { bytes in
+            guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return false }
+            var ms = 0
+            for byte in bytes[(colon + 1)...] {
+                guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
+                ms = ms * 10 + Int(byte - 0x30)
+            }
+            let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
+            if var current = currentItemId, current.withUTF8({ $0.elementsEqual(item) }) {
+                currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
+            } else {
+                let itemId = String(decoding: item, as: UTF8.self)
+                if let known = earlier[itemId] {
+                    earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)))
+                }
+            }
+            return true
         }
-        let itemBytes = utf8[..<colon]
-        let itemId: String
-        if let current = currentItemId, current.utf8.elementsEqual(itemBytes) {
-            itemId = current  // the usual case: no new string
-        } else {
-            itemId = String(Substring(itemBytes))
-        }
-        heardMs[itemId] = max(heardMs[itemId] ?? 0, min(ms, sentMs(itemId)))
-        return true
     }
 
     /// A new provider session replaced the old one: its item and response ids mean nothing
@@ -100,8 +122,9 @@ struct AssistantPlayback {
     mutating func forgetItems() {
         currentItemId = nil
         currentResponseId = nil
-        sentBytes = [:]
-        heardMs = [:]
+        currentSentBytes = 0
+        currentHeardMs = 0
+        earlier = [:]
         interrupted = []
     }
 

@@ -201,7 +201,13 @@ public struct JSONFlatObject {
             let backslash = word ^ (ones &* 0x5C)
             let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
                 | ((word &- ones &* 0x20) & ~word) | word
-            if special & 0x8080_8080_8080_8080 != 0 { break }
+            let flagged = special & 0x8080_8080_8080_8080
+            if flagged != 0 {
+                // The lowest flagged byte is the first special one (borrows only reach the bytes
+                // above a true match): a quote ends the string, anything else is not plain.
+                let index = cursor + flagged.trailingZeroBitCount / 8
+                return bytes[index] == UInt8(ascii: "\"") ? index : nil
+            }
             cursor += 8
         }
         while cursor < bytes.count {

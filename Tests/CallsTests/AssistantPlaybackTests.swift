@@ -15,6 +15,24 @@ import Testing
         #expect(p.isPlaying)
     }
 
+    @Test func echoes_ofAnEarlierItem_countForIt_andAnItemThatComesBackResumesItsCounts() {
+        var p = AssistantPlayback()
+        let first = send(&p, item: "item_a", response: "r1", chunks: 3)
+        let second = send(&p, item: "item_b", response: "r1", chunks: 2)
+        for name in first + second { p.markEchoed(name) }
+        #expect(p.heard("item_a") == 300 && p.sentMs("item_a") == 300)
+        #expect(p.heard("item_b") == 200 && p.currentItemId == "item_b")
+        #expect(send(&p, item: "item_a", response: "r2", chunks: 1) == ["item_a:400"], "item_a's count goes on")
+        #expect(p.sentMs("item_b") == 200 && p.heard("item_b") == 200)
+        p.markEchoed("item_unknown:100")
+        #expect(p.heard("item_unknown") == 0, "an item never sent is not remembered")
+        let foreign = p.markEchoed("item_a:x")
+        #expect(!foreign, "not a mark of ours")
+        // Only the last few items are remembered.
+        for index in 0..<20 { _ = send(&p, item: "item_\(index)", response: "r3", chunks: 1) }
+        #expect(p.sentMs("item_a") == 0 && p.sentMs("item_19") == 100 && p.sentMs("item_18") == 100)
+    }
+
     @Test func bargeIn_truncatesAtTheLastPlayedMark_andDiscardsTheFlushedEchoes() {
         var p = AssistantPlayback()
         let marks = send(&p, item: "item_a", response: "r1", chunks: 30)  // 3 s
