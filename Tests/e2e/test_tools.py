@@ -32,6 +32,7 @@ from harness import (
 from peers.certs import TestPKI
 from peers.fake_twilio import FakeTwilioCall
 from peers.mock_provider import GREETING_AUDIO
+from peers.realtime_schema import check_events
 
 TAVILY_KEY = "tvly-test-Secret-9b8c7d6e5f"
 QUERY = "weather in Paris"
@@ -198,6 +199,56 @@ def test_web_search_over_https_never_stalls_audio(start_bridge: Callable[..., Br
     answered = log_lines(bridge, "tool answered")
     assert answered and int(answered[0]["ms"]) >= 1900
     assert TAVILY_KEY not in bridge.stderr()
+
+
+@pytest.mark.parametrize("refused", ["first", "every"])
+def test_a_refused_response_create_after_tool_outputs_is_retried_once(
+        refused: str, start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], pki: TestPKI) -> None:
+    """The provider answers the bridge's response.create after a web_search output with an error
+    naming its event_id: the bridge retries once a second later, and never more."""
+    tavily = start_tavily()
+    which = ["--refuse-response-create-which", "1"] if refused == "first" else []
+    mock = start_mock(*tool_call_args("web_search", {"query": QUERY}, after=3),
+                      "--refuse-response-create", "server_error", *which)
+    bridge = start_bridge(tool_env(mock, pki, tavily))  # GREETING="": every response.create is the runner's
+    audio = caller_audio(seed=43, frames=5)
+
+    async def scenario() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(audio)
+        if refused == "first":
+            assert await call.wait_for_audio(len(audio) + len(GREETING_AUDIO), timeout=6), "the answer was never spoken"
+        else:
+            await asyncio.sleep(3.5)  # room for a third response.create, which must not come
+        await call.stop()
+        return call
+
+    call = run(scenario())
+    events = received(mock, 1)
+    assert check_events([r["event"] for r in events], "ga", "client") == []
+    creates = [r for r in events if r["event"]["type"] == "response.create"]
+    assert len(creates) == 2, [r["event"]["type"] for r in events]
+    ids = [r["event"].get("event_id") for r in creates]
+    assert all(ids) and ids[0] != ids[1], ids
+    refusals = [r for r in mock.records() if r["kind"] == "sent" and r["event"]["type"] == "error"]
+    assert [r["event"]["error"]["event_id"] for r in refusals] == ids[:len(refusals)]
+    assert len(refusals) == (1 if refused == "first" else 2)
+    delay = creates[1]["t"] - refusals[0]["t"]
+    assert 0.9 <= delay < 2.0, f"retried {delay:.2f} s after the refusal"
+    retrying = log_lines(bridge, "provider refused response.create after tool outputs; retrying once")
+    assert len(retrying) == 1 and retrying[0]["code"] == "server_error"
+    assert "Mock refusal of response.create" in retrying[0]["message"]
+    again = log_lines(bridge, "provider refused response.create again after tool outputs; the answer waits "
+                              "for the next tool output or the caller's next turn")
+    assert len(again) == (0 if refused == "first" else 1)
+    if refused == "first":
+        sent = set(call.sent_payloads)
+        spoken = b"".join(c for c in call.media_chunks if base64.b64encode(c).decode() not in sent)
+        assert spoken == GREETING_AUDIO, "the retried response spoke the answer"
+    assert bridge.alive()
 
 
 @pytest.mark.slow
