@@ -64,6 +64,23 @@ def start_tavily(pki: TestPKI, tmp_path: Path, processes: list[ManagedProcess]
     return start
 
 
+@pytest.fixture
+def start_proxy(tmp_path: Path, processes: list[ManagedProcess]) -> Callable[..., RecordingPeerProcess]:
+    """Tests/peers/connect_proxy.py: a CONNECT proxy that records each tunnel it is asked for."""
+    counter = iter(range(1, 100))
+
+    def start(*args: str) -> RecordingPeerProcess:
+        n = next(counter)
+        record = tmp_path / f"proxy{n}.jsonl"
+        cmd = [sys.executable, str(PEERS_DIR / "connect_proxy.py"), "--port", "0", "--record", str(record), *args]
+        proc = RecordingPeerProcess(f"proxy{n}", cmd, tmp_path, clean_env(), tmp_path)
+        proc.record_path = record
+        processes.append(proc)
+        proc.wait_listening()
+        return proc
+    return start
+
+
 def tool_env(mock: MockProcess, pki: TestPKI, tavily: TavilyProcess | None, **extra: str
              ) -> dict[str, str]:
     env = openai_env(mock, pki, GREETING="", **extra)
@@ -249,6 +266,45 @@ def test_a_refused_response_create_after_tool_outputs_is_retried_once(
         spoken = b"".join(c for c in call.media_chunks if base64.b64encode(c).decode() not in sent)
         assert spoken == GREETING_AUDIO, "the retried response spoke the answer"
     assert bridge.alive()
+
+
+@pytest.mark.parametrize("route", ["proxy", "no_proxy"])
+def test_https_proxy_set_only_in_dotenv_carries_web_search_too(
+        route: str, start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], start_proxy: Callable[..., RecordingPeerProcess],
+        pki: TestPKI) -> None:
+    """HTTPS_PROXY (and NO_PROXY) written only in .env: libcurl, which reads only the process
+    environment, gets them from the bridge, so Tavily goes the way the realtime socket goes."""
+    secret = "s3cret-proxy-pass"
+    tavily = start_tavily()
+    proxy = start_proxy("--require-auth", f"alice:{secret}")
+    mock = start_mock(*tool_call_args("web_search", {"query": QUERY}, after=3))
+    dotenv = f"HTTPS_PROXY=http://alice:{secret}@127.0.0.1:{proxy.port}\n"
+    if route == "no_proxy":
+        dotenv += "NO_PROXY=example.com,localhost\n"
+    bridge = start_bridge(tool_env(mock, pki, tavily), dotenv=dotenv)
+    audio = caller_audio(seed=47, frames=5)
+
+    async def scenario() -> None:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(audio)
+        assert await call.wait_for_audio(len(audio) + len(GREETING_AUDIO), timeout=6), "the answer was never spoken"
+        await call.stop()
+
+    run(scenario())
+    (request,) = tavily.records("request")
+    assert request["headers"]["authorization"] == f"Bearer {TAVILY_KEY}"
+    outputs = [e["item"] for e in mock.client_events(1) if e["type"] == "conversation.item.create"]
+    assert json.loads(outputs[0]["output"])["answer"] == f"Mock answer about {QUERY}."
+    tunnels = {(r["target"], r["status"]) for r in proxy.all_records()}
+    if route == "proxy":
+        assert tunnels == {(f"localhost:{mock.port}", 200), (f"localhost:{tavily.port}", 200)}, tunnels
+        assert all(str(r["auth"]).startswith("Basic ") for r in proxy.all_records())
+    else:
+        assert tunnels == set(), "NO_PROXY=localhost: both the realtime socket and Tavily go direct"
+    assert secret not in bridge.stderr()
 
 
 @pytest.mark.slow
