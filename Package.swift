@@ -5,6 +5,12 @@
 import PackageDescription
 
 let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// The daemon's modules: in release builds, no dynamic exclusivity checks. Every message on the
+// audio path crossed ~60 of them (12% of the bridge's instructions per frame, measured with
+// callgrind; README "Performance"). Everything runs on one event-loop thread, and debug builds —
+// the unit tests, the end-to-end tests and the Autobahn run — keep the checks, so a conflicting
+// access is still caught there. Static exclusivity checking is unaffected.
+let runtime: [SwiftSetting] = v5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "voice-bridge",
@@ -22,26 +28,26 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Leaves: depend on nothing.
-        .target(name: "Audio", swiftSettings: v5),
-        .target(name: "JSON", swiftSettings: v5),
-        .target(name: "Config", swiftSettings: v5),
+        .target(name: "Audio", swiftSettings: runtime),
+        .target(name: "JSON", swiftSettings: runtime),
+        .target(name: "Config", swiftSettings: runtime),
 
         // Transport.
-        .target(name: "Net", dependencies: ["CLinux", "CSSL", "Config"], swiftSettings: v5),
-        .target(name: "HTTP", dependencies: ["Net"], swiftSettings: v5),
-        .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: v5),
+        .target(name: "Net", dependencies: ["CLinux", "CSSL", "Config"], swiftSettings: runtime),
+        .target(name: "HTTP", dependencies: ["Net"], swiftSettings: runtime),
+        .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
 
         // Protocols.
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: v5),
-        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: v5),
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: runtime),
+        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: runtime),
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
-        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config"], swiftSettings: v5),
+        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config"], swiftSettings: runtime),
 
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: v5),
-        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: v5),
+        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
-        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: v5),
+        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: runtime),
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],

@@ -4,7 +4,7 @@ import Realtime
 import Twilio
 
 /// The assistant's audio toward Twilio: coalescing, marks, and barge-in.
-extension CallSession {
+extension CallSession: AfterEventsTask {
     /// Queues one provider audio delta for the caller. Deltas ready in the same loop iteration are
     /// coalesced into one `media` message (up to `maxCoalescedAudioBytes`), never held back longer.
     func assistantAudio(delta: String, itemId: String?, responseId: String?) {
@@ -26,12 +26,14 @@ extension CallSession {
         outgoingResponse = responseId
         if !flushScheduled {
             flushScheduled = true
-            twilio.connection.loop.afterCurrentEvents { [weak self] in
-                guard let self else { return }
-                self.flushScheduled = false
-                self.flushAssistantAudio()
-            }
+            twilio.connection.loop.afterCurrentEvents(self)
         }
+    }
+
+    /// The coalesced audio leaves once the current events are handled (scheduled by `assistantAudio`).
+    public func runAfterCurrentEvents() {
+        flushScheduled = false
+        flushAssistantAudio()
     }
 
     /// Sends the coalesced audio as one `media` message followed by its `mark`.

@@ -36,6 +36,10 @@ extension Connection {
         if rc == 1 {
             tlsWantsWritable = false
             becomeOpen()
+            // With read-ahead the handshake's last read may have taken application data too
+            // (TLS 1.3 peers send it right behind their Finished); the socket is then empty and
+            // epoll would never report it.
+            if state == .open, let ssl = self.ssl, SSL_has_pending(ssl) != 0 { readAvailable() }
             return
         }
         let code = SSL_get_error(ssl, rc)

@@ -6,7 +6,7 @@ import Glibc
 /// Writes are buffered and flushed once per loop iteration, so several messages produced while
 /// handling one event leave in one `write`/`SSL_write`. The output buffer is bounded: a peer that
 /// stops reading gets the connection closed with an error instead of growing memory.
-public final class Connection {
+public final class Connection: AfterEventsTask {
     enum State { case resolving, connecting, tunneling, handshaking, open, closed }
 
     /// The loop this connection lives on.
@@ -119,11 +119,13 @@ public final class Connection {
     func scheduleFlush() {
         guard !flushScheduled, state == .open else { return }
         flushScheduled = true
-        loop.afterCurrentEvents { [weak self] in
-            guard let self else { return }
-            self.flushScheduled = false
-            self.flush()
-        }
+        loop.afterCurrentEvents(self)
+    }
+
+    /// The scheduled flush (the loop holds this connection until it has run).
+    public func runAfterCurrentEvents() {
+        flushScheduled = false
+        flush()
     }
 
     /// Writes as much queued output as the socket takes now; arms write readiness for the rest.
@@ -268,11 +270,13 @@ public final class Connection {
         }
     }
 
-    private func readAvailable() {
+    func readAvailable() {
         let buffer = loop.readBuffer
-        // A few reads per wake-up keeps one busy peer from starving the others (level-triggered).
-        for _ in 0..<4 {
-            guard state == .open else { return }
+        // A few socket reads per wake-up keeps one busy peer from starving the others
+        // (level-triggered epoll reports what is left). Records already inside OpenSSL are always
+        // decrypted: with read-ahead the socket may be empty, and epoll would not report them.
+        var socketReads = 0, records = 0
+        while state == .open {
             let n: Int
             if ssl != nil {
                 n = tlsRead(buffer)
@@ -293,10 +297,21 @@ public final class Connection {
             if n <= 0 { return }
             bytesRead += n
             delegate?.connection(self, didRead: UnsafeRawBufferPointer(start: buffer.baseAddress, count: n))
-            // A short read drained the socket; with TLS, also nothing may be left inside OpenSSL
-            // (it reads one record at a time, so anything else is still in the kernel and
-            // level-triggered epoll reports it again). Saves an SSL_read that would only say WANT_READ.
-            if n < buffer.count && (ssl == nil || SSL_has_pending(ssl) == 0) { return }
+            records += 1
+            if let ssl, state == .open, SSL_has_pending(ssl) != 0 {
+                // Decrypting what OpenSSL holds (one record per SSL_read) costs no system call.
+                if records < 64 { continue }
+                // A peer that keeps the buffer full: let the other descriptors of this batch run
+                // first, then come back (epoll does not report data already inside OpenSSL).
+                loop.afterCurrentEvents { [weak self] in
+                    guard let self, !self.lingering else { return }
+                    self.readAvailable()
+                }
+                return
+            }
+            // A short read drained the socket: saves a read (or SSL_read) that would only say EAGAIN.
+            socketReads += 1
+            if n < buffer.count || socketReads == 4 { return }
         }
     }
 }

@@ -26,6 +26,12 @@ public final class EventLoop {
     private var handlers: [Handler?] = []
     private var timers = TimerQueue()
     private var afterEvents: [() -> Void] = []
+    /// The batch of `afterEvents` being run; swapped with `afterEvents` so neither reallocates.
+    private var afterEventsRunning: [() -> Void] = []
+    /// Objects to run once the current events are handled (a connection's flush); no closure
+    /// or weak reference is made per message on the audio path.
+    private var deferredTasks: [AfterEventsTask] = []
+    private var deferredTasksRunning: [AfterEventsTask] = []
     private var running = false
     private let postedLock = NSLock()
     private var posted: [() -> Void] = []
@@ -103,6 +109,14 @@ public final class EventLoop {
         afterEvents.append(callback)
     }
 
+    /// Runs `task.runAfterCurrentEvents()` once the current batch of events is handled; the loop
+    /// holds `task` until then. Callers keep their own "already scheduled" flag: a task added
+    /// twice runs twice. Closures added by `afterCurrentEvents(_:)` run before the tasks, so the
+    /// writes they make leave in the same pass.
+    public func afterCurrentEvents(_ task: AfterEventsTask) {
+        deferredTasks.append(task)
+    }
+
     /// Posts `callback` from any thread; it runs on the loop thread soon.
     public func execute(_ callback: @escaping () -> Void) {
         postedLock.lock()
@@ -130,7 +144,7 @@ public final class EventLoop {
         while running {
             now = MonotonicClock.nowMs()
             var timeout: Int32 = -1
-            if !afterEvents.isEmpty {
+            if !afterEvents.isEmpty || !deferredTasks.isEmpty {
                 timeout = 0
             } else if let deadline = timers.nextDeadline() {
                 timeout = Int32(clamping: max(0, deadline - now))
@@ -159,15 +173,29 @@ public final class EventLoop {
     }
 
     private func runAfterEvents() {
-        while !afterEvents.isEmpty {
-            let work = afterEvents
-            afterEvents.removeAll(keepingCapacity: true)
-            for item in work { item() }
+        while !afterEvents.isEmpty || !deferredTasks.isEmpty {
+            while !afterEvents.isEmpty {
+                swap(&afterEvents, &afterEventsRunning)
+                for item in afterEventsRunning { item() }
+                afterEventsRunning.removeAll(keepingCapacity: true)
+            }
+            if !deferredTasks.isEmpty {
+                swap(&deferredTasks, &deferredTasksRunning)
+                for task in deferredTasksRunning { task.runAfterCurrentEvents() }
+                deferredTasksRunning.removeAll(keepingCapacity: true)
+            }
         }
     }
 
     /// Makes `run()` return after the current iteration. Call on the loop thread, or via `execute`.
     public func stop() { running = false }
+}
+
+/// Work an object asks its loop to run once the current batch of events is handled
+/// (`EventLoop.afterCurrentEvents(_:)` with a task).
+public protocol AfterEventsTask: AnyObject {
+    /// Called once on the loop thread per `afterCurrentEvents(_:)`.
+    func runAfterCurrentEvents()
 }
 
 // EventLoop is deliberately not Sendable except through `execute(_:)`, which is the one entry point

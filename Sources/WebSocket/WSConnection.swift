@@ -133,16 +133,35 @@ public final class WSConnection: ConnectionDelegate {
 
     func drainFrames() {
         while phase == .open || phase == .closing {
-            let frame: WSFrame?
+            let slice: WSFrameSlice?
             do {
-                frame = try parser.next()
+                slice = try parser.nextSlice()
             } catch {
                 closeReason = .protocolError(code: error.closeCode, reason: error.reason)
                 perform(machine.protocolError(error))
                 return
             }
-            guard let frame else { return }
-            perform(machine.received(frame))
+            guard let slice else { return }
+            if machine.deliversDirectly(slice) {
+                deliver(slice)
+            } else {
+                perform(machine.received(parser.frame(slice)))
+            }
+        }
+    }
+
+    /// Hands an unfragmented message to the delegate straight from the parser's buffer.
+    private func deliver(_ slice: WSFrameSlice) {
+        // A reference to the buffer, not to `parser`: the delegate may act on this connection
+        // (send, close) while it reads, and the next `append` copies the buffer if still shared.
+        let storage = parser.bytes
+        storage.withUnsafeBytes { raw in
+            let payload = UnsafeRawBufferPointer(rebasing: raw[slice.payload])
+            if slice.opcode == .text {
+                delegate?.webSocket(self, didReceiveText: payload)
+            } else {
+                delegate?.webSocket(self, didReceiveBinary: payload)
+            }
         }
     }
 

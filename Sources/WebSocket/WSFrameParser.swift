@@ -58,6 +58,13 @@ public struct WSFrameParser: Sendable {
     /// - Throws: `WSProtocolError` with close code 1002 (protocol violation) or 1009 (frame larger
     ///   than `maxFrameSize`).
     public mutating func next() throws(WSProtocolError) -> WSFrame? {
+        guard let slice = try nextSlice() else { return nil }
+        return frame(slice)
+    }
+
+    /// The next complete frame without copying its payload: the payload is
+    /// `bytes[slice.payload]`, valid until the next `append`. Same rules and errors as `next()`.
+    public mutating func nextSlice() throws(WSProtocolError) -> WSFrameSlice? {
         if let failure { throw failure }
         do throws(WSProtocolError) {
             return try parseFrame()
@@ -67,7 +74,15 @@ public struct WSFrameParser: Sendable {
         }
     }
 
-    private mutating func parseFrame() throws(WSProtocolError) -> WSFrame? {
+    /// The buffer that `WSFrameSlice.payload` indexes (already unmasked).
+    public var bytes: [UInt8] { buffer }
+
+    /// The frame `slice` describes, with its payload copied out of the buffer.
+    public func frame(_ slice: WSFrameSlice) -> WSFrame {
+        WSFrame(fin: slice.fin, opcode: slice.opcode, payload: Array(buffer[slice.payload]))
+    }
+
+    private mutating func parseFrame() throws(WSProtocolError) -> WSFrameSlice? {
         let available = buffer.count - readIndex
         guard available >= 2 else { return nil }
         let first = buffer[readIndex]
@@ -132,13 +147,14 @@ public struct WSFrameParser: Sendable {
             payloadProgress = arrived
         }
         guard arrived == length else { return nil }
-        let payload = Array(buffer[payloadStart..<(payloadStart + length)])
         readIndex = payloadStart + length
         payloadProgress = 0
+        // A text frame that opens a message had its bytes checked from a fresh validator.
+        let completeText = opcode == .text && utf8.isComplete
         if !opcode.isControl {
             textMessageInProgress = !fin && (opcode == .text || (opcode == .continuation && textMessageInProgress))
         }
-        return WSFrame(fin: fin, opcode: opcode, payload: payload)
+        return WSFrameSlice(fin: fin, opcode: opcode, payload: payloadStart..<readIndex, isCompleteText: completeText)
     }
 
     /// Unmasks newly arrived payload bytes in place and, for text, checks them for UTF-8.
@@ -164,4 +180,17 @@ public struct WSFrameParser: Sendable {
             readIndex = 0
         }
     }
+}
+
+/// A complete frame located in `WSFrameParser.bytes`, returned without copying its payload.
+public struct WSFrameSlice: Sendable, Equatable {
+    /// True on the last frame of a message.
+    public var fin: Bool
+    /// What the frame carries.
+    public var opcode: WSOpcode
+    /// Where the (unmasked) payload lies in `WSFrameParser.bytes`.
+    public var payload: Range<Int>
+    /// True for a `.text` frame whose bytes the parser found to be whole, valid UTF-8 on their
+    /// own (checked as they arrived; a frame ending inside a character is false).
+    public var isCompleteText: Bool
 }

@@ -63,6 +63,18 @@ public struct WSStateMachine: Sendable {
         closedReported
     }
 
+    /// Whether the frame `slice` describes may go straight to the application as one message,
+    /// without `received(_:)`: an unfragmented text (whole, valid UTF-8) or binary frame within
+    /// `maxMessageSize`, while no message is being reassembled and no close was sent or received.
+    /// Exactly then `received(_:)` would return only `.deliverText`/`.deliverBinary` of its
+    /// payload and change no state — the audio path skips the copy, the action array and a
+    /// second UTF-8 pass.
+    public func deliversDirectly(_ slice: WSFrameSlice) -> Bool {
+        slice.fin && (slice.opcode == .binary || (slice.opcode == .text && slice.isCompleteText))
+            && messageOpcode == nil && !closeSent && !closeReceived && !connectionClosed
+            && slice.payload.count <= maxMessageSize
+    }
+
     /// Handles one frame from `WSFrameParser`.
     public mutating func received(_ frame: WSFrame) -> [WSAction] {
         guard !connectionClosed else { return [] }

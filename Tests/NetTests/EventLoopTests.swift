@@ -35,6 +35,31 @@ import Testing
         #expect(order == [1, 2])
     }
 
+    @Test func afterEventsTasks_runAfterClosures_inOrder_andOnesAddedMeanwhileRunInTheSamePass() throws {
+        let loop = try EventLoop()
+        var order: [String] = []
+        final class Task: AfterEventsTask {
+            let name: String
+            let body: (String) -> Void
+            init(_ name: String, _ body: @escaping (String) -> Void) { self.name = name; self.body = body }
+            func runAfterCurrentEvents() { body(name) }
+        }
+        let late = Task("late task") { order.append($0); loop.stop() }
+        let first = Task("task 1") { name in
+            order.append(name)
+            loop.afterCurrentEvents { order.append("closure from task 1") }
+            loop.afterCurrentEvents(late)
+        }
+        let second = Task("task 2") { order.append($0) }
+        loop.schedule(afterMs: 0) {
+            loop.afterCurrentEvents(first)
+            loop.afterCurrentEvents { order.append("closure") }
+            loop.afterCurrentEvents(second)
+        }
+        loop.run()
+        #expect(order == ["closure", "task 1", "task 2", "closure from task 1", "late task"])
+    }
+
     @Test func timerQueue_handlesManyTimersInOrder() {
         var queue = TimerQueue()
         var fired: [Int64] = []
