@@ -34,6 +34,8 @@ extension CallSession {
         tools.runner?.stop()
         tools.goodbyeTimer?.cancel()
         tools.goodbyeTimer = nil
+        tools.retryTimer?.cancel()
+        tools.retryTimer = nil
     }
 
     private func performToolAction(_ action: CallToolRunner.Action) {
@@ -49,6 +51,12 @@ extension CallSession {
                 }
             } else {
                 hangUpAfterPlayback()
+            }
+        case .scheduleRetry(let afterMs):
+            tools.retryTimer?.cancel()
+            tools.retryTimer = twilio.connection.loop.schedule(afterMs: afterMs) { [weak self] in
+                self?.tools.retryTimer = nil
+                self?.tools.runner?.retryResponseCreate()
             }
         }
     }

@@ -13,6 +13,12 @@ import Tools
 /// per call carries the outputs, then a single `response.create` lets the model speak — unless
 /// another response is running, in which case it waits for that one to finish.
 ///
+/// That `response.create` carries an `event_id`, so an `error` refusing it can be told apart
+/// from others. Refused (any error but "already has an active response", whose response will
+/// end with `response.done` as usual), nothing is running and the outputs sit unspoken in the
+/// conversation: the runner retries once after `retryDelayMs`, unless a response starts first;
+/// a second refusal is logged and left for the next tool output or the caller's next turn.
+///
 /// It decides and says what to do through `perform`; it owns no socket, so tests drive it with
 /// events and read the actions. Confined to the call's loop thread.
 final class CallToolRunner {
@@ -24,6 +30,8 @@ final class CallToolRunner {
         /// requested and is not spoken yet (bound the wait for it); otherwise the last audio is
         /// already on its way to the caller.
         case hangUp(waitForGoodbye: Bool)
+        /// Call `retryResponseCreate()` after this many milliseconds (a refused `response.create`).
+        case scheduleRetry(afterMs: Int64)
     }
 
     private struct Call {
@@ -38,6 +46,16 @@ final class CallToolRunner {
         var responseHadAudio = false
     }
 
+    /// How long after a refused `response.create` the runner tries once more. Refusals other
+    /// than "active response" are the server's own trouble (`server_error`, a rate limit): an
+    /// immediate retry meets the same condition, while a second later the caller has heard only
+    /// a short pause. One retry per batch of outputs, never more: a provider that refuses every
+    /// `response.create` costs two events per batch, not a loop.
+    static let retryDelayMs: Int64 = 1_000
+
+    /// The `code` of the error that refuses a `response.create` because another response runs.
+    static let activeResponseCode = "conversation_already_has_active_response"
+
     /// Instructions for the goodbye when `hang_up` came without one.
     static let goodbyeInstructions = "Say a short, friendly goodbye to the caller now. Do not call any tool."
 
@@ -50,6 +68,15 @@ final class CallToolRunner {
     private var responseActive = false
     private var responseHadAudio = false
     private var responseCreatePending = false
+    /// How many `response.create` the runner sent; numbers their `event_id`.
+    private var responseCreatesSent = 0
+    /// The `event_id` of the last `response.create` sent, until a `response.created` follows
+    /// it: an `error` naming it means the server refused it and no response is coming.
+    private var unansweredCreateId: String?
+    /// Whether the current batch of outputs had its one retry.
+    private var retriedThisBatch = false
+    /// Set while a retry is scheduled; a response that starts meanwhile makes it unnecessary.
+    private var retryScheduled = false
     private var hangUpAfterNextResponse = false
     private var stopped = false
     /// Set once `hang_up` was answered: later calls are ignored and no `response.create` is sent.
@@ -77,6 +104,13 @@ final class CallToolRunner {
         case .responseCreated:
             responseActive = true
             responseHadAudio = false
+            // Whichever response this is, it sees the outputs already in the conversation.
+            unansweredCreateId = nil
+            retryScheduled = false
+        case .error(_, let code, let message, _, let eventId):
+            if let eventId, eventId == unansweredCreateId {
+                refused(code: code, message: message)
+            }
         case .audioDelta:
             responseHadAudio = true
         case .outputItemAdded(let item):
@@ -126,6 +160,43 @@ final class CallToolRunner {
             call.task?.cancel()
             onToolFinished?(metricName(call.name), "cancelled")
         }
+    }
+
+    /// The scheduled retry is due: sends `response.create` unless a response started since the
+    /// refusal (it speaks the outputs) or the call is ending.
+    func retryResponseCreate() {
+        guard !stopped, retryScheduled else { return }
+        retryScheduled = false
+        guard !endingCall, !responseActive else { return }
+        responseCreatePending = true
+        flush()
+    }
+
+    // MARK: Refusals
+
+    /// The server refused the runner's last `response.create` with an `error` naming its
+    /// `event_id` (OpenAI: `error.event_id`, PROTOCOLS.md §2).
+    private func refused(code: String?, message: String) {
+        unansweredCreateId = nil
+        var fields = [("code", code ?? ""), ("message", message)]
+        guard code != Self.activeResponseCode, !message.contains("already has an active response") else {
+            // A response is running after all; its response.done comes as usual and flush()
+            // decides then. Nothing is stuck.
+            log().debug("response.create after tool outputs refused: a response is already running", fields)
+            return
+        }
+        responseActive = false  // set when it was sent; no response is coming for it
+        guard !retriedThisBatch, !endingCall else {
+            fields.append(("retry", "no"))
+            log().warning("provider refused response.create again after tool outputs; the answer waits for the "
+                          + "next tool output or the caller's next turn", fields)
+            return
+        }
+        retriedThisBatch = true
+        retryScheduled = true
+        fields.append(("retry_in_ms", String(Self.retryDelayMs)))
+        log().warning("provider refused response.create after tool outputs; retrying once", fields)
+        perform(.scheduleRetry(afterMs: Self.retryDelayMs))
     }
 
     // MARK: Running calls
@@ -187,11 +258,15 @@ final class CallToolRunner {
                 return
             }
             responseCreatePending = true
+            retriedThisBatch = false  // a new batch earns its own retry
         }
         if responseCreatePending, !responseActive, !endingCall, calls.isEmpty {
             responseCreatePending = false
             responseActive = true  // until the server's response.done; never two at once
-            perform(.send(RealtimeClientEvent.responseCreate()))
+            responseCreatesSent += 1
+            let eventId = "tool_response_\(responseCreatesSent)"
+            unansweredCreateId = eventId
+            perform(.send(RealtimeClientEvent.responseCreate(eventId: eventId)))
         }
     }
 }

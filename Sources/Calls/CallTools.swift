@@ -12,6 +12,8 @@ final class CallTools {
     var hangingUp = false
     /// Bounds the wait for a requested goodbye.
     var goodbyeTimer: LoopTimer?
+    /// The runner's one retry of a refused `response.create`.
+    var retryTimer: LoopTimer?
 
     /// How long a hang-up waits beyond the audio still queued, and at most in all.
     static let playbackGraceMs: Int64 = 1_500

@@ -76,6 +76,7 @@ public struct ProviderSettings: Sendable, Equatable {
         if let auth = proxy?.authorization {
             out.append(auth)
             out.append(String(auth.dropFirst("Basic ".count)))
+            out += proxy?.passwordForms ?? []
         }
         if let header = identity.appServiceHeader { out.append(header) }
         return out

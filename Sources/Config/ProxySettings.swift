@@ -15,6 +15,9 @@ public struct ProxySettings: Sendable, Equatable {
     public var authorization: String?
     /// `NO_PROXY` entries, lower-cased, without leading dots or ports; `*` means every host.
     public var noProxy: [String]
+    /// The URL's password as written and decoded, so that the log redactor masks it wherever
+    /// it might appear (a proxy URL echoed in some message), not only inside the header.
+    var passwordForms: [String] = []
 
     /// Creates proxy settings.
     public init(host: String, port: Int, authorization: String? = nil, noProxy: [String] = []) {
@@ -66,6 +69,7 @@ public struct ProxySettings: Sendable, Equatable {
         }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
         var authorization: String?
+        var passwordForms: [String] = []
         if let at = rest.lastIndex(of: "@") {
             let credentials = String(rest[..<at])
             rest = rest[rest.index(after: at)...]
@@ -73,6 +77,7 @@ public struct ProxySettings: Sendable, Equatable {
             let name = String(user[0]).removingPercentEncoding ?? String(user[0])
             let password = user.count > 1 ? (String(user[1]).removingPercentEncoding ?? String(user[1])) : ""
             authorization = "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
+            passwordForms = user.count > 1 ? [String(user[1]), password] : []
         }
         let parts: AddressParts
         do {
@@ -86,7 +91,9 @@ public struct ProxySettings: Sendable, Equatable {
                 + "write only http://host:port")
         }
         let host = parts.host.hasPrefix("[") ? String(parts.host.dropFirst().dropLast()) : parts.host
-        return ProxySettings(host: host, port: parts.port ?? 1080, authorization: authorization)
+        var proxy = ProxySettings(host: host, port: parts.port ?? 1080, authorization: authorization)
+        proxy.passwordForms = passwordForms
+        return proxy
     }
 
     /// The URL with any password replaced, for error messages.

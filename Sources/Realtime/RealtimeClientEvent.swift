@@ -29,9 +29,12 @@ public enum RealtimeClientEvent {
 
     /// `response.create`, optionally with per-response `instructions` (e.g. the greeting). No
     /// modality fields: Azure's GA dialect rejects them, and the session already says audio.
-    public static func responseCreate(instructions: String? = nil) -> String {
-        guard let instructions else { return #"{"type":"response.create"}"# }
-        return #"{"type":"response.create","response":{"instructions":"# + JSON.quoted(instructions) + "}}"
+    /// `eventId` becomes the client `event_id`, which the server echoes in an `error` that
+    /// answers this event (PROTOCOLS.md §2), so the sender can tell its refusal from others.
+    public static func responseCreate(instructions: String? = nil, eventId: String? = nil) -> String {
+        let id = eventId.map { #","event_id":"# + JSON.quoted($0) } ?? ""
+        guard let instructions else { return #"{"type":"response.create""# + id + "}" }
+        return #"{"type":"response.create""# + id + #","response":{"instructions":"# + JSON.quoted(instructions) + "}}"
     }
 
     /// Instructions that make the assistant open the call with `greeting`, word for word:

@@ -1,4 +1,5 @@
 import CCurl
+import Config
 
 /// The one owner of a libcurl easy handle (`CURL*`) and of everything libcurl keeps pointers
 /// to while it runs: the header list, the error buffer and the response body.
@@ -10,6 +11,7 @@ final class CurlEasy {
     /// The `CURL*`.
     let handle: UnsafeMutableRawPointer
     private var headerList: UnsafeMutablePointer<curl_slist>?
+    private var proxyHeaderList: UnsafeMutablePointer<curl_slist>?
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// The response body received so far.
     private(set) var body: [UInt8] = []
@@ -18,13 +20,15 @@ final class CurlEasy {
     /// Set when the transfer was aborted because the body grew past `maxBodyBytes`.
     private(set) var bodyTooLarge = false
 
-    /// Creates and configures a handle for `request`; `trust` names the CA store to verify with.
+    /// Creates and configures a handle for `request`; `trust` names the CA store to verify with,
+    /// `proxy` the proxy `https://` requests go through (nil: libcurl's defaults).
     ///
     /// - Throws: `HTTPClientError` (`invalidURL`) for a URL libcurl or the loopback rule refuses,
     ///   or when libcurl rejects an option.
-    init(_ request: HTTPClientRequest, trust: HTTPClient.Trust, maxBodyBytes: Int, userAgent: String) throws(HTTPClientError) {
+    init(_ request: HTTPClientRequest, trust: HTTPClient.Trust, proxy: ProxySettings?, maxBodyBytes: Int,
+         userAgent: String) throws(HTTPClientError) {
         CurlGlobal.ensure()
-        _ = try HTTPClientURL(request.url)
+        let url = try HTTPClientURL(request.url)
         guard let handle = curl_easy_init() else {
             throw HTTPClientError(.transport, "curl_easy_init failed (out of memory)")
         }
@@ -33,11 +37,13 @@ final class CurlEasy {
         errorBuffer = .allocate(capacity: Int(CURL_ERROR_SIZE))
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE))
         try configure(request, trust: trust, userAgent: userAgent)
+        try configure(HTTPClientProxy(url: url, settings: proxy))
     }
 
     deinit {
         curl_easy_cleanup(handle)
         curl_slist_free_all(headerList)
+        curl_slist_free_all(proxyHeaderList)
         errorBuffer.deallocate()
     }
 
@@ -101,6 +107,29 @@ final class CurlEasy {
 
         try check(vb_curl_easy_setopt_write_function(handle, curlWriteCallback), "CURLOPT_WRITEFUNCTION")
         try set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(self).toOpaque())
+    }
+
+    private func configure(_ route: HTTPClientProxy) throws(HTTPClientError) {
+        switch route {
+        case .libcurlDefault:
+            break
+        case .direct:
+            try set(CURLOPT_PROXY, "")  // "" = no proxy, whatever the environment says
+        case .proxy(let url, let authorization):
+            try set(CURLOPT_PROXY, url)
+            try set(CURLOPT_PROXYTYPE, Int(CURLPROXY_HTTP.rawValue))
+            // Request headers (Authorization: Bearer …) go to the server only, never in CONNECT.
+            try set(CURLOPT_HEADEROPT, Int(CURLHEADER_SEPARATE))
+            if let authorization {
+                // The header the realtime tunnel sends too; the URL given to libcurl stays
+                // free of credentials, so none of its messages can show them.
+                guard let list = curl_slist_append(nil, "Proxy-Authorization: \(authorization)") else {
+                    throw HTTPClientError(.transport, "curl_slist_append failed (out of memory)")
+                }
+                proxyHeaderList = list
+                try set(CURLOPT_PROXYHEADER, pointer: UnsafeMutableRawPointer(list))
+            }
+        }
     }
 
     private func set(_ option: CURLoption, _ value: Int) throws(HTTPClientError) {

@@ -1,4 +1,5 @@
 import CCurl
+import Config
 import Glibc
 import Net
 
@@ -49,12 +50,19 @@ public final class HTTPClient {
         public var maxResponseBytes: Int
         /// The `User-Agent` header.
         public var userAgent: String
+        /// The proxy for `https://` requests (`Settings`' `HTTPS_PROXY`/`NO_PROXY`, from the
+        /// process environment or `.env`); hosts it does not apply to are reached directly,
+        /// ignoring any proxy in the environment. Nil keeps libcurl's defaults (it then reads
+        /// the proxy variables of the process environment itself).
+        public var proxy: ProxySettings?
 
         /// Creates options.
-        public init(trust: Trust = Trust(), maxResponseBytes: Int = 1 << 20, userAgent: String = "voice-bridge") {
+        public init(trust: Trust = Trust(), maxResponseBytes: Int = 1 << 20, userAgent: String = "voice-bridge",
+                    proxy: ProxySettings? = nil) {
             self.trust = trust
             self.maxResponseBytes = maxResponseBytes
             self.userAgent = userAgent
+            self.proxy = proxy
         }
     }
 
@@ -85,8 +93,8 @@ public final class HTTPClient {
         let task = HTTPClientTask()
         let startedAt = MonotonicClock.nowMs()
         do {
-            let easy = try CurlEasy(request, trust: options.trust, maxBodyBytes: options.maxResponseBytes,
-                                    userAgent: options.userAgent)
+            let easy = try CurlEasy(request, trust: options.trust, proxy: options.proxy,
+                                    maxBodyBytes: options.maxResponseBytes, userAgent: options.userAgent)
             // The transfer holds the task until it ends, so a caller may drop the handle.
             try multi.add(easy) { code in
                 guard !task.isFinished else { return }

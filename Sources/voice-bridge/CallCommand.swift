@@ -51,7 +51,7 @@ enum CallCommand {
         defer { Logger.flush() }
         do {
             let loop = try EventLoop()
-            let http = HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment()))
+            let http = HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings))
             let client = TwilioCallsClient(http: http, configuration: .init(callsURL: outbound.callsURL!,
                                                                            authorization: outbound.basicAuthorization!))
             let dialer = OutboundDialer(client: client, defaultFrom: outbound.defaultFrom, publicHost: host,

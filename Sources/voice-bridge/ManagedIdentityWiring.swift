@@ -5,8 +5,8 @@ import Tools
 
 /// Connects the managed-identity token source to libcurl (`Tools.HTTPClient`) on the loop.
 enum ManagedIdentityWiring {
-    static func tokenSource(_ identity: ProviderSettings.Identity, loop: EventLoop) -> AzureTokenSource {
-        let http = HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment(), maxResponseBytes: 64 * 1024))
+    static func tokenSource(_ identity: ProviderSettings.Identity, loop: EventLoop, options: HTTPClient.Options) -> AzureTokenSource {
+        let http = HTTPClient(loop: loop, options: options)
         return AzureTokenSource(identity: identity) { url, headers, completion in
             http.send(HTTPClientRequest(method: "GET", url: url, headers: headers, timeoutMs: 5_000)) { result in
                 switch result {

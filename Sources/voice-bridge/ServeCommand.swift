@@ -59,7 +59,7 @@ enum ServeCommand {
             router.publicScheme = settings.publicURLScheme
             router.gate = gate
             if let key = outbound.bridgeAPIKey, let host = settings.publicHost {
-                let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+                let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
                                                configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))
                 router.dialer = OutboundDialer(client: client, defaultFrom: outbound.defaultFrom, publicHost: host,
                                                publicScheme: settings.publicURLScheme, records: manager.outboundRecords)

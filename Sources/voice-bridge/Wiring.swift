@@ -41,7 +41,8 @@ enum Wiring {
         context.providers = providerPool(for: settings)
         context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
         if settings.provider == .azure && settings.providers.azureAuth == .managedIdentity {
-            context.providers.tokens = ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop)
+            context.providers.tokens = ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop,
+                                                                         options: httpOptions(for: settings, maxResponseBytes: 64 * 1024))
         }
         context.reconnectMidCall = settings.providers.reconnectMidCall
         guard context.reconnectMidCall else { return }
@@ -95,9 +96,16 @@ enum Wiring {
     /// The Tavily client when `TAVILY_API_KEY` is set.
     static func tavilyClient(for settings: Settings, loop: EventLoop) -> TavilyClient? {
         settings.tavilyAPIKey.map { key in
-            TavilyClient(http: HTTPClient(loop: loop, options: .init(trust: .fromProcessEnvironment())),
+            TavilyClient(http: HTTPClient(loop: loop, options: httpOptions(for: settings)),
                          configuration: .init(apiKey: key, baseURL: settings.tavilyBaseURL, timeoutMs: settings.tavilyTimeoutMs))
         }
+    }
+
+    /// Options for libcurl clients (Tavily, Twilio's REST API, identity endpoints): the CA store
+    /// OpenSSL uses, and the proxy the realtime socket uses — `HTTPS_PROXY`/`NO_PROXY` from the
+    /// environment or `.env` (libcurl alone would see only the process environment).
+    static func httpOptions(for settings: Settings, maxResponseBytes: Int = 1 << 20) -> HTTPClient.Options {
+        .init(trust: .fromProcessEnvironment(), maxResponseBytes: maxResponseBytes, proxy: settings.providers.proxy)
     }
 
     static func sessionOptions(for settings: Settings, conversation: ConversationSettings) -> RealtimeSessionOptions {

@@ -46,6 +46,18 @@ import Tools
         func responseCreated() { event(#"{"type":"response.created","response":{"id":"r"}}"#) }
         func responseDone() { event(#"{"type":"response.done","response":{"id":"r","status":"completed"}}"#) }
         func audio() { event(#"{"type":"response.output_audio.delta","item_id":"i","delta":"AAAA"}"#) }
+        func error(eventId: String?, code: String = "server_error", message: String = "The server had an error while processing your request.") {
+            let id = eventId.map { #""\#($0)""# } ?? "null"
+            event(#"{"type":"error","event_id":"event_9","error":{"type":"server_error","code":"\#(code)","message":"\#(message)","param":null,"event_id":\#(id)}}"#)
+        }
+
+        /// A function call in its own response, answered at once.
+        func answeredCall(_ n: Int) {
+            responseCreated()
+            functionCall(item: "item_\(n)", call: "call_\(n)")
+            responseDone()
+            manual.answer("call_\(n)", "answer \(n)")
+        }
 
         var sent: [String] {
             actions.compactMap { if case .send(let text) = $0 { return text } else { return nil } }
@@ -56,7 +68,10 @@ import Tools
         .send(RealtimeClientEvent.functionCallOutput(callId: callId, output: output))
     }
 
-    static let create = CallToolRunner.Action.send(RealtimeClientEvent.responseCreate())
+    /// The runner's `n`th `response.create`, with the `event_id` an error would name.
+    static func create(_ n: Int) -> CallToolRunner.Action {
+        .send(RealtimeClientEvent.responseCreate(eventId: "tool_response_\(n)"))
+    }
 
     @Test func oneCall_startsOnce_thenOutputAndOneResponseCreate_afterTheResponseIsDone() {
         let h = Harness()
@@ -67,7 +82,7 @@ import Tools
         h.responseDone()
         #expect(h.actions.isEmpty, "nothing is sent while the tool runs")
         h.manual.answer("call_1", "42")
-        #expect(h.actions == [Self.output("call_1", "42"), Self.create])
+        #expect(h.actions == [Self.output("call_1", "42"), Self.create(1)])
     }
 
     @Test func severalCalls_areAllAnswered_beforeTheSingleResponseCreate() {
@@ -79,7 +94,7 @@ import Tools
         h.manual.answer("call_2", "two")
         #expect(h.actions.isEmpty, "call_1 still runs")
         h.manual.answer("call_1", "one")
-        #expect(h.actions == [Self.output("call_1", "one"), Self.output("call_2", "two"), Self.create])
+        #expect(h.actions == [Self.output("call_1", "one"), Self.output("call_2", "two"), Self.create(1)])
     }
 
     @Test func anAnswerBeforeResponseDone_waitsForIt() {
@@ -89,7 +104,7 @@ import Tools
         h.manual.answer("call_1", "fast")
         #expect(h.actions.isEmpty)
         h.responseDone()
-        #expect(h.actions == [Self.output("call_1", "fast"), Self.create])
+        #expect(h.actions == [Self.output("call_1", "fast"), Self.create(1)])
     }
 
     @Test func whileAnotherResponseRuns_theResponseCreateWaitsForItsEnd() {
@@ -101,9 +116,61 @@ import Tools
         h.manual.answer("call_1", "late")
         #expect(h.actions == [Self.output("call_1", "late")])
         h.responseDone()
-        #expect(h.actions == [Self.output("call_1", "late"), Self.create])
+        #expect(h.actions == [Self.output("call_1", "late"), Self.create(1)])
         h.responseDone()
         #expect(h.actions.count == 2, "one response.create, not one per response.done")
+    }
+
+    @Test func refusedResponseCreate_isRetriedOnceAfterADelay_neverMore() {
+        let h = Harness()
+        h.answeredCall(1)
+        #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1)])
+        h.error(eventId: "tool_response_1")
+        #expect(h.actions.last == .scheduleRetry(afterMs: CallToolRunner.retryDelayMs), "the refusal is noticed, a retry scheduled")
+        h.runner.retryResponseCreate()
+        #expect(h.actions.last == Self.create(2))
+        h.error(eventId: "tool_response_2")
+        h.runner.retryResponseCreate()  // a stale timer must not send either
+        #expect(h.actions.count == 4, "a second refusal of the same batch is not retried: \(h.actions)")
+        // The next batch of outputs gets its response.create, and its own single retry.
+        h.answeredCall(2)
+        #expect(h.actions.suffix(2) == [Self.output("call_2", "answer 2"), Self.create(3)])
+        h.error(eventId: "tool_response_3")
+        #expect(h.actions.last == .scheduleRetry(afterMs: CallToolRunner.retryDelayMs))
+    }
+
+    @Test func aResponseStartingBeforeTheRetry_makesItUnnecessary() {
+        let h = Harness()
+        h.answeredCall(1)
+        h.error(eventId: "tool_response_1")
+        h.responseCreated()  // the caller spoke: this response sees the outputs
+        h.runner.retryResponseCreate()
+        #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1), .scheduleRetry(afterMs: CallToolRunner.retryDelayMs)])
+    }
+
+    @Test func activeResponseRefusal_waitsForThatResponse_withoutRetry() {
+        let h = Harness()
+        h.answeredCall(1)
+        h.error(eventId: "tool_response_1", code: CallToolRunner.activeResponseCode,
+                message: "Conversation already has an active response in progress: resp_1.")
+        #expect(h.actions.count == 2, "no retry: a response is running")
+        h.runner.retryResponseCreate()
+        h.responseDone()
+        #expect(h.actions.count == 2, "one response.create, not one per response.done")
+    }
+
+    @Test func errorsAboutOtherEvents_leaveThePendingResponseCreateAlone() {
+        let h = Harness()
+        h.answeredCall(1)
+        h.error(eventId: nil)
+        h.error(eventId: "c1")  // e.g. a refused truncate
+        h.runner.retryResponseCreate()
+        #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1)], "no retry for someone else's error")
+        h.responseCreated()
+        h.responseDone()
+        h.error(eventId: "tool_response_1")  // late, after its response ran: not a refusal
+        h.runner.retryResponseCreate()
+        #expect(h.actions.count == 2)
     }
 
     @Test func nameFromOutputItemDone_whenNoItemAddedWasSeen() {
@@ -120,7 +187,7 @@ import Tools
         h.responseCreated()
         h.functionCall(item: "item_1", call: "call_1", name: "teleport")
         h.responseDone()
-        #expect(h.actions == [Self.output("call_1", "There is no tool named 'teleport'. Available tools: lookup, hang_up."), Self.create])
+        #expect(h.actions == [Self.output("call_1", "There is no tool named 'teleport'. Available tools: lookup, hang_up."), Self.create(1)])
     }
 
     @Test func hangUpAfterAGoodbye_sendsTheOutput_andHangsUpWithoutANewResponse() {

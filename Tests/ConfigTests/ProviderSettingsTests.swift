@@ -79,6 +79,7 @@ import Testing
         #expect(!proxy.applies(to: "x.internal.corp") && !proxy.applies(to: "internal.corp") && !proxy.applies(to: "localhost"))
         #expect(proxy.applies(to: "a.openai.azure.com") && proxy.applies(to: "notinternal.corp"))
         #expect(p.secrets.contains(proxy.authorization!))
+        #expect(p.secrets.contains("p%3Ass") && p.secrets.contains("p:ss"), "the password as written and decoded")
         #expect(try Self.load(["https_proxy": "proxy:8080"]).proxy?.port == 8080)
         #expect(try Self.load(["HTTPS_PROXY": "proxy"]).proxy?.port == 1080)
         #expect(try !#require(Self.load(["HTTPS_PROXY": "proxy", "NO_PROXY": "*"]).proxy).applies(to: "anything"))

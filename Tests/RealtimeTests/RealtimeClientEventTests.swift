@@ -99,6 +99,13 @@ struct RealtimeClientEventTests {
         #expect(event["response"]?["output_modalities"] == nil && event["response"]?["modalities"] == nil)
     }
 
+    @Test func responseCreate_carriesTheClientEventId_forErrorsToName() throws {
+        #expect(RealtimeClientEvent.responseCreate(eventId: "tool_response_1") == #"{"type":"response.create","event_id":"tool_response_1"}"#)
+        let event = try JSON.parse(RealtimeClientEvent.responseCreate(instructions: "Say \"bye\"", eventId: "a\"b"))
+        #expect(event["type"] == "response.create" && event["event_id"]?.stringValue == "a\"b")
+        #expect(event["response"]?["instructions"]?.stringValue == "Say \"bye\"")
+    }
+
     @Test func truncateAndCancel_exactStrings() {
         #expect(RealtimeClientEvent.truncate(itemId: "item_1", audioEndMs: 1500)
             == #"{"type":"conversation.item.truncate","item_id":"item_1","content_index":0,"audio_end_ms":1500}"#)

@@ -1,3 +1,4 @@
+import Config
 import HTTP
 import Net
 import Testing
@@ -153,5 +154,39 @@ import Testing
         guard case .failure(let error) = untrusted else { Issue.record("an unknown CA must be refused"); return }
         #expect(error.kind == .tls)
         #expect(server.requests.count == 1, "nothing reached the server over the untrusted connection")
+    }
+
+    @Test func https_tunnelsThroughTheGivenProxy_withItsCredentials_andNoRequestHeaders() throws {
+        let loop = try EventLoop()
+        let proxy = try ScriptedHTTPServer(loop: loop, responses: [.json(403, #"{"denied":true}"#)])
+        let settings = ProxySettings(host: "127.0.0.1", port: proxy.port, authorization: "Basic YWxpY2U6czNjcmV0")
+        let client = HTTPClient(loop: loop, options: .init(proxy: settings))
+        var result: Result<HTTPClientResponse, HTTPClientError>?
+        client.send(.postJSON(url: "https://api.tavily.invalid/search", json: "{}",
+                              headers: [("Authorization", "Bearer tvly-secret")], timeoutMs: 3_000)) { result = $0 }
+        loop.run { result != nil }
+        let connect = try #require(proxy.requests.first, "the request never reached the proxy: \(String(describing: result))")
+        #expect(connect.head.method == "CONNECT")
+        #expect(connect.head.target == "api.tavily.invalid:443", "the proxy resolves the host, not us")
+        #expect(connect.head.headers["Proxy-Authorization"] == "Basic YWxpY2U6czNjcmV0")
+        #expect(connect.head.headers["Authorization"] == nil, "the API key never goes to the proxy")
+        guard case .failure(let error) = result else { Issue.record("a refused tunnel must fail"); return }
+        #expect(error.message.contains("403"), "\(error)")
+        #expect(!error.message.contains("czNjcmV0"))
+    }
+
+    @Test func https_toANoProxyHost_goesDirect() throws {
+        let pki = try TestPKI.make()
+        let loop = try EventLoop()
+        let tls = try TLSContext.server(certificateFile: pki.certFile, privateKeyFile: pki.keyFile)
+        let server = try ScriptedHTTPServer(loop: loop, tls: tls, responses: [.json(200, #"{"direct":true}"#)])
+        let proxy = try ScriptedHTTPServer(loop: loop, responses: [.json(403, "{}")])
+        let settings = ProxySettings(host: "127.0.0.1", port: proxy.port, noProxy: ["localhost"])
+        let client = HTTPClient(loop: loop, options: .init(trust: .init(caFile: pki.caFile), proxy: settings))
+        var result: Result<HTTPClientResponse, HTTPClientError>?
+        client.send(.postJSON(url: "https://localhost:\(server.port)/search", json: "{}", timeoutMs: 3_000)) { result = $0 }
+        loop.run { result != nil }
+        #expect((try? result?.get())?.text == #"{"direct":true}"#, "\(String(describing: result))")
+        #expect(proxy.requests.isEmpty)
     }
 }

@@ -32,6 +32,7 @@ from harness import (
 from peers.certs import TestPKI
 from peers.fake_twilio import FakeTwilioCall
 from peers.mock_provider import GREETING_AUDIO
+from peers.realtime_schema import check_events
 
 TAVILY_KEY = "tvly-test-Secret-9b8c7d6e5f"
 QUERY = "weather in Paris"
@@ -56,6 +57,23 @@ def start_tavily(pki: TestPKI, tmp_path: Path, processes: list[ManagedProcess]
         cmd = [sys.executable, str(PEERS_DIR / "mock_tavily.py"), "--port", "0", "--cert", str(cert),
                "--key", str(key), "--api-key", TAVILY_KEY, "--record", str(record), *args]
         proc = TavilyProcess(f"tavily{n}", cmd, tmp_path, clean_env(), tmp_path)
+        proc.record_path = record
+        processes.append(proc)
+        proc.wait_listening()
+        return proc
+    return start
+
+
+@pytest.fixture
+def start_proxy(tmp_path: Path, processes: list[ManagedProcess]) -> Callable[..., RecordingPeerProcess]:
+    """Tests/peers/connect_proxy.py: a CONNECT proxy that records each tunnel it is asked for."""
+    counter = iter(range(1, 100))
+
+    def start(*args: str) -> RecordingPeerProcess:
+        n = next(counter)
+        record = tmp_path / f"proxy{n}.jsonl"
+        cmd = [sys.executable, str(PEERS_DIR / "connect_proxy.py"), "--port", "0", "--record", str(record), *args]
+        proc = RecordingPeerProcess(f"proxy{n}", cmd, tmp_path, clean_env(), tmp_path)
         proc.record_path = record
         processes.append(proc)
         proc.wait_listening()
@@ -198,6 +216,95 @@ def test_web_search_over_https_never_stalls_audio(start_bridge: Callable[..., Br
     answered = log_lines(bridge, "tool answered")
     assert answered and int(answered[0]["ms"]) >= 1900
     assert TAVILY_KEY not in bridge.stderr()
+
+
+@pytest.mark.parametrize("refused", ["first", "every"])
+def test_a_refused_response_create_after_tool_outputs_is_retried_once(
+        refused: str, start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], pki: TestPKI) -> None:
+    """The provider answers the bridge's response.create after a web_search output with an error
+    naming its event_id: the bridge retries once a second later, and never more."""
+    tavily = start_tavily()
+    which = ["--refuse-response-create-which", "1"] if refused == "first" else []
+    mock = start_mock(*tool_call_args("web_search", {"query": QUERY}, after=3),
+                      "--refuse-response-create", "server_error", *which)
+    bridge = start_bridge(tool_env(mock, pki, tavily))  # GREETING="": every response.create is the runner's
+    audio = caller_audio(seed=43, frames=5)
+
+    async def scenario() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(audio)
+        if refused == "first":
+            assert await call.wait_for_audio(len(audio) + len(GREETING_AUDIO), timeout=6), "the answer was never spoken"
+        else:
+            await asyncio.sleep(3.5)  # room for a third response.create, which must not come
+        await call.stop()
+        return call
+
+    call = run(scenario())
+    events = received(mock, 1)
+    assert check_events([r["event"] for r in events], "ga", "client") == []
+    creates = [r for r in events if r["event"]["type"] == "response.create"]
+    assert len(creates) == 2, [r["event"]["type"] for r in events]
+    ids = [r["event"].get("event_id") for r in creates]
+    assert all(ids) and ids[0] != ids[1], ids
+    refusals = [r for r in mock.records() if r["kind"] == "sent" and r["event"]["type"] == "error"]
+    assert [r["event"]["error"]["event_id"] for r in refusals] == ids[:len(refusals)]
+    assert len(refusals) == (1 if refused == "first" else 2)
+    delay = creates[1]["t"] - refusals[0]["t"]
+    assert 0.9 <= delay < 2.0, f"retried {delay:.2f} s after the refusal"
+    retrying = log_lines(bridge, "provider refused response.create after tool outputs; retrying once")
+    assert len(retrying) == 1 and retrying[0]["code"] == "server_error"
+    assert "Mock refusal of response.create" in retrying[0]["message"]
+    again = log_lines(bridge, "provider refused response.create again after tool outputs; the answer waits "
+                              "for the next tool output or the caller's next turn")
+    assert len(again) == (0 if refused == "first" else 1)
+    if refused == "first":
+        sent = set(call.sent_payloads)
+        spoken = b"".join(c for c in call.media_chunks if base64.b64encode(c).decode() not in sent)
+        assert spoken == GREETING_AUDIO, "the retried response spoke the answer"
+    assert bridge.alive()
+
+
+@pytest.mark.parametrize("route", ["proxy", "no_proxy"])
+def test_https_proxy_set_only_in_dotenv_carries_web_search_too(
+        route: str, start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], start_proxy: Callable[..., RecordingPeerProcess],
+        pki: TestPKI) -> None:
+    """HTTPS_PROXY (and NO_PROXY) written only in .env: libcurl, which reads only the process
+    environment, gets them from the bridge, so Tavily goes the way the realtime socket goes."""
+    secret = "s3cret-proxy-pass"
+    tavily = start_tavily()
+    proxy = start_proxy("--require-auth", f"alice:{secret}")
+    mock = start_mock(*tool_call_args("web_search", {"query": QUERY}, after=3))
+    dotenv = f"HTTPS_PROXY=http://alice:{secret}@127.0.0.1:{proxy.port}\n"
+    if route == "no_proxy":
+        dotenv += "NO_PROXY=example.com,localhost\n"
+    bridge = start_bridge(tool_env(mock, pki, tavily), dotenv=dotenv)
+    audio = caller_audio(seed=47, frames=5)
+
+    async def scenario() -> None:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(audio)
+        assert await call.wait_for_audio(len(audio) + len(GREETING_AUDIO), timeout=6), "the answer was never spoken"
+        await call.stop()
+
+    run(scenario())
+    (request,) = tavily.records("request")
+    assert request["headers"]["authorization"] == f"Bearer {TAVILY_KEY}"
+    outputs = [e["item"] for e in mock.client_events(1) if e["type"] == "conversation.item.create"]
+    assert json.loads(outputs[0]["output"])["answer"] == f"Mock answer about {QUERY}."
+    tunnels = {(r["target"], r["status"]) for r in proxy.all_records()}
+    if route == "proxy":
+        assert tunnels == {(f"localhost:{mock.port}", 200), (f"localhost:{tavily.port}", 200)}, tunnels
+        assert all(str(r["auth"]).startswith("Basic ") for r in proxy.all_records())
+    else:
+        assert tunnels == set(), "NO_PROXY=localhost: both the realtime socket and Tavily go direct"
+    assert secret not in bridge.stderr()
 
 
 @pytest.mark.slow

@@ -22,6 +22,10 @@ function in turn, as the service does (PROTOCOLS.md §2): `response.created`, op
 `conversation.item.create` (a `function_call_output` too) is acknowledged as the service does;
 the client's `response.create` then gets the usual spoken response.
 
+`--refuse-response-create CODE` answers `response.create` with an `error` of that code whose
+`error.event_id` is the client's `event_id`, as the service does (`--refuse-response-create-which`
+picks the 1-based `response.create` numbers of each connection; default: all).
+
 Audio deltas use the GA name `response.output_audio.delta`, or the beta name
 `response.audio.delta` when the client sent an `OpenAI-Beta` header (Azure preview URLs).
 
@@ -116,6 +120,10 @@ class MockOptions:
     session_error: str | None = None
     # After this many client events on a connection, stop reading it (a stalled provider).
     stall_after: int | None = None
+    # Answer response.create with an error of this code (echoing the client's event_id)…
+    refuse_response_create: str | None = None
+    # …only for these 1-based response.create numbers of each connection; None = every one.
+    refuse_response_create_which: set[int] | None = None
 
 
 class Recorder:
@@ -217,6 +225,7 @@ class MockSession:
         self._appends = 0
         self._barge_in_started = False
         self._transcribed = False
+        self._response_creates = 0
 
     @property
     def delta_type(self) -> str:
@@ -320,7 +329,15 @@ class MockSession:
             if options.tool_calls and self._appends == options.tool_call_after:
                 await self.call_functions(options.tool_calls, options.tool_call_audio_bytes)
         elif kind == "response.create":
-            await self.respond(self.provider.options.greeting_audio)
+            self._response_creates += 1
+            o = self.provider.options
+            if o.refuse_response_create and (o.refuse_response_create_which is None
+                                             or self._response_creates in o.refuse_response_create_which):
+                await self.error("server_error", o.refuse_response_create,
+                                 f"Mock refusal of response.create: {o.refuse_response_create}",
+                                 None, client_event_id)
+                return
+            await self.respond(o.greeting_audio)
         elif kind == "conversation.item.truncate" and self.provider.options.truncate_error:
             await self.error("invalid_request_error", "invalid_value",
                              "Audio content of 2650ms is already shorter than 9100ms",
@@ -612,6 +629,12 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="assistant audio sent in that response before the calls")
     p.add_argument("--stall-after", type=int, metavar="N",
                    help="after N client events on a connection, stop reading it")
+    p.add_argument("--refuse-response-create", metavar="CODE",
+                   help="answer response.create with an error event of this code (its "
+                        "error.event_id is the client's event_id)")
+    p.add_argument("--refuse-response-create-which", metavar="N[,M…]",
+                   help="refuse only these 1-based response.create numbers of each connection "
+                        "(default: all)")
     a = p.parse_args(argv)
     tool_calls = []
     for spec in a.tool_call:
@@ -640,7 +663,11 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        drop_which=({int(n) for n in a.drop_which.split(",")}
                                    if a.drop_which else None),
                        transcribe=a.transcribe, session_error=a.session_error,
-                       stall_after=a.stall_after)
+                       stall_after=a.stall_after,
+                       refuse_response_create=a.refuse_response_create,
+                       refuse_response_create_which=(
+                           {int(n) for n in a.refuse_response_create_which.split(",")}
+                           if a.refuse_response_create_which else None))
 
 
 async def amain(options: MockOptions) -> None:

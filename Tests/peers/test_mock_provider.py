@@ -188,6 +188,28 @@ def test_invalid_client_events_get_error_events() -> None:
     assert check_events(errors, "ga", "server") == []
 
 
+def test_refuse_response_create_echoes_the_client_event_id() -> None:
+    async def scenario() -> list[dict[str, Any]]:
+        mock = MockProvider(MockOptions(plain=True, refuse_response_create="server_error",
+                                        refuse_response_create_which={1}))
+        port = await mock.start()
+        async with connect(f"ws://127.0.0.1:{port}/v1/realtime") as ws:
+            await recv_until(ws, "session.created")
+            await ws.send(json.dumps({"type": "response.create", "event_id": "mine_1"}))
+            events = await recv_until(ws, "error")
+            await ws.send(json.dumps({"type": "response.create", "event_id": "mine_2"}))
+            events += await recv_until(ws, "response.done")
+        await mock.close()
+        return events
+
+    events = run(scenario())
+    error = events[0]
+    assert error["type"] == "error"
+    assert error["error"]["code"] == "server_error" and error["error"]["event_id"] == "mine_1"
+    assert [e["type"] for e in events].count("error") == 1, "only the first create is refused"
+    assert check_events(events, "ga", "server") == []
+
+
 def test_cli_prints_port_records_and_stops_on_sigterm(pki: TestPKI, tmp_path: Path) -> None:
     record = tmp_path / "cli.jsonl"
     proc = subprocess.Popen([sys.executable, str(PEERS / "mock_provider.py"), "--port", "0",
