@@ -29,7 +29,9 @@ struct AssistantPlayback {
     private var currentSentBytes = 0
     private var currentHeardMs = 0
     /// The same for the few items before it, whose marks may still be echoing.
-    private var earlier: [String: (sentBytes: Int, heardMs: Int)] = [:]
+    private var earlier: [String: (sentBytes: Int, heardMs: Int, since: Int)] = [:]
+    /// Counts item changes, so that the oldest of `earlier` is the one forgotten.
+    private var itemsStarted = 0
     private static let earlierItemsKept = 8
     /// Marks sent and not yet echoed.
     private(set) var outstandingMarks = 0
@@ -75,10 +77,12 @@ struct AssistantPlayback {
     /// back, e.g. after a reconnect or when deltas of two items interleave).
     private mutating func makeCurrent(_ itemId: String) {
         if let previous = currentItemId {
-            if earlier.count >= Self.earlierItemsKept, earlier[previous] == nil, let any = earlier.keys.first {
-                earlier[any] = nil
+            if earlier.count >= Self.earlierItemsKept, earlier[previous] == nil,
+               let oldest = earlier.min(by: { $0.value.since < $1.value.since })?.key {
+                earlier[oldest] = nil
             }
-            earlier[previous] = (currentSentBytes, currentHeardMs)
+            itemsStarted += 1
+            earlier[previous] = (currentSentBytes, currentHeardMs, itemsStarted)
         }
         let resumed = earlier.removeValue(forKey: itemId)
         currentItemId = itemId
@@ -109,7 +113,7 @@ struct AssistantPlayback {
             } else {
                 let itemId = String(decoding: item, as: UTF8.self)
                 if let known = earlier[itemId] {
-                    earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)))
+                    earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)), known.since)
                 }
             }
             return true
