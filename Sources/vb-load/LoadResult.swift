@@ -56,6 +56,17 @@ struct LoadResult {
                 ("io_syscalls_per_frame", .number(framesSent == 0 ? 0 : round2(Double(observed.end.syscalls - observed.start.syscalls) / Double(framesSent)))),
                 ("cpu_us_per_frame", .number(framesSent == 0 ? 0 : round2(Double(observed.end.cpuNs - observed.start.cpuNs) / 1000 / Double(framesSent)))),
             ])
+            // The kernel/user split of the same CPU time (tick counters, so split in proportion).
+            let ticks = observed.end.cpuTicks - observed.start.cpuTicks
+            if framesSent > 0, ticks > 0, let total = bridge["cpu_us_per_frame"]?.doubleValue {
+                let systemShare = Double(observed.end.systemTicks - observed.start.systemTicks) / Double(ticks)
+                bridge["system_share"] = .number(round2(systemShare))
+                bridge["user_us_per_frame"] = .number(round2(total * (1 - systemShare)))
+                bridge["system_us_per_frame"] = .number(round2(total * systemShare))
+            }
+            if framesSent > 0 {
+                bridge["sleeps_per_frame"] = .number(round2(Double(observed.end.sleeps - observed.start.sleeps) / Double(framesSent)))
+            }
             if let idle = observed.idle {
                 bridge["rss_idle_kib"] = .number(Double(idle.rssBytes / 1024))
                 bridge["fds_idle"] = .number(Double(idle.fds))

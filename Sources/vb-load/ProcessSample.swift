@@ -4,6 +4,12 @@ import Glibc
 struct ProcessSample {
     /// `utime + stime` from `/proc/PID/stat`, in clock ticks (`sysconf(_SC_CLK_TCK)` a second).
     var cpuTicks: Int
+    /// The two parts of `cpuTicks`: in the process's own code (utime) and in the kernel (stime).
+    var userTicks: Int
+    var systemTicks: Int
+    /// Times its threads gave up the CPU to wait (`voluntary_ctxt_switches` of
+    /// `/proc/PID/task/*/status`): for an event loop, one per sleep in `epoll_wait`.
+    var sleeps: Int
     /// Time on CPU of all its threads from `/proc/PID/task/*/schedstat`, in nanoseconds
     /// (the same quantity as `cpuTicks`, at nanosecond resolution).
     var cpuNs: Int64
@@ -38,12 +44,19 @@ struct ProcessSample {
                 ns += value
             }
         }
+        var sleeps = 0
+        for task in listDirectory("/proc/\(pid)/task") {
+            for line in (readText("/proc/\(pid)/task/\(task)/status") ?? "").split(separator: "\n")
+            where line.hasPrefix("voluntary_ctxt_switches:") {
+                sleeps += Int(line.split(separator: "\t").last ?? "") ?? 0
+            }
+        }
         var syscalls = 0
         for line in (readText("/proc/\(pid)/io") ?? "").split(separator: "\n")
         where line.hasPrefix("syscr:") || line.hasPrefix("syscw:") {
             syscalls += Int(line.split(separator: " ").last ?? "") ?? 0
         }
-        return ProcessSample(cpuTicks: utime + stime, cpuNs: ns, rssBytes: resident * Int(sysconf(Int32(_SC_PAGESIZE))),
+        return ProcessSample(cpuTicks: utime + stime, userTicks: utime, systemTicks: stime, sleeps: sleeps, cpuNs: ns, rssBytes: resident * Int(sysconf(Int32(_SC_PAGESIZE))),
                              fds: listDirectory("/proc/\(pid)/fd").count, threads: threads, syscalls: syscalls, atUs: atUs)
     }
 
