@@ -19,6 +19,9 @@ public struct CallRouter {
     public var dialer: OutboundDialer?
     /// The bearer token `POST /calls` requires (`BRIDGE_API_KEY`).
     public var bridgeAPIKey: String?
+    /// `/metrics` is served by `handleOperations` on `METRICS_PORT`, so `handle` answers it 404;
+    /// `/healthz` and `/readyz` stay on both, for load balancers probing the public port.
+    public var metricsOnOwnPort = false
 
     /// Creates the routes.
     public init(publicHost: String?, manager: CallManager) {
@@ -39,15 +42,10 @@ public struct CallRouter {
                 return .response(refusal)
             }
             return .response(twiml(for: request))
-        case "/healthz":
-            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(.text(200, "ok\n"))
-        case "/readyz":
-            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(readiness())
-        case "/metrics":
-            guard method == "GET" || method == "HEAD" else { return .response(methodNotAllowed("GET, HEAD")) }
-            return .response(metrics())
+        case "/healthz", "/readyz":
+            return .response(operations(request) ?? .text(404, "not found\n"))
+        case "/metrics" where !metricsOnOwnPort:
+            return .response(operations(request) ?? .text(404, "not found\n"))
         case "/media-stream":
             if let refusal = gate.admitMediaStream(request, info, urls: streamURLs(for: request),
                                                    activeCalls: manager.activeCalls) {
@@ -67,6 +65,25 @@ public struct CallRouter {
         default:
             return .response(.text(404, "not found\n"))
         }
+    }
+
+    /// Routes one request on the operations listener (`METRICS_PORT`): `/metrics`, `/healthz`,
+    /// `/readyz`, and 404 for everything else — calls never come in there.
+    public func handleOperations(_ request: HTTPRequest, _ info: HTTPRequestInfo) -> HTTPServer.Reply {
+        .response(operations(request) ?? .text(404, "not found\n"))
+    }
+
+    /// `/healthz`, `/readyz` and `/metrics` (GET or HEAD), wherever they are served; nil for other paths.
+    func operations(_ request: HTTPRequest) -> HTTPResponse? {
+        let answer: () -> HTTPResponse
+        switch request.head.path {
+        case "/healthz": answer = { .text(200, "ok\n") }
+        case "/readyz": answer = readiness
+        case "/metrics": answer = metrics
+        default: return nil
+        }
+        guard request.head.method == "GET" || request.head.method == "HEAD" else { return methodNotAllowed("GET, HEAD") }
+        return answer()
     }
 
     /// The TwiML that connects the call to our Media Stream, with From and CallSid as parameters

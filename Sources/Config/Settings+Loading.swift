@@ -76,6 +76,7 @@ extension Settings {
         settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {
             try parseMilliseconds($0, variable: "TAVILY_TIMEOUT_MS", range: 100...120_000)
         } ?? 8_000
+        try loadOperationsPort(&settings, value: value)
         return settings
     }
 

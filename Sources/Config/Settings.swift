@@ -55,6 +55,11 @@ public struct Settings: Sendable {
     public var publicURLScheme: String?
     /// `PORT` to listen on; default 5050, 0 meaning any free port.
     public var port: Int
+    /// `METRICS_PORT`: a second, plain-HTTP listener for `/metrics`, `/healthz` and `/readyz`;
+    /// when set, the public port stops serving `/metrics`. Nil keeps everything on `port`.
+    public var metricsPort: Int?
+    /// `METRICS_HOST`: the address the metrics listener binds; default `0.0.0.0`.
+    public var metricsHost = "0.0.0.0"
 
     /// `VOICE`; nil means the dialect's default voice.
     public var voice: String?

@@ -70,12 +70,17 @@ enum ServeCommand {
             // webhook request; anything beyond that gets 503 before it costs a descriptor for long.
             var serverOptions = HTTPServer.Options()
             serverOptions.maxConnections = 2 * limits.maxCalls + 16
+            router.metricsOnOwnPort = settings.metricsPort != nil
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         options: serverOptions, logger: log, handler: router.handle)
+            let operations = try Wiring.operationsServer(for: settings, router: router, loop: loop, log: log)
             var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
             fields += settings.summary().filter { !["port", "provider", "max_calls"].contains($0.0) }
             fields += [("max_calls", String(limits.maxCalls)), ("max_calls_from", limits.maxCallsReason),
                        ("max_connections", String(serverOptions.maxConnections))]
+            if let operations {
+                fields += [("metrics_host", settings.metricsHost), ("metrics_port", String(operations.port))]
+            }
             log.info("listening", fields)
             if context.providers.targets.count > 1 {
                 log.info("provider rotation", [("targets", context.providers.targets.map { $0.endpoint.label + ($0.isFallback ? " (fallback)" : "") }
@@ -96,6 +101,7 @@ enum ServeCommand {
             let drain = DrainController(loop: loop, gate: gate, manager: manager,
                                         timeoutMs: Int64(settings.drainTimeoutSeconds) * 1000, logger: log) {
                 server.stopAccepting()
+                operations?.stopAccepting()
                 loop.stop()
             }
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }

@@ -1,6 +1,7 @@
 import Calls
 import Config
 import Foundation
+import HTTP
 import Net
 import Realtime
 import Tools
@@ -129,6 +130,22 @@ enum Wiring {
         let sized = CallCapacity.defaultMaxCalls(fileLimit: fileLimit, memoryBytes: CallCapacity.memoryLimitBytes(),
                                                  perCallBytes: 2 * bufferedBytes + 512 * 1024)
         return (sized.calls, "auto: " + sized.reason, bufferedBytes)
+    }
+
+    /// The operations listener on `METRICS_PORT` (nil when unset): `/metrics`, `/healthz` and
+    /// `/readyz` from the same router and loop as the public port, always plain HTTP — a scraper
+    /// inside the cluster has no certificate to check, and `TLS_CERT_FILE` is for Twilio's side.
+    static func operationsServer(for settings: Settings, router: CallRouter, loop: EventLoop, log: Logger) throws -> HTTPServer? {
+        guard let port = settings.metricsPort else { return nil }
+        var options = HTTPServer.Options()
+        options.maxConnections = 64  // scrapers and probes, a handful at a time
+        do {
+            return try HTTPServer(host: settings.metricsHost, port: port, loop: loop, tls: nil, options: options,
+                                  logger: log, handler: router.handleOperations)
+        } catch {
+            throw ConfigError(variable: "METRICS_PORT", message: "cannot listen on \(settings.metricsHost):\(port) "
+                + "(\(error)) — choose a free port for METRICS_PORT, or an address of this host for METRICS_HOST")
+        }
     }
 
     /// Says at start whether requests are checked, and warns when they are not.

@@ -56,6 +56,33 @@ import Testing
         #expect(response(router().handle(request("DELETE", "/incoming-call"), info))?.status == 405)
     }
 
+    @Test func metricsOnOwnPort_publicPortAnswers404ForMetrics_butKeepsTheProbes() throws {
+        let info = HTTPRequestInfo(peer: "", secure: false)
+        var split = router()
+        #expect(response(split.handle(request("GET", "/metrics"), info))?.status == 200)
+        split.metricsOnOwnPort = true
+        #expect(response(split.handle(request("GET", "/metrics"), info))?.status == 404)
+        #expect(response(split.handle(request("GET", "/healthz"), info))?.status == 200)
+        #expect(response(split.handle(request("GET", "/readyz"), info))?.status == 200)
+        let metrics = try #require(response(split.handleOperations(request("GET", "/metrics"), info)))
+        #expect(metrics.status == 200)
+        #expect(String(decoding: metrics.body, as: UTF8.self).contains("voice_bridge_active_calls 0"))
+    }
+
+    @Test func operationsListener_servesOnlyProbesAndMetrics() throws {
+        var r = router()
+        r.metricsOnOwnPort = true
+        let info = HTTPRequestInfo(peer: "", secure: false)
+        for path in ["/healthz", "/readyz", "/metrics"] {
+            #expect(response(r.handleOperations(request("GET", path), info))?.status == 200, "\(path)")
+            #expect(response(r.handleOperations(request("HEAD", path), info))?.status == 200, "\(path)")
+            #expect(response(r.handleOperations(request("POST", path), info))?.status == 405, "\(path)")
+        }
+        for path in ["/incoming-call", "/media-stream", "/calls", "/call-status", "/"] {
+            #expect(response(r.handleOperations(request("POST", path), info))?.status == 404, "\(path)")
+        }
+    }
+
     @Test func mediaStream_withoutUpgradeHeaders_isRefused() throws {
         let r = try #require(response(router().handle(request("GET", "/media-stream"), HTTPRequestInfo(peer: "", secure: false))))
         #expect(r.status == 400 || r.status == 426)

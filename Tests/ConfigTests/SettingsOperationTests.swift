@@ -83,4 +83,43 @@ import Config
         #expect(Self.error(["MAX_CALLS": "many"])?.variable == "MAX_CALLS")
         #expect(Self.error(["MAX_BUFFERED_AUDIO_SECONDS": "241"])?.variable == "MAX_BUFFERED_AUDIO_SECONDS")
     }
+
+    // MARK: - Operations port
+
+    @Test func metricsPort_unsetByDefault_soEverythingStaysOnPORT() throws {
+        let settings = try Self.load([:])
+        #expect(settings.metricsPort == nil)
+        #expect(settings.metricsHost == "0.0.0.0")
+    }
+
+    @Test func metricsPort_andHost_areRead() throws {
+        let settings = try Self.load(["METRICS_PORT": "9090", "METRICS_HOST": "127.0.0.1"])
+        #expect(settings.metricsPort == 9090)
+        #expect(settings.metricsHost == "127.0.0.1")
+        #expect(try Self.load(["METRICS_PORT": "9090"]).metricsHost == "0.0.0.0")
+        #expect(try Self.load(["METRICS_PORT": "9090", "METRICS_HOST": "::1"]).metricsHost == "::1")
+        #expect(try Self.load(["METRICS_PORT": "5051", "PORT": "0"]).metricsPort == 5051)
+    }
+
+    @Test(arguments: ["0", "65536", "nine", "-1", "90.5"])
+    func metricsPort_outOfRange_namesTheVariableTheValueAndTheFix(text: String) throws {
+        let error = try #require(Self.error(["METRICS_PORT": text]))
+        #expect(error.variable == "METRICS_PORT")
+        #expect(error.message.contains("'\(text)'"))
+        #expect(error.message.contains("1 to 65535"))
+    }
+
+    @Test func metricsPort_equalToPORT_isRefused() throws {
+        let defaultPort = try #require(Self.error(["METRICS_PORT": "5050"]))
+        #expect(defaultPort.variable == "METRICS_PORT")
+        #expect(defaultPort.message.contains("same as PORT"))
+        #expect(Self.error(["METRICS_PORT": "8080", "PORT": "8080"])?.variable == "METRICS_PORT")
+    }
+
+    @Test func metricsHost_mustBeAnIPAddress_andNeedsAPort() throws {
+        let error = try #require(Self.error(["METRICS_PORT": "9090", "METRICS_HOST": "metrics.internal"]))
+        #expect(error.variable == "METRICS_HOST")
+        #expect(error.message.contains("'metrics.internal'") && error.message.contains("127.0.0.1"))
+        #expect(Self.error(["METRICS_HOST": "127.0.0.1"])?.variable == "METRICS_PORT")
+    }
 }

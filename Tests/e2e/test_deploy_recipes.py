@@ -75,6 +75,13 @@ def test_kubernetes_manifest_is_valid_and_drains() -> None:
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
     assert container["ports"][0]["containerPort"] == int(env["PORT"])
+    # Metrics on their own named port, scraped there, and never routed from outside.
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    assert ports["metrics"] == int(env["METRICS_PORT"]) != int(env["PORT"])
+    annotations = docs["Deployment"]["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/port"] == env["METRICS_PORT"]
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert {p["targetPort"] for p in docs["Service"]["spec"]["ports"]} == {"http"}
     assert pod["securityContext"]["runAsNonRoot"] is True
     assert docs["Deployment"]["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"] == 0
     assert container["envFrom"][0]["secretRef"]["name"] == docs["Secret"]["metadata"]["name"]
