@@ -14,7 +14,7 @@ public final class CallManager {
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
-    /// Outbound calls' overrides kept server-side (too long for their TwiML).
+    /// Outbound calls' metadata and overrides too long for their TwiML, kept server-side.
     public let outboundRecords = OutboundCallRecords()
 
     /// Creates a manager for calls configured by `context`; `loop` enables pre-warming.
@@ -48,17 +48,22 @@ public final class CallManager {
         context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer)])
     }
 
-    /// An outbound call's instructions and greeting: from the record its `outbound` parameter
-    /// names, else inline in its parameters; nil for inbound calls.
+    /// An outbound call's instructions, greeting and metadata: from the record its `outbound`
+    /// parameter names, else inline in its parameters (without metadata, which only the record
+    /// holds); nil for inbound calls.
     func override(for start: TwilioStart) -> CallOverride? {
-        if let token = start.customParameters["outbound"] {
-            if let found = outboundRecords.claim(token) { return found }
-            context.logger.with("call", start.callSid).warning(
-                "this outbound call's instructions were not found (placed by another replica, or expired); using the defaults",
-                [("hint", "keep per-call instructions under about 3000 characters so they travel with the call")])
-            return nil
+        let inline = CallOverride(customParameters: start.customParameters)
+        guard let token = start.customParameters["outbound"] else { return inline }
+        if let found = outboundRecords.claim(token) { return found }
+        let log = context.logger.with("call", start.callSid)
+        if inline != nil {
+            // The instructions and greeting travelled with the call; only the metadata stayed behind.
+            log.info("this outbound call's metadata was not found (placed by another replica, or expired); the call goes on without it")
+        } else {
+            log.warning("this outbound call's record was not found (placed by another replica, or expired); using the default instructions and greeting, without its metadata",
+                        [("hint", "keep per-call instructions under about 3000 characters so they travel with the call")])
         }
-        return CallOverride(customParameters: start.customParameters)
+        return inline
     }
 
     /// Once the last call has ended, returns the freed pages to the OS: 2 s later, when its sockets

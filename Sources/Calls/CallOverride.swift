@@ -1,29 +1,40 @@
+import JSON
 import Twilio
 
 /// Per-call instructions and greeting for an outbound call, in place of `INSTRUCTIONS` and
-/// `GREETING`. They travel in the call's TwiML as `<Parameter>`s, which arrive in the stream's
-/// `start.customParameters`, so any replica that gets the stream can use them. Twilio caps one
-/// parameter at 500 characters, so long text is cut into numbered pieces (`instructions`,
-/// `instructions_2`, …) and joined again here.
+/// `GREETING`, and the caller's `metadata`. Instructions and greeting travel in the call's TwiML
+/// as `<Parameter>`s, which arrive in the stream's `start.customParameters`, so any replica that
+/// gets the stream can use them. Twilio caps one parameter at 500 characters, so long text is
+/// cut into numbered pieces (`instructions`, `instructions_2`, …) and joined again here.
+/// Metadata never travels that way (Twilio would keep it in its call logs, and it may be
+/// personal data): it stays in this replica's `OutboundCallRecords`.
 public struct CallOverride: Equatable, Sendable {
     /// Replaces the default instructions in `session.update`; nil keeps the default.
     public var instructions: String?
     /// Replaces the default greeting; nil keeps it, empty means the callee speaks first.
     public var greeting: String?
+    /// `POST /calls`' `metadata`: flat, bounded by `OutboundCallFields`; written to the call's
+    /// transcript, its keys logged when the stream starts. Empty when none (or when the stream
+    /// landed on a replica that does not hold the record).
+    public var metadata: JSONObject
 
     /// Characters per piece: name and value together stay under `TwiML.parameterLengthLimit`.
     static let pieceLength = 450
 
     /// Creates an override.
-    public init(instructions: String? = nil, greeting: String? = nil) {
+    public init(instructions: String? = nil, greeting: String? = nil, metadata: JSONObject = JSONObject()) {
         self.instructions = instructions
         self.greeting = greeting
+        self.metadata = metadata
     }
 
     /// Whether it changes nothing.
-    public var isEmpty: Bool { instructions == nil && greeting == nil }
+    public var isEmpty: Bool { instructions == nil && greeting == nil && metadata.isEmpty }
 
-    /// The `<Parameter>` pairs that carry it.
+    /// Whether the instructions or greeting differ from the defaults.
+    public var changesTheConversation: Bool { instructions != nil || greeting != nil }
+
+    /// The `<Parameter>` pairs that carry the instructions and greeting (never the metadata).
     public var parameters: [(String, String)] {
         var pairs: [(String, String)] = []
         for (name, text) in [("instructions", instructions), ("greeting", greeting)] {

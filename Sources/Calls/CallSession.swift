@@ -134,10 +134,15 @@ public final class CallSession {
             log.warning("unexpected Twilio media format; the bridge expects audio/x-mulaw at 8000 Hz",
                         [("encoding", start.encoding), ("sampleRate", String(start.sampleRate))])
         }
-        log.info("call started", [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
-                                  ("provider", context.endpoint.provider)])
         override = claimOverride(start)
-        if let override {
+        var started = [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
+                       ("provider", context.endpoint.provider)]
+        if let metadata = override?.metadata, !metadata.isEmpty {
+            started.append(("metadata_keys", metadata.keys.joined(separator: ",")))  // values may be personal data
+            if !callSid.isEmpty { context.transcripts?.appendMetadata(callSid: callSid, metadata: metadata) }
+        }
+        log.info("call started", started)
+        if let override, override.changesTheConversation {
             let greeting = override.greeting.map { $0.isEmpty ? "none" : "set" } ?? "default"
             log.info("per-call settings", [("instructions", override.instructions.map { "\($0.count) characters" } ?? "default"),
                                            ("greeting", greeting)])

@@ -11,8 +11,15 @@ struct OutboundCallFields {
     var to: String
     var from: String?
     var override: CallOverride
-    /// Echoed back in the 201 answer; its keys are logged, its values are not.
-    var metadata: JSONObject
+    /// Echoed back in the 201 answer and kept with the call (`override.metadata`); its keys are
+    /// logged, its values are not.
+    var metadata: JSONObject { override.metadata }
+
+    /// At most this many metadata keys.
+    static let maxMetadataKeys = 16
+    /// At most this many bytes of metadata, serialized as JSON: identifiers, not documents
+    /// (it is held in memory until the call's stream starts, and written to its transcript).
+    static let maxMetadataBytes = 1024
 
     init(json body: [UInt8]) throws(Invalid) {
         guard let json = try? JSON.parse(body), json.objectValue != nil else {
@@ -30,10 +37,35 @@ struct OutboundCallFields {
         from = try string("from")
         override = CallOverride(instructions: try string("instructions"), greeting: try string("greeting"))
         if let value = json["metadata"], !value.isNull {
-            guard let object = value.objectValue else { throw Invalid(description: "\"metadata\" must be an object") }
-            metadata = object
-        } else {
-            metadata = JSONObject()
+            override.metadata = try Self.metadata(value)
         }
+    }
+
+    /// A flat object of at most `maxMetadataKeys` string, number or boolean values and
+    /// `maxMetadataBytes` bytes of JSON.
+    static func metadata(_ value: JSON) throws(Invalid) -> JSONObject {
+        let limits = "at most \(maxMetadataKeys) keys with string, number or boolean values, \(maxMetadataBytes) bytes as JSON"
+        guard let object = value.objectValue else {
+            throw Invalid(description: "\"metadata\" must be an object (\(limits)), e.g. {\"ticket\": \"T-42\"}")
+        }
+        guard object.count <= maxMetadataKeys else {
+            throw Invalid(description: "\"metadata\" has \(object.count) keys; at most \(maxMetadataKeys) are allowed — "
+                + "keep the identifiers the call needs (a ticket or customer number) and look the rest up")
+        }
+        for (key, member) in object {
+            switch member {
+            case .string, .number, .bool:
+                continue
+            case .null, .array, .object:
+                throw Invalid(description: "\"metadata\".\"\(key)\" must be a string, number or boolean (\(limits)) — "
+                    + "flatten it, e.g. {\"customer_id\": \"C-7\"}")
+            }
+        }
+        let bytes = JSON.object(object).serialized().utf8.count
+        guard bytes <= maxMetadataBytes else {
+            throw Invalid(description: "\"metadata\" is \(bytes) bytes as JSON; at most \(maxMetadataBytes) are allowed — "
+                + "keep identifiers there, not documents")
+        }
+        return object
     }
 }

@@ -1,11 +1,13 @@
 import Net
 
-/// Overrides too long to travel in the call's TwiML (Twilio caps `Twiml` at 4000 characters),
-/// kept on the replica that placed the call, keyed by a random token that the TwiML carries as
-/// the `outbound` parameter, until its stream claims them or `lifetimeMs` passes.
+/// What of an outbound call cannot travel in its TwiML — instructions too long for Twilio's
+/// 4000-character `Twiml`, and any `metadata` (never sent to Twilio) — kept on the replica that
+/// placed the call, keyed by a random token that the TwiML carries as the `outbound` parameter,
+/// until its stream claims it or `lifetimeMs` passes.
 ///
-/// A stream that lands on another replica does not find them (it then uses the defaults, with
-/// a warning); short overrides avoid that by travelling inline. Confined to the serve loop.
+/// A stream that lands on another replica does not find it: the call then goes on without its
+/// metadata, and with the default instructions unless they travelled inline. Confined to the
+/// serve loop.
 public final class OutboundCallRecords {
     /// How long a record waits for its stream: ringing (up to 60 s) plus queueing, with margin.
     public var lifetimeMs: Int64 = 10 * 60_000

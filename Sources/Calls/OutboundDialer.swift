@@ -31,16 +31,25 @@ public final class OutboundDialer {
         self.records = records
     }
 
-    /// The TwiML for a call to `to` with `override`: inline parameters when they fit in
-    /// Twilio's 4000 characters, else a record token (when this dialer keeps records).
+    /// The TwiML for a call to `to` with `override`: instructions and greeting as inline
+    /// parameters when they fit in Twilio's 4000 characters, else only in a record. A call with
+    /// metadata always has a record (metadata never goes to Twilio), whose token the TwiML
+    /// carries as `outbound` beside the inline parameters when they fit. Records need a dialer
+    /// that keeps them.
     public func twiml(to: String, override: CallOverride) throws -> String {
         let base: [(String, String)] = [("Direction", "outbound"), ("To", to)]
         let inline = TwiML.connectStream(url: streamURL, parameters: base + override.parameters)
-        if inline.count <= TwilioCallsClient.twimlLengthLimit { return inline }
+        let fits = inline.count <= TwilioCallsClient.twimlLengthLimit
+        if fits && override.metadata.isEmpty { return inline }
         guard let records else {
-            throw RequestError(description: "the instructions and greeting are too long to travel with the call (\(inline.count) characters of TwiML; Twilio's limit is \(TwilioCallsClient.twimlLengthLimit)) — shorten them, or place the call with POST /calls on the running bridge, which keeps them server-side")
+            throw RequestError(description: fits
+                ? "metadata is kept server-side, which this command cannot do — place the call with POST /calls on the running bridge"
+                : "the instructions and greeting are too long to travel with the call (\(inline.count) characters of TwiML; Twilio's limit is \(TwilioCallsClient.twimlLengthLimit)) — shorten them, or place the call with POST /calls on the running bridge, which keeps them server-side")
         }
-        return TwiML.connectStream(url: streamURL, parameters: base + [("outbound", records.store(override))])
+        let token = ("outbound", records.store(override))
+        let both = TwiML.connectStream(url: streamURL, parameters: base + override.parameters + [token])
+        if both.count <= TwilioCallsClient.twimlLengthLimit { return both }
+        return TwiML.connectStream(url: streamURL, parameters: base + [token])
     }
 
     /// Places a call; `completion` gets the Call SID or Twilio's error. Throws `RequestError`

@@ -3,7 +3,8 @@ import Foundation
 import JSON
 
 /// Appends each utterance of a call as a JSON line to `<dir>/<CallSid>.jsonl`, on a background
-/// queue so that disk latency never reaches the audio path.
+/// queue so that disk latency never reaches the audio path. An outbound call placed with
+/// metadata starts with one line `{"call","role":"call","metadata","time"}`.
 public final class TranscriptWriter: @unchecked Sendable {
     // @unchecked: the only mutable state (`handles`) is touched solely on `queue`, a serial queue.
     private let directory: String
@@ -19,10 +20,19 @@ public final class TranscriptWriter: @unchecked Sendable {
 
     /// Queues one line `{"call","role","text","time"}` for `callSid`.
     public func append(callSid: String, role: String, text: String, at date: Date = Date()) {
-        let line: JSON = .object(JSONObject([
-            ("call", .string(callSid)), ("role", .string(role)), ("text", .string(text)),
-            ("time", .string(Self.iso8601(date))),
-        ]))
+        write(callSid: callSid, [("call", .string(callSid)), ("role", .string(role)), ("text", .string(text)),
+                                 ("time", .string(Self.iso8601(date)))])
+    }
+
+    /// Queues the call's first line, `{"call","role":"call","metadata","time"}`: what `POST /calls`
+    /// said about it. Its role tells it from the utterances (`caller`, `assistant`).
+    public func appendMetadata(callSid: String, metadata: JSONObject, at date: Date = Date()) {
+        write(callSid: callSid, [("call", .string(callSid)), ("role", .string("call")), ("metadata", .object(metadata)),
+                                 ("time", .string(Self.iso8601(date)))])
+    }
+
+    private func write(callSid: String, _ members: [(String, JSON)]) {
+        let line: JSON = .object(JSONObject(members))
         let bytes = Data((line.serialized() + "\n").utf8)
         let safeName = Self.fileName(callSid)
         queue.async { [self] in

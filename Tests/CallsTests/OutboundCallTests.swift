@@ -1,5 +1,7 @@
 import Config
 import HTTP
+import JSON
+import Realtime
 import Testing
 import Twilio
 @testable import Calls
@@ -43,5 +45,78 @@ import Twilio
     func bearer_matchesOnlyTheExactKey(header: String, expected: Bool) {
         #expect(CallRouter.bearerMatches(header, key: "s3cret") == expected)
         #expect(!CallRouter.bearerMatches(nil, key: "s3cret"))
+    }
+
+    // MARK: - metadata
+
+    static func fields(_ body: String) throws(OutboundCallFields.Invalid) -> OutboundCallFields {
+        try OutboundCallFields(json: Array(body.utf8))
+    }
+
+    static func refusal(_ body: String) -> String? {
+        do {
+            _ = try fields(body)
+            return nil
+        } catch {
+            return error.description
+        }
+    }
+
+    @Test func metadata_flatValues_areKeptWithTheCall_inOrder() throws {
+        let parsed = try Self.fields(#"{"to":"+1","metadata":{"ticket":"T-42","attempt":2,"vip":true}}"#)
+        #expect(parsed.metadata.keys == ["ticket", "attempt", "vip"])
+        #expect(parsed.override.metadata == parsed.metadata)
+        #expect(parsed.metadata["attempt"] == .number(2))
+        #expect(try Self.fields(#"{"to":"+1"}"#).metadata.isEmpty)
+        #expect(try Self.fields(#"{"to":"+1","metadata":null}"#).override.isEmpty)
+    }
+
+    @Test func metadata_ofSixteenKeys_isAccepted_seventeenIsRefusedNamingTheLimit() throws {
+        func body(_ count: Int) -> String {
+            #"{"to":"+1","metadata":{"# + (1...count).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}}"
+        }
+        #expect(try Self.fields(body(16)).metadata.count == 16)
+        let refusal = try #require(Self.refusal(body(17)))
+        #expect(refusal.contains("17 keys") && refusal.contains("at most 16"))
+    }
+
+    @Test(arguments: [#"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":null}"#])
+    func metadata_nestedOrNullValues_areRefusedNamingTheKey(metadata: String) throws {
+        let refusal = try #require(Self.refusal(#"{"to":"+1","metadata":\#(metadata)}"#))
+        #expect(refusal.contains(#""metadata"."a""#) && refusal.contains("string, number or boolean"))
+    }
+
+    @Test func metadata_over1024BytesOfJSON_isRefusedNamingTheLimit() throws {
+        let fits = String(repeating: "x", count: 1024 - #"{"note":""}"#.utf8.count)
+        #expect(try Self.fields(#"{"to":"+1","metadata":{"note":"\#(fits)"}}"#).metadata.count == 1)
+        let refusal = try #require(Self.refusal(#"{"to":"+1","metadata":{"note":"\#(fits)x"}}"#))
+        #expect(refusal.contains("1025 bytes") && refusal.contains("at most 1024"))
+        #expect(Self.refusal(#"{"to":"+1","metadata":"T-42"}"#)?.contains("must be an object") == true)
+    }
+
+    static func manager() -> CallManager {
+        CallManager(context: CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "x"),
+                                         greeting: "", tls: nil, logger: Logger()))
+    }
+
+    @Test func override_comesFromTheRecord_withItsMetadata_once() throws {
+        let manager = Self.manager()
+        let stored = CallOverride(instructions: "short", metadata: ["ticket": "T-42"])
+        let token = manager.outboundRecords.store(stored)
+        var parameters = Dictionary(uniqueKeysWithValues: stored.parameters)
+        parameters["outbound"] = token
+        let start = TwilioStart(streamSid: "MZ1", callSid: "CA1", customParameters: parameters)
+        #expect(manager.override(for: start) == stored)
+        // Placed by another replica (or claimed already): the inline instructions, no metadata.
+        #expect(manager.override(for: start) == CallOverride(instructions: "short"))
+        let metadataOnly = TwilioStart(streamSid: "MZ2", callSid: "CA2", customParameters: ["outbound": "ob_elsewhere"])
+        #expect(manager.override(for: metadataOnly) == nil)
+        #expect(manager.override(for: TwilioStart(streamSid: "MZ3", callSid: "CA3")) == nil)
+    }
+
+    @Test func metadata_isNeverAStreamParameter() {
+        let override = CallOverride(greeting: "Hi", metadata: ["ticket": "T-42"])
+        #expect(override.parameters.map(\.0) == ["greeting"])
+        #expect(!override.isEmpty && CallOverride(metadata: ["a": true]).changesTheConversation == false)
     }
 }
