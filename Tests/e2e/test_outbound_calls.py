@@ -25,7 +25,9 @@ from harness import (
     caller_audio,
     clean_env,
     openai_env,
+    parse_logfmt,
     run,
+    wait_until,
 )
 from test_http_twiml import stream_of
 
@@ -303,3 +305,87 @@ def test_outbound_call_stream_uses_its_own_instructions_and_greeting(
     run(play_stream(bridge.ws_url, {"From": "+15551230000"}, "CA" + "4" * 32))
     assert mock.wait_closed(2, 5.0)
     assert mock.client_events(2)[0]["session"]["instructions"] == "Default instructions."
+
+
+# -- metadata -----------------------------------------------------------------------------
+
+METADATA = {"ticket": "T-42", "patient": "Ada Lovelace", "attempt": 2, "vip": True}
+
+
+@pytest.mark.parametrize("length", [0, 6000])  # instructions inline beside the record; only in it
+def test_outbound_call_metadata_reaches_the_transcript_and_its_keys_the_log(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        twilio_api: Callable[..., TwilioAPIProcess], pki: TestPKI, tmp_path: Path, length: int) -> None:
+    api = twilio_api()
+    mock = start_mock()
+    transcripts = tmp_path / "transcripts"
+    bridge = start_bridge(openai_env(mock, pki, **outbound_env(api, BRIDGE_API_KEY=BRIDGE_KEY),
+                                     TRANSCRIPTS_DIR=str(transcripts), INSTRUCTIONS="Default instructions."))
+    body: dict[str, Any] = {"to": TO, "metadata": METADATA}
+    instructions = ("Remind Ada of her appointment. " * 300)[:length] or None
+    if instructions:
+        body["instructions"] = instructions
+    status, answer = post_call(bridge, body)
+    assert status == 201, answer
+    sid = json.loads(answer)["sid"]
+    assert json.loads(answer)["metadata"] == METADATA
+    [request] = api.requests()
+    params = assert_call_form(request, to=TO, from_=FROM)
+    twiml = request["form"][2][1]
+    assert "outbound" in params  # metadata stays on this replica, under a token
+    for value in ("T-42", "Ada Lovelace"):
+        assert value not in twiml  # never sent to Twilio
+
+    run(play_stream(bridge.ws_url, params, sid))
+    assert mock.wait_closed(1, 5.0)
+    assert mock.client_events(1)[0]["session"]["instructions"] == (instructions or "Default instructions.")
+    for message in ("outbound call placed", "call started"):
+        line = bridge.wait_for_log(message + r".*call=" + sid)
+        assert line and parse_logfmt(line)["metadata_fields"] == "ticket,patient,attempt,vip", line
+    for value in ("T-42", "Ada Lovelace"):
+        assert value not in bridge.stderr()  # keys are logged, values may be personal data
+
+    path = transcripts / f"{sid}.jsonl"
+    assert wait_until(lambda: path.exists() and path.read_text().strip(), 5.0), bridge.stderr()
+    first = json.loads(path.read_text().splitlines()[0])
+    assert first["call"] == sid and first["role"] == "call" and first["metadata"] == METADATA
+    assert set(first) == {"call", "role", "metadata", "time"}
+
+
+def test_metadata_of_a_call_placed_elsewhere_is_absent_and_the_call_goes_on(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI, tmp_path: Path) -> None:
+    mock = start_mock()
+    transcripts = tmp_path / "transcripts"
+    bridge = start_bridge(openai_env(mock, pki, TRANSCRIPTS_DIR=str(transcripts)))
+    sid = "CA" + "5" * 32
+    params = {"Direction": "outbound", "To": TO, "instructions": "Ask about Tuesday.",
+              "outbound": "ob_" + "0" * 32}  # a token another replica issued
+    run(play_stream(bridge.ws_url, params, sid))
+    assert mock.wait_closed(1, 5.0)
+    assert mock.client_events(1)[0]["session"]["instructions"] == "Ask about Tuesday."
+    assert bridge.wait_for_log(r"metadata was not found.*another replica")
+    started = bridge.wait_for_log(r"call started.*call=" + sid)
+    assert started and "metadata_fields" not in parse_logfmt(started)
+    path = transcripts / f"{sid}.jsonl"
+    assert not path.exists() or all(json.loads(ln)["role"] != "call" for ln in path.read_text().splitlines())
+
+
+@pytest.mark.parametrize(("metadata", "words"), [
+    ({f"k{n}": n for n in range(17)}, ["17 keys", "at most 16"]),
+    ({"customer": {"id": 7}}, ['"metadata"."customer"', "string, number or boolean"]),
+    ({"tags": ["a"]}, ['"metadata"."tags"', "string, number or boolean"]),
+    ({"note": "x" * 1100}, ["bytes as JSON", "at most 1024"]),
+])
+def test_post_calls_refuses_metadata_beyond_its_limits(
+        start_bridge: Callable[..., BridgeProcess], twilio_api: Callable[..., TwilioAPIProcess],
+        metadata: dict[str, Any], words: list[str]) -> None:
+    api = twilio_api()
+    bridge = start_bridge(outbound_env(api, BRIDGE_API_KEY=BRIDGE_KEY))
+    status, body = post_call(bridge, {"to": TO, "metadata": metadata})
+    assert status == 400, body
+    answer = json.loads(body)
+    assert answer["error"] == "invalid_request"
+    for word in words:
+        assert word in answer["message"], (word, answer)
+    assert api.requests() == []  # nothing reached Twilio
