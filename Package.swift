@@ -53,16 +53,18 @@ let package = Package(
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
                           path: "Tests/ws-conformance", swiftSettings: v5),
 
+        // Helpers shared by test targets: a seeded random generator (no dependencies).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: v5),
         // Loopback helpers shared by the tests of Net, HTTP and WebSocket.
         .target(name: "NetTestSupport", dependencies: ["Net"], path: "Tests/NetTestSupport", swiftSettings: v5),
 
         // Tests mirror the modules.
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
-        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: v5),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: v5),
         .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: v5),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport"], swiftSettings: v5),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config"], swiftSettings: v5),

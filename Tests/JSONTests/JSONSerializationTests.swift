@@ -1,5 +1,6 @@
 import Testing
 import JSON
+import TestSupport
 
 @Suite("JSON.serialized")
 struct JSONSerializationTests {

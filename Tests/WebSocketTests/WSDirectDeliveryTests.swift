@@ -1,4 +1,5 @@
 import Testing
+import TestSupport
 import WebSocket
 
 /// `WSConnection` hands unfragmented messages to the application straight from the parser's
@@ -6,17 +7,6 @@ import WebSocket
 /// hold that shortcut to the state machine's own answer on random frame sequences.
 @Suite("WSStateMachine.deliversDirectly")
 struct WSDirectDeliveryTests {
-    struct SplitMix64: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Text that is valid, invalid, or cut inside a character; or random bytes.
     static func payload(_ rng: inout SplitMix64) -> [UInt8] {
         let pieces: [[UInt8]] = [Array("media".utf8), Array("é".utf8), Array("€".utf8), Array("𝄞".utf8),
@@ -69,7 +59,7 @@ struct WSDirectDeliveryTests {
     }
 
     @Test func shortcut_actsExactlyAsTheStateMachine_onRandomFrameSequences() {
-        var rng = SplitMix64(state: 0x5EED)
+        var rng = SplitMix64(seed: 0x5EED)
         var directTotal = 0
         for round in 0..<3_000 {
             let role: WSRole = round % 2 == 0 ? .server : .client

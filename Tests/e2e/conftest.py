@@ -17,7 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # Tests/, for `peers`
 
 from harness import (  # noqa: E402
-    PEERS_DIR,
+    launch_peer,
     BridgeProcess,
     ManagedProcess,
     MockProcess,
@@ -110,20 +110,13 @@ def start_mock(pki: TestPKI, tmp_path: Path, processes: list[ManagedProcess]
     counter = iter(range(1, 1000))
 
     def start(*args: str, cert: str | None = "localhost") -> MockProcess:
-        n = next(counter)
-        record = tmp_path / f"mock{n}.jsonl"
-        cmd = [sys.executable, str(PEERS_DIR / "mock_provider.py"), "--port", "0",
-               "--record", str(record)]
         if cert is None:
-            cmd.append("--plain")
+            tls = ["--plain"]
         else:
             cert_path, key_path = pki.localhost if cert == "localhost" else pki.wrong_host
-            cmd += ["--cert", str(cert_path), "--key", str(key_path)]
-        mock = MockProcess(f"mock{n}", cmd + list(args), tmp_path, clean_env(), tmp_path)
-        mock.record_path = record
-        processes.append(mock)
-        mock.wait_listening()
-        return mock
+            tls = ["--cert", str(cert_path), "--key", str(key_path)]
+        return launch_peer(MockProcess, f"mock{next(counter)}", "mock_provider.py", tls + list(args),
+                           tmp_path, processes)
     return start
 
 

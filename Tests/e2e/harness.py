@@ -177,6 +177,22 @@ class BridgeProcess(ManagedProcess):
                           timeout)
 
 
+PeerT = TypeVar("PeerT", bound=ManagedProcess)
+
+
+def launch_peer(cls: type[PeerT], name: str, script: str, args: list[str], tmp_path: Path,
+                processes: list[ManagedProcess]) -> PeerT:
+    """Starts Tests/peers/SCRIPT on a free port (`--port 0`), recording its JSON lines to
+    tmp_path/NAME.jsonl (`--record`), registers it for clean-up and waits for `listening`."""
+    record = tmp_path / f"{name}.jsonl"
+    cmd = [sys.executable, str(PEERS_DIR / script), "--port", "0", "--record", str(record), *args]
+    proc = cls(name, cmd, tmp_path, clean_env(), tmp_path)
+    proc.record_path = record  # type: ignore[attr-defined]
+    processes.append(proc)
+    proc.wait_listening()  # type: ignore[attr-defined]
+    return proc
+
+
 class RecordingPeerProcess(ManagedProcess):
     """A peer that prints `listening port=N` and writes JSON lines to `record_path`
     (mock Tavily, mock Twilio REST API)."""

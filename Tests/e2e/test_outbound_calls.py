@@ -8,7 +8,6 @@ import asyncio
 import base64
 import json
 import re
-import sys
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -17,13 +16,12 @@ from typing import Any, Callable
 
 import pytest
 from harness import (
-    PEERS_DIR,
+    launch_peer,
     BridgeProcess,
     ManagedProcess,
     MockProcess,
     RecordingPeerProcess,
     caller_audio,
-    clean_env,
     openai_env,
     parse_logfmt,
     run,
@@ -58,15 +56,8 @@ def twilio_api(tmp_path: Path, processes: list[ManagedProcess]) -> Callable[...,
     counter = iter(range(1, 100))
 
     def start(user: str = ACCOUNT, password: str = TOKEN) -> TwilioAPIProcess:
-        n = next(counter)
-        record = tmp_path / f"twilio_api{n}.jsonl"
-        cmd = [sys.executable, str(PEERS_DIR / "mock_twilio_api.py"), "--port", "0",
-               "--user", user, "--password", password, "--record", str(record)]
-        proc = TwilioAPIProcess(f"twilio_api{n}", cmd, tmp_path, clean_env(), tmp_path)
-        proc.record_path = record
-        processes.append(proc)
-        proc.wait_listening()
-        return proc
+        return launch_peer(TwilioAPIProcess, f"twilio_api{next(counter)}", "mock_twilio_api.py",
+                           ["--user", user, "--password", password], tmp_path, processes)
     return start
 
 

@@ -4,20 +4,18 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from harness import (
+    launch_peer,
     AZURE_KEY,
-    PEERS_DIR,
     BridgeProcess,
     ManagedProcess,
     MockProcess,
     azure_env,
     caller_audio,
-    clean_env,
     echo_call,
     first_difference,
     openai_env,
@@ -56,14 +54,8 @@ def start_peer(tmp_path: Path, processes: list[ManagedProcess]) -> Callable[...,
     counter = iter(range(1, 100))
 
     def start(script: str, *args: str) -> PeerProcess:
-        name = f"{Path(script).stem}{next(counter)}"
-        record = tmp_path / f"{name}.jsonl"
-        cmd = [sys.executable, str(PEERS_DIR / script), "--port", "0", "--record", str(record), *args]
-        peer = PeerProcess(name, cmd, tmp_path, clean_env(), tmp_path)
-        peer.record_path = record
-        processes.append(peer)
-        peer.wait_listening()
-        return peer
+        return launch_peer(PeerProcess, f"{Path(script).stem}{next(counter)}", script, list(args),
+                           tmp_path, processes)
     return start
 
 

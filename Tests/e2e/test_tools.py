@@ -10,19 +10,17 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import sys
 from pathlib import Path
 from typing import Any, Callable
 
 import pytest
 from harness import (
-    PEERS_DIR,
+    launch_peer,
     BridgeProcess,
     ManagedProcess,
     MockProcess,
     RecordingPeerProcess,
     caller_audio,
-    clean_env,
     openai_env,
     parse_logfmt,
     run,
@@ -51,16 +49,10 @@ def start_tavily(pki: TestPKI, tmp_path: Path, processes: list[ManagedProcess]
     counter = iter(range(1, 100))
 
     def start(*args: str) -> TavilyProcess:
-        n = next(counter)
-        record = tmp_path / f"tavily{n}.jsonl"
         cert, key = pki.localhost
-        cmd = [sys.executable, str(PEERS_DIR / "mock_tavily.py"), "--port", "0", "--cert", str(cert),
-               "--key", str(key), "--api-key", TAVILY_KEY, "--record", str(record), *args]
-        proc = TavilyProcess(f"tavily{n}", cmd, tmp_path, clean_env(), tmp_path)
-        proc.record_path = record
-        processes.append(proc)
-        proc.wait_listening()
-        return proc
+        return launch_peer(TavilyProcess, f"tavily{next(counter)}", "mock_tavily.py",
+                           ["--cert", str(cert), "--key", str(key), "--api-key", TAVILY_KEY, *args],
+                           tmp_path, processes)
     return start
 
 
@@ -70,14 +62,8 @@ def start_proxy(tmp_path: Path, processes: list[ManagedProcess]) -> Callable[...
     counter = iter(range(1, 100))
 
     def start(*args: str) -> RecordingPeerProcess:
-        n = next(counter)
-        record = tmp_path / f"proxy{n}.jsonl"
-        cmd = [sys.executable, str(PEERS_DIR / "connect_proxy.py"), "--port", "0", "--record", str(record), *args]
-        proc = RecordingPeerProcess(f"proxy{n}", cmd, tmp_path, clean_env(), tmp_path)
-        proc.record_path = record
-        processes.append(proc)
-        proc.wait_listening()
-        return proc
+        return launch_peer(RecordingPeerProcess, f"proxy{next(counter)}", "connect_proxy.py", list(args),
+                           tmp_path, processes)
     return start
 
 

@@ -10,7 +10,9 @@ import WebSocket
 //  2. every frame within `maxFrameSize`; control frames final and at most 125 bytes;
 //  3. each frame, re-encoded by `WSFrameEncoder`, parses back to itself;
 //  4. the state machine fed those frames delivers only valid UTF-8 text within
-//     `maxMessageSize`, sends nothing after `.closeConnection`, and reports `.closed` at most once.
+//     `maxMessageSize`, sends nothing after `.closeConnection`, and reports `.closed` at most once;
+//  5. `WSConnection`'s shortcut (a frame slice handed straight to the application when
+//     `WSStateMachine.deliversDirectly` says so) yields exactly the state machine's actions.
 
 let maxFrameSize = 4096
 let maxMessageSize = 8192
@@ -82,6 +84,28 @@ func checkMachine(_ outcome: Outcome, role: WSRole) {
     check(closedReports <= 1 && closeFramesSent <= 1, "close reported or sent more than once")
 }
 
+/// The actions for `input`, parsed whole: every frame through `received(_:)`, or, with
+/// `shortcut`, the frames `deliversDirectly` accepts delivered from the parser's buffer.
+func actions(_ role: WSRole, _ input: UnsafeBufferPointer<UInt8>, shortcut: Bool) -> [WSAction] {
+    var parser = WSFrameParser(role: role, maxFrameSize: maxFrameSize)
+    var machine = WSStateMachine(role: role, maxMessageSize: maxMessageSize)
+    parser.append(UnsafeRawBufferPointer(input))
+    var actions: [WSAction] = []
+    while true {
+        let slice: WSFrameSlice?
+        do { slice = try parser.nextSlice() } catch {
+            return actions + machine.protocolError(error)
+        }
+        guard let slice else { return actions }
+        if shortcut && machine.deliversDirectly(slice) {
+            let payload = Array(parser.bytes[slice.payload])
+            actions.append(slice.opcode == .text ? .deliverText(payload) : .deliverBinary(payload))
+        } else {
+            actions += machine.received(parser.frame(slice))
+        }
+    }
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzWSFrame(_ start: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     guard let data = start else { return 0 }
@@ -96,6 +120,8 @@ public func fuzzWSFrame(_ start: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
                  "failure depends on how the bytes arrived: \(String(describing: whole.error)) vs \(String(describing: pieces.error))")
     checkFrames(whole.frames, role: role)
     checkMachine(whole, role: role)
+    check(actions(role, input, shortcut: true) == actions(role, input, shortcut: false),
+          "the direct-delivery shortcut and the state machine disagree")
     return 0
 }
 
