@@ -106,6 +106,32 @@ public struct JSONFlatObject {
         return negative ? -value : value
     }
 
+    /// A string member's characters read as a decimal `Int` exactly as `Int(String)` reads them
+    /// (an optional `+` or `-`, then ASCII digits, within `Int`'s range), without making the
+    /// `String`: Twilio sends its sequence numbers, chunks and timestamps as strings, on every
+    /// media event. Nil for another kind or anything `Int(String)` refuses.
+    public func integer(inString member: Member) -> Int? {
+        guard member.kind == .string, member.start < member.end else { return nil }
+        var i = member.start
+        let sign = bytes[i]
+        let negative = sign == UInt8(ascii: "-")
+        if negative || sign == UInt8(ascii: "+") { i += 1 }
+        guard i < member.end else { return nil }
+        var value = 0
+        while i < member.end {
+            let digit = bytes[i] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            // Accumulate negatively: Int.min has no positive counterpart.
+            let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times10.subtractingReportingOverflow(Int(digit))
+            guard !o1, !o2 else { return nil }
+            value = next
+            i += 1
+        }
+        if negative { return value }
+        return value == Int.min ? nil : -value
+    }
+
     /// Whether the member is the literal `null`.
     public func isNull(_ member: Member) -> Bool {
         member.kind == .literal && bytes[member.start] == UInt8(ascii: "n")

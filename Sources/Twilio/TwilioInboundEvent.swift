@@ -163,7 +163,7 @@ extension TwilioInboundEvent {
         case .integer:
             return .some(object.integer(of: member))
         case .string:
-            guard let value = Int(String(decoding: object.bytes(of: member), as: UTF8.self)) else { return nil }
+            guard let value = object.integer(inString: member) else { return nil }
             return .some(value)
         case .literal:
             return object.isNull(member) ? .some(nil) : nil

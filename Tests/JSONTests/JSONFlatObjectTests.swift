@@ -1,5 +1,6 @@
 import Testing
 @testable import JSON
+import TestSupport
 
 @Suite("JSONFlatObject")
 struct JSONFlatObjectTests {
@@ -42,6 +43,28 @@ struct JSONFlatObjectTests {
     ])
     func flat_declinesWhatItDoesNotCheckFully(text: String) {
         index(text) { #expect($0 == nil, "\(text)") }
+    }
+
+    @Test func integerInString_readsAsIntOfStringDoes() {
+        var texts = ["0", "7", "-0", "+5", "007", "-12", "", "+", "-", "1.5", "1e3", " 1", "1 ",
+                     "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                     "-9223372036854775809", "+9223372036854775807", "99999999999999999999", "--1", "+-1"]
+        var generator = SplitMix64(seed: 77)
+        for _ in 0..<2_000 {
+            let alphabet = Array("0123456789+-x".utf8)
+            let length = Int.random(in: 0...21, using: &generator)
+            texts.append(String(decoding: (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }, as: UTF8.self))
+        }
+        for text in texts {
+            let json = Array("{\"n\":\"\(text)\"}".utf8)
+            json.withUnsafeBytes { raw in
+                guard let object = JSONFlatObject(raw), let member = object.member("n") else {
+                    Issue.record("the index declined \(text)")
+                    return
+                }
+                #expect(object.integer(inString: member) == Int(text), "\(text)")
+            }
+        }
     }
 
     /// Whenever the index accepts a text, the full parser accepts it too and every member agrees.
