@@ -1,3 +1,4 @@
+import Audio
 import Config
 import JSON
 import Net
@@ -32,6 +33,8 @@ public final class CallSession {
     var provider: RealtimeClient?
     var streamSid = ""
     var callSid = ""
+    /// Caller μ-law collected for the next `CALLER_AUDIO_BATCH_MS` chunk (empty at the default).
+    var callerBatch: [UInt8] = []
     var pendingAudio: [String] = []
     var pendingAudioBytes = 0
     let onEnd: (CallSession, Outcome) -> Void
@@ -174,8 +177,25 @@ public final class CallSession {
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
-            provider?.send(RealtimeClientEvent.appendAudio(base64: payload))
+            guard context.conversation.callerAudioBatchMs > 20 else {
+                provider?.send(RealtimeClientEvent.appendAudio(base64: payload))  // each frame as it came
+                return
+            }
+            // CALLER_AUDIO_BATCH_MS: Twilio's base64 frames end in padding, so they cannot be
+            // joined as text; the μ-law bytes are collected and encoded once per chunk.
+            var text = payload
+            let decoded = text.withUTF8 { Base64.decode(UnsafeRawBufferPointer($0), appendingTo: &callerBatch) }
+            guard decoded else { return }  // TwilioInboundEvent.decode already checked it is base64
+            if callerBatch.count >= context.conversation.callerAudioBatchMs * 8 {
+                provider?.send(RealtimeClientEvent.appendAudio(base64: takeCallerBatch()))
+            }
         case .connecting, .awaitingStart:
+            // A chunk in progress goes first, so the caller's audio keeps its order.
+            if !callerBatch.isEmpty {
+                let chunk = takeCallerBatch()
+                pendingAudio.append(chunk)
+                pendingAudioBytes += chunk.utf8.count
+            }
             // Keep what the caller says while the provider session opens, up to a bound.
             pendingAudio.append(payload)
             pendingAudioBytes += payload.utf8.count
@@ -191,6 +211,13 @@ public final class CallSession {
     // MARK: Ending
 
     /// Ends the call once: closes both sides and logs one summary line.
+    /// The caller audio collected for the next chunk, as base64; the collection starts afresh.
+    private func takeCallerBatch() -> String {
+        let text = callerBatch.withUnsafeBytes { Base64.encode($0) }
+        callerBatch.removeAll(keepingCapacity: true)
+        return text
+    }
+
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
         guard state != .ended else { return }
         if closeTwilio { flushAssistantAudio() }

@@ -22,6 +22,11 @@ public struct ConversationSettings: Sendable, Equatable {
     public var prewarm = true
     /// `PREWARM_CLAIM_TIMEOUT_MS`: how long a pre-warmed session waits for its stream. Default 15000.
     public var prewarmClaimTimeoutMs = 15_000
+    /// `CALLER_AUDIO_BATCH_MS`: caller audio sent to the provider in chunks of this many
+    /// milliseconds (20–200, a multiple of 20). Default 20: each of Twilio's 20 ms frames at once.
+    /// Larger chunks mean fewer messages and less CPU per call, and that much more delay before
+    /// the model hears the caller (turn detection and barge-in included).
+    public var callerAudioBatchMs = 20
     /// `PRICES_FILE`: the price table for cost estimates. Default `config/prices.json`.
     public var pricesFile = "config/prices.json"
     /// `PRICE_MODEL`: the row of the price table to use; default the model or deployment name.
@@ -69,6 +74,12 @@ public struct ConversationSettings: Sendable, Equatable {
         s.prewarm = try value("PREWARM").map { try Settings.parseBool($0, variable: "PREWARM") } ?? true
         s.prewarmClaimTimeoutMs = try milliseconds(value("PREWARM_CLAIM_TIMEOUT_MS"), "PREWARM_CLAIM_TIMEOUT_MS",
                                                    range: 100...120_000) ?? s.prewarmClaimTimeoutMs
+        if let text = value("CALLER_AUDIO_BATCH_MS") {
+            guard let ms = Int(text), (20...200).contains(ms), ms % 20 == 0 else {
+                throw ConfigError(variable: "CALLER_AUDIO_BATCH_MS", message: "'\(text)' is not a multiple of 20 from 20 to 200 (milliseconds of caller audio per message to the model) — use 20 (default, lowest delay), or e.g. 40 to halve those messages at 20 ms more delay")
+            }
+            s.callerAudioBatchMs = ms
+        }
         s.transcriptsDir = value("TRANSCRIPTS_DIR")
         s.pricesFile = value("PRICES_FILE") ?? s.pricesFile
         s.priceModel = value("PRICE_MODEL")

@@ -13,6 +13,8 @@ import json
 import time
 from typing import Any, Callable
 
+import pytest
+
 from harness import (
     OPENAI_KEY,
     BridgeProcess,
@@ -241,3 +243,28 @@ def test_marks_from_the_bridge_are_well_formed(start_bridge: Callable[..., Bridg
     call = run(echo_call(bridge.ws_url, audio, GREETING_AUDIO + audio, pace=1.0))
     assert call.violations == []
     assert wait_until(lambda: mock.closed(1), 2.0)
+
+
+@pytest.mark.parametrize("delay_accept_ms", [0, 300])
+def test_caller_audio_batch_ms_sends_larger_chunks_in_order(start_bridge: Callable[..., BridgeProcess],
+                                                            start_mock: Callable[..., MockProcess],
+                                                            pki: TestPKI, delay_accept_ms: int) -> None:
+    """CALLER_AUDIO_BATCH_MS=60: the caller's 20 ms frames reach the provider three at a time,
+    re-encoded as one padded base64 chunk, in order — also when some arrived while the provider
+    handshake was pending (those go first, as they came)."""
+    mock = start_mock(*(["--delay-accept", str(delay_accept_ms)] if delay_accept_ms else []))
+    bridge = start_bridge(openai_env(mock, pki, GREETING="", CALLER_AUDIO_BATCH_MS="60"))
+    audio = caller_audio(seed=61, frames=40)  # real time: 800 ms, most of it after the handshake
+    call = run(echo_call(bridge.ws_url, audio, audio[:36 * 160], pace=1.0))
+    assert mock.wait_closed(1, 3.0)
+    chunks = [base64.b64decode(e["audio"], validate=True) for e in mock.client_events(1)
+              if e["type"] == "input_audio_buffer.append"]
+    joined = b"".join(chunks)
+    assert audio.startswith(joined) and len(joined) >= 38 * 160, "caller audio lost or reordered"
+    assert call.audio == joined, first_difference(call.audio, joined)
+    sizes = [len(c) for c in chunks]
+    if delay_accept_ms:
+        assert 160 in sizes, "frames from before the provider accepted go as they came"
+    tail = sizes[sizes.index(480):] if 480 in sizes else []
+    assert tail and all(size == 480 for size in tail), sizes
+    assert len(tail) >= 5
