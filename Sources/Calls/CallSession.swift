@@ -208,9 +208,6 @@ public final class CallSession {
         }
     }
 
-    // MARK: Ending
-
-    /// Ends the call once: closes both sides and logs one summary line.
     /// The caller audio collected for the next chunk, as base64; the collection starts afresh.
     private func takeCallerBatch() -> String {
         let text = callerBatch.withUnsafeBytes { Base64.encode($0) }
@@ -218,6 +215,9 @@ public final class CallSession {
         return text
     }
 
+    // MARK: Ending
+
+    /// Ends the call once: closes both sides and logs one summary line.
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
         guard state != .ended else { return }
         if closeTwilio { flushAssistantAudio() }

@@ -38,14 +38,12 @@ struct ProcessSample {
         let pages = statm.split(separator: " ")
         guard pages.count > 1, let resident = Int(pages[1]) else { return nil }
         var ns: Int64 = 0
+        var sleeps = 0
         for task in listDirectory("/proc/\(pid)/task") {
             if let text = readText("/proc/\(pid)/task/\(task)/schedstat"),
                let first = text.split(separator: " ").first, let value = Int64(first) {
                 ns += value
             }
-        }
-        var sleeps = 0
-        for task in listDirectory("/proc/\(pid)/task") {
             for line in (readText("/proc/\(pid)/task/\(task)/status") ?? "").split(separator: "\n")
             where line.hasPrefix("voluntary_ctxt_switches:") {
                 sleeps += Int(line.split(separator: "\t").last ?? "") ?? 0
