@@ -2,6 +2,9 @@ import Config
 import HTTP
 import Net
 import Twilio
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Who gets a call: only Twilio (by `X-Twilio-Signature`), only while the bridge is not draining,
 /// and only up to `maxCalls` at once.
@@ -26,9 +29,21 @@ public final class CallGate {
     /// Whether a drain has begun (no new calls).
     public private(set) var isDraining = false
     let validator: TwilioRequestValidator?
+    /// Makes the per-call stream tokens of our TwiML; checks them at `start` when `validator` is
+    /// set (development mode, signatures off, accepts streams without one).
+    public var streamTokens: StreamToken?
+    /// Most upgraded Media Streams that have not sent `start` yet; one more upgrade gets 503.
+    public var maxAwaitingStart = 64
     let metrics: CallMetrics
     let log: Logger
-    private var reservations: [Int64] = []  // deadlines, oldest first
+    /// Reservations by CallSid: the deadline by which the call's stream must start.
+    private var reservations: [String: Int64] = [:]
+    /// Single-use stream tokens seen, until they expire (Unix seconds).
+    private var usedTokens: [String: Int64] = [:]
+    /// Requests refused for their signature since the last warning line, and when it was written.
+    private var unsignedSinceLog = 0
+    private var unsignedTotal = 0
+    private var lastUnsignedLogMs: Int64?
 
     /// A gate. `validator` nil accepts unsigned requests (signature validation off).
     public init(maxCalls: Int = .max, validator: TwilioRequestValidator? = nil, metrics: CallMetrics = CallMetrics(),
@@ -39,11 +54,15 @@ public final class CallGate {
         self.log = logger
     }
 
-    /// Webhooks answered whose stream has not connected yet (expired ones forgotten).
+    /// Webhooks answered whose stream has not started yet (expired ones forgotten).
     public var pendingCalls: Int {
-        let now = MonotonicClock.nowMs()
-        reservations.removeAll(where: { $0 <= now })
+        expireReservations()
         return reservations.count
+    }
+
+    private func expireReservations() {
+        let now = MonotonicClock.nowMs()
+        if reservations.values.contains(where: { $0 <= now }) { reservations = reservations.filter { $0.value > now } }
     }
 
     /// Whether `/readyz` should say yes: not draining, and the provider not known to be down.
@@ -53,15 +72,19 @@ public final class CallGate {
     public func beginDraining() {
         isDraining = true
         let deadline = MonotonicClock.nowMs() + drainingReservationMs
-        reservations = reservations.map { min($0, deadline) }
+        reservations = reservations.mapValues { min($0, deadline) }
     }
 
     // MARK: Admission
 
-    /// nil to answer the webhook with the stream TwiML (a slot is then reserved), or the refusal:
-    /// 403 for a bad signature, busy TwiML when draining or full.
-    func admitWebhook(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String], activeCalls: Int) -> HTTPResponse? {
-        if let refusal = checkSignature(request, info, urls: urls) { return refusal }
+    /// nil to answer a webhook whose signature was checked (`checkSignature`) with the stream
+    /// TwiML (a slot is then reserved for its CallSid, once however often the webhook is
+    /// replayed), or the refusal: busy TwiML when draining or full.
+    func admitWebhook(_ request: HTTPRequest, activeCalls: Int, callSid: String?) -> HTTPResponse? {
+        expireReservations()
+        if let callSid, reservations[callSid] != nil {
+            return nil  // a retry or a replay of a webhook already answered: the same slot
+        }
         if isDraining {
             metrics.recordCall(outcome: "rejected_draining")
             log.info("answered busy: draining", [("path", request.head.path)])
@@ -73,39 +96,105 @@ public final class CallGate {
                                                        ("pending_calls", String(reservations.count))])
             return busyTwiML()
         }
-        reservations.append(MonotonicClock.nowMs() + reservationMs)
+        if let callSid, !callSid.isEmpty { reservations[callSid] = MonotonicClock.nowMs() + reservationMs }
         return nil
     }
 
-    /// nil to accept the Media Stream upgrade (consuming a reservation if any), or the refusal:
-    /// 403 for a bad signature, 503 when draining (without a reservation) or full.
-    func admitMediaStream(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String], activeCalls: Int) -> HTTPResponse? {
+    /// nil to accept the Media Stream upgrade, or the refusal: 403 for a bad signature, 503 when
+    /// draining (with no stream expected), full, or with too many streams not started yet. The
+    /// call's slot is taken at `start` (`admitStart`), once its CallSid is known.
+    func admitMediaStream(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String], activeCalls: Int,
+                          awaitingStart: Int) -> HTTPResponse? {
         if let refusal = checkSignature(request, info, urls: urls) { return refusal }
-        let reserved = pendingCalls > 0
-        if isDraining && !reserved {
+        if isDraining && pendingCalls == 0 {
             metrics.recordCall(outcome: "rejected_draining")
             log.info("refused a media stream: draining", [("peer", info.peer)])
             return unavailable("draining: this bridge takes no new calls\n")
         }
-        if activeCalls >= maxCalls {
+        if activeCalls >= maxCalls && pendingCalls == 0 {
             metrics.recordCall(outcome: "rejected_busy")
             log.warning("refused a media stream: at MAX_CALLS", [("max_calls", String(maxCalls)), ("peer", info.peer)])
             return unavailable("busy: MAX_CALLS calls in progress\n")
         }
-        if reserved { reservations.removeFirst() }
+        if awaitingStart >= maxAwaitingStart {
+            metrics.recordCall(outcome: "rejected_busy")
+            log.warning("refused a media stream: too many streams have not sent start yet",
+                        [("limit", String(maxAwaitingStart)), ("peer", info.peer)])
+            return unavailable("busy: too many streams waiting to start\n")
+        }
+        return nil
+    }
+
+    /// Why a stream's `start` is refused: the close code and reason for Twilio, the outcome for
+    /// metrics, and the cause for the log.
+    public struct StartRefusal: Equatable {
+        /// WebSocket close code (1008 policy, 1013 try again later, 1001 going away).
+        public let code: UInt16
+        /// The close reason, short.
+        public let reason: String
+        /// `voice_bridge_calls_total` outcome.
+        public let outcome: String
+        /// What the log line says.
+        public let cause: String
+    }
+
+    /// Admits a stream's `start` for `callSid` with `parameters`, when `startedCalls` calls are
+    /// already running: its token must be valid (when signatures are checked), and it takes the
+    /// call's reservation, or a free slot. nil when admitted.
+    func admitStart(callSid: String, parameters: [String: String], startedCalls: Int) -> StartRefusal? {
+        if validator != nil {
+            guard let tokens = streamTokens else {
+                return StartRefusal(code: 1008, reason: "no stream token key", outcome: "rejected_token",
+                                    cause: "signatures are checked but no token key is configured")
+            }
+            let now = Int64(time(nil))
+            switch tokens.verify(callSid: callSid, parameters: parameters, now: now) {
+            case .failure(let failure):
+                return StartRefusal(code: 1008, reason: "invalid stream token", outcome: "rejected_token", cause: failure.description)
+            case .success(let verified):
+                if let key = verified.singleUseKey {
+                    if usedTokens.count > 64 { usedTokens = usedTokens.filter { $0.value > now } }
+                    if usedTokens[key] != nil {
+                        return StartRefusal(code: 1008, reason: "invalid stream token", outcome: "rejected_token",
+                                            cause: StreamToken.Failure.reused.description)
+                    }
+                    usedTokens[key] = verified.expiresAt
+                }
+            }
+        }
+        if reservations.removeValue(forKey: callSid) != nil { return nil }
+        if isDraining {
+            return StartRefusal(code: 1001, reason: "draining", outcome: "rejected_draining",
+                                cause: "draining, and this call's webhook was not answered here")
+        }
+        if startedCalls + pendingCalls >= maxCalls {
+            return StartRefusal(code: 1013, reason: "busy", outcome: "rejected_busy", cause: "at MAX_CALLS")
+        }
         return nil
     }
 
     func checkSignature(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String]) -> HTTPResponse? {
         guard let validator, let failure = validator.check(request, urls: urls) else { return nil }
         metrics.recordCall(outcome: "rejected_signature")
-        // Never the signature or the token; the URL shows what was checked, which is what a
-        // wrong PUBLIC_URL gets wrong. Its query is left out (it may hold caller data).
-        log.warning("refused a request without a valid Twilio signature", [
-            ("path", request.head.path), ("peer", info.peer), ("reason", failure.description),
-            ("checked_url", urls.first.map { String($0.prefix(while: { $0 != "?" })) } ?? ""),
-            ("hint", "PUBLIC_URL must be the host Twilio calls, and TWILIO_AUTH_TOKEN the Auth Token of the number's account"),
-        ])
+        unsignedSinceLog += 1
+        unsignedTotal += 1
+        // One line a second at most, however many arrive: each names the latest and counts the rest.
+        let now = MonotonicClock.nowMs()
+        if lastUnsignedLogMs.map({ now - $0 >= 1_000 }) ?? true {
+            // Never the signature or the token; the URL shows what was checked, which is what a
+            // wrong PUBLIC_URL gets wrong. Its query is left out (it may hold caller data).
+            log.warning("refused a request without a valid Twilio signature", [
+                ("path", String(request.head.path.prefix(100))), ("peer", info.peer), ("reason", failure.description),
+                ("checked_url", urls.first.map { String($0.prefix(while: { $0 != "?" }).prefix(200)) } ?? ""),
+                ("refused_since_last_line", String(unsignedSinceLog)), ("refused_total", String(unsignedTotal)),
+                ("hint", "PUBLIC_URL must be the host Twilio calls, and TWILIO_AUTH_TOKEN the Auth Token of the number's account"),
+            ])
+            lastUnsignedLogMs = now
+            unsignedSinceLog = 0
+        }
+        if failure == .formTooLarge {
+            return .text(413, "payload too large: a Twilio webhook form is at most \(TwilioRequestValidator.maxFormBytes) bytes and \(TwilioRequestValidator.maxFormParameters) parameters\n")
+        }
         return .text(403, "forbidden: invalid or missing X-Twilio-Signature\n")
     }
 

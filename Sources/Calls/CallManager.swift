@@ -14,6 +14,14 @@ public final class CallManager {
     /// Calls ended since start, by outcome.
     public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
+    /// Streams upgraded that have not sent an admitted `start` yet, by session id.
+    private var awaitingIDs: Set<Int> = []
+    private var watchdog: LoopTimer?
+    /// A stream must send `start` this soon after its upgrade, in milliseconds, or it is closed.
+    public var startTimeoutMs: Int64 = 10_000
+    /// A started call whose Twilio side sends nothing for this long ends (`twilio_silent`), in
+    /// milliseconds: Twilio sends a frame every 20 ms, silence included.
+    public var silentStreamTimeoutMs: Int64 = 15_000
     /// Outbound calls' metadata and overrides too long for their TwiML, kept server-side.
     public let outboundRecords = OutboundCallRecords()
 
@@ -28,23 +36,37 @@ public final class CallManager {
         prewarmed?.warm(callSid: callSid)
     }
 
-    /// The number of calls in progress.
+    /// The number of Media Streams open, started or not.
     public var activeCalls: Int { sessions.count }
+    /// Calls whose `start` was admitted (they hold a `MAX_CALLS` slot).
+    public var startedCalls: Int { sessions.count - awaitingIDs.count }
+    /// Streams upgraded that have not sent `start` yet.
+    public var awaitingStart: Int { awaitingIDs.count }
 
-    /// Adopts a freshly upgraded Twilio Media Stream socket.
-    public func accept(_ socket: WSConnection) {
+    /// Adopts a freshly upgraded Twilio Media Stream socket; `gate` admits its `start`.
+    public func accept(_ socket: WSConnection, gate: CallGate = CallGate()) {
         let id = nextID
         nextID += 1
         let session = CallSession(id: id, twilio: socket, context: context,
                                   claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) },
-                                  claimOverride: { [weak self] start in self?.override(for: start) }) { [weak self] ended, outcome in
+                                  claimOverride: { [weak self] start in self?.override(for: start) },
+                                  admitStart: { [weak self] start in
+                                      guard let self else { return nil }
+                                      let refusal = gate.admitStart(callSid: start.callSid, parameters: start.customParameters,
+                                                                    startedCalls: self.startedCalls)
+                                      if refusal == nil { self.awaitingIDs.remove(id) }
+                                      return refusal
+                                  }) { [weak self] ended, outcome in
             self?.sessions[ended.id] = nil
+            self?.awaitingIDs.remove(ended.id)
             self?.record(outcome)
             self?.trimMemoryWhenIdle(loop: socket.connection.loop)
         }
         socket.delegate = session
         socket.label = "twilio#\(id)"
         sessions[id] = session
+        awaitingIDs.insert(id)
+        watchStreams(loop: socket.connection.loop)
         context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer)])
     }
 
@@ -64,6 +86,32 @@ public final class CallManager {
                         [("hint", "keep per-call instructions under about 3000 characters so they travel with the call")])
         }
         return inline
+    }
+
+    /// While any stream is open, once a second: ends streams that never sent `start` and calls
+    /// whose Twilio side went silent, so neither holds a slot (or a drain) for long.
+    private func watchStreams(loop: EventLoop) {
+        guard watchdog == nil else { return }
+        watchdog = loop.schedule(afterMs: 1_000) { [weak self] in
+            guard let self else { return }
+            self.watchdog = nil
+            let now = loop.now
+            for session in Array(self.sessions.values) {
+                if self.awaitingIDs.contains(session.id) {
+                    if now - session.startedAtMs >= self.startTimeoutMs {
+                        session.log.warning("closed a media stream that sent no start event", [
+                            ("after_ms", String(now - session.startedAtMs)), ("peer", session.twilio.connection.peer)])
+                        session.end(.noStart, closeTwilio: true, code: 1008, reason: "no start event", quiet: true)
+                    }
+                } else if now - session.lastHeardFromTwilioMs >= self.silentStreamTimeoutMs {
+                    session.log.warning("Twilio sent nothing for too long; ending the call", [
+                        ("silent_ms", String(now - session.lastHeardFromTwilioMs)),
+                        ("hint", "Twilio sends a media frame every 20 ms; the stream or its network path is gone")])
+                    session.end(.twilioSilent, closeTwilio: true, code: 1001, reason: "no media")
+                }
+            }
+            if !self.sessions.isEmpty { self.watchStreams(loop: loop) }
+        }
     }
 
     /// Once the last call has ended, returns the freed pages to the OS: 2 s later, when its sockets

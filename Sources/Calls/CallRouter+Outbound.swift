@@ -2,6 +2,7 @@ import HTTP
 import JSON
 import Net
 import Tools
+import Twilio
 
 extension CallRouter {
     /// `POST /calls` (JSON `{to, from?, instructions?, greeting?, metadata?}`, `Authorization:
@@ -64,6 +65,7 @@ extension CallRouter {
     /// one log line per transition (a warning for calls that never connected) and a counter.
     func callStatus(_ request: HTTPRequest, _ info: HTTPRequestInfo) -> HTTPResponse {
         if let refusal = gate.checkSignature(request, info, urls: webhookURLs(for: request)) { return refusal }
+        guard TwilioRequestValidator.formIsWithinLimits(request.body) else { return formTooLarge() }
         let form = HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
         func field(_ name: String) -> String? { form.last(where: { $0.0 == name })?.1 }
         guard let status = field("CallStatus") else { return .text(400, "CallStatus is missing\n") }

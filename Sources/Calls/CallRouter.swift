@@ -2,6 +2,9 @@ import Config
 import HTTP
 import Twilio
 import WebSocket
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The bridge's HTTP routes: the TwiML webhook, health, and the Media Streams WebSocket.
 public struct CallRouter {
@@ -37,25 +40,27 @@ public struct CallRouter {
         switch request.head.path {
         case "/incoming-call":
             guard method == "GET" || method == "POST" else { return .response(methodNotAllowed("GET, POST")) }
-            if let refusal = gate.admitWebhook(request, info, urls: webhookURLs(for: request),
-                                               activeCalls: manager.activeCalls) {
+            if let refusal = gate.checkSignature(request, info, urls: webhookURLs(for: request)) { return .response(refusal) }
+            guard let fields = webhookFields(request) else { return .response(formTooLarge()) }
+            if let refusal = gate.admitWebhook(request, activeCalls: manager.startedCalls,
+                                               callSid: fields.last(where: { $0.0 == "CallSid" })?.1) {
                 return .response(refusal)
             }
-            return .response(twiml(for: request))
+            return .response(twiml(for: request, fields: fields))
         case "/healthz", "/readyz":
             return .response(operations(request) ?? .text(404, "not found\n"))
         case "/metrics" where !metricsOnOwnPort:
             return .response(operations(request) ?? .text(404, "not found\n"))
         case "/media-stream":
             if let refusal = gate.admitMediaStream(request, info, urls: streamURLs(for: request),
-                                                   activeCalls: manager.activeCalls) {
+                                                   activeCalls: manager.startedCalls, awaitingStart: manager.awaitingStart) {
                 return .response(refusal)
             }
-            let manager = self.manager
+            let manager = self.manager, gate = self.gate
             let outputLimit = max(manager.context.maxBufferedToTwilioBytes + (1 << 20), 4 << 20)
             return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
                 socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit
-                manager.accept(socket)
+                manager.accept(socket, gate: gate)
             }
         case "/calls":
             return placeCall(request, info)
@@ -86,21 +91,36 @@ public struct CallRouter {
         return answer()
     }
 
-    /// The TwiML that connects the call to our Media Stream, with From and CallSid as parameters
-    /// (Twilio forbids a query string in the Stream URL).
-    func twiml(for request: HTTPRequest) -> HTTPResponse {
+    /// A webhook's fields, from its query and its form body; nil when the form is larger than
+    /// Twilio sends (`TwilioRequestValidator.maxFormBytes`, `maxFormParameters`).
+    func webhookFields(_ request: HTTPRequest) -> [(String, String)]? {
         var fields = HTTPForm.decode(request.head.query ?? "")
         if request.head.method == "POST",
            (request.head.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") {
+            guard TwilioRequestValidator.formIsWithinLimits(request.body) else { return nil }
             fields += HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
         }
+        return fields
+    }
+
+    func formTooLarge() -> HTTPResponse {
+        .text(413, "payload too large: a Twilio webhook form is at most \(TwilioRequestValidator.maxFormBytes) bytes and \(TwilioRequestValidator.maxFormParameters) parameters\n")
+    }
+
+    /// The TwiML that connects the call to our Media Stream, with From and CallSid as parameters
+    /// (Twilio forbids a query string in the Stream URL), and the call's stream token over them.
+    func twiml(for request: HTTPRequest, fields: [(String, String)]) -> HTTPResponse {
         func field(_ name: String) -> String? { fields.last(where: { $0.0 == name })?.1 }
         let host = publicHost(for: request)
         var parameters: [(String, String)] = []
         if let from = field("From") { parameters.append(("From", from)) }
-        if let callSid = field("CallSid") {
+        let callSid = field("CallSid")
+        if let callSid {
             parameters.append(("CallSid", callSid))
             manager.prewarm(callSid: callSid)
+        }
+        if let tokens = gate.streamTokens, let callSid {
+            parameters = tokens.signed(parameters, callSid: callSid, now: Int64(time(nil)))
         }
         let body = TwiML.connectStream(url: "wss://\(host)/media-stream", parameters: parameters)
         var headers = HTTPHeaders()

@@ -20,6 +20,17 @@ public final class CallSession {
         case bufferOverflow = "buffer_overflow"
         /// Still running when the drain after SIGTERM ran out of time (`DRAIN_TIMEOUT`).
         case drainTimeout = "drain_timeout"
+        /// The stream sent no `start` within `CallManager.startTimeoutMs`.
+        case noStart = "no_start"
+        /// Twilio sent nothing for `CallManager.silentStreamTimeoutMs` (it sends a frame every
+        /// 20 ms, silence included): the peer is gone.
+        case twilioSilent = "twilio_silent"
+        /// The `start` was refused: no valid stream token for its CallSid.
+        case rejectedToken = "rejected_token"
+        /// The `start` was refused: no slot (`MAX_CALLS`).
+        case rejectedBusy = "rejected_busy"
+        /// The `start` was refused: draining, and its webhook was not answered here.
+        case rejectedDraining = "rejected_draining"
     }
 
     enum State { case awaitingStart, connecting, active, ended }
@@ -54,6 +65,8 @@ public final class CallSession {
     // Counters for the end-of-call line.
     var startedAtMs: Int64 = 0
     var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
+    /// The loop's time of the last message from Twilio: a stream silent for long is dead.
+    var lastHeardFromTwilioMs: Int64 = 0
     var firstAudioLogged = false
     var providerOpenedAtMs: Int64 = 0
     var meter: CallMeter
@@ -61,6 +74,8 @@ public final class CallSession {
     lazy var tools: CallTools = makeTools()
 
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
+    /// Admits the `start` (token, slot); nil when admitted.
+    let admitStart: (TwilioStart) -> CallGate.StartRefusal?
     var sessionConfigured = false
     /// Finds an outbound call's instructions and greeting from its `start` event.
     let claimOverride: (TwilioStart) -> CallOverride?
@@ -79,8 +94,10 @@ public final class CallSession {
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool)? = { _ in nil },
          claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
+         admitStart: @escaping (TwilioStart) -> CallGate.StartRefusal? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
+        self.admitStart = admitStart
         self.claimPrewarmed = claimPrewarmed
         self.claimOverride = claimOverride
         self.twilio = twilio
@@ -88,6 +105,7 @@ public final class CallSession {
         self.onEnd = onEnd
         self.log = context.logger.with("conn", String(id))
         self.startedAtMs = MonotonicClock.nowMs()
+        self.lastHeardFromTwilioMs = startedAtMs
         self.meter = CallMeter(metrics: context.metrics)
     }
 
@@ -128,6 +146,14 @@ public final class CallSession {
     private func begin(_ start: TwilioStart) {
         guard state == .awaitingStart else {
             log.warning("ignored a second Twilio start event", [("streamSid", start.streamSid)])
+            return
+        }
+        if let refusal = admitStart(start) {
+            // One line, the cause and the CallSid (clipped: it came from an unauthenticated peer).
+            log.warning("refused a media stream's start", [("call", String(start.callSid.prefix(40))), ("reason", refusal.cause),
+                                                           ("peer", twilio.connection.peer)])
+            end(Outcome(rawValue: refusal.outcome) ?? .rejectedToken, closeTwilio: true, code: refusal.code,
+                reason: refusal.reason, quiet: true)
             return
         }
         streamSid = start.streamSid
@@ -218,8 +244,16 @@ public final class CallSession {
     // MARK: Ending
 
     /// Ends the call once: closes both sides and logs one summary line.
-    func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "") {
+    /// Ends the call. `quiet` skips the "call ended" line, for streams refused before they
+    /// became calls (their refusal was logged).
+    func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "", quiet: Bool = false) {
         guard state != .ended else { return }
+        if quiet {
+            state = .ended
+            if closeTwilio { twilio.close(code: code, reason: reason) }
+            onEnd(self, outcome)
+            return
+        }
         if closeTwilio { flushAssistantAudio() }
         state = .ended
         link?.close()
@@ -258,6 +292,7 @@ extension CallSession: WSConnectionDelegate {
     public func webSocketDidOpen(_ socket: WSConnection) {}
 
     public func webSocket(_ socket: WSConnection, didReceiveText text: UnsafeRawBufferPointer) {
+        lastHeardFromTwilioMs = socket.connection.loop.now
         handleTwilio(text)
     }
 

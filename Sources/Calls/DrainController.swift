@@ -56,7 +56,7 @@ public final class DrainController {
     private func check() {
         guard let startedAtMs, !finished else { return }
         let now = MonotonicClock.nowMs()
-        let active = manager.activeCalls, pending = gate.pendingCalls
+        let active = manager.startedCalls, pending = gate.pendingCalls
         if active == 0 && pending == 0 {
             log.info("drained: no calls left", [("waited_ms", String(now - startedAtMs))])
             finish(afterMs: 0)

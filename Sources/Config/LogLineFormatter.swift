@@ -12,8 +12,15 @@ enum LogLineFormatter {
     /// The finished line, without a line ending.
     static func line(level: LogLevel, message: String, fields: [(String, String)],
                      format: LogFormat, redactor: LogRedactor, time: String = timestamp()) -> String {
-        let message = redactor.redact(message)
-        let fields = fields.map { ($0.0, redactor.redactField(key: $0.0, value: $0.1)) }
+        // Values can come from peers (a parse error quoting a megabyte of input): each is cut,
+        // after redaction of a window long enough that no secret straddles the cut unmasked.
+        let margin = 256 + (redactor.secrets.map(\.utf8.count).max() ?? 0)
+        let message = clipped(redactor.redact(clipped(message, to: maxMessageBytes + margin, note: false)), to: maxMessageBytes)
+        let fields = fields.prefix(maxFields).map { field in
+            (clipped(field.0, to: 64, note: false),
+             clipped(redactor.redactField(key: field.0, value: clipped(field.1, to: maxValueBytes + margin, note: false)),
+                     to: maxValueBytes))
+        }
         switch format {
         case .logfmt:
             var line = "level=\(level.name) time=\(time) msg=\(quotedLogfmt(message))"
@@ -28,6 +35,26 @@ enum LogLineFormatter {
             }
             return line + "}"
         }
+    }
+
+    /// The longest message kept, in UTF-8 bytes; the rest is cut with a note of how much.
+    static let maxMessageBytes = 1_024
+    /// The longest field value kept, in UTF-8 bytes.
+    static let maxValueBytes = 512
+    /// The most fields one line carries.
+    static let maxFields = 48
+
+    /// `text` cut to at most `limit` UTF-8 bytes on a character boundary, with `…(+N bytes)`
+    /// when `note` and something was cut.
+    static func clipped(_ text: String, to limit: Int, note: Bool = true) -> String {
+        let count = text.utf8.count
+        guard count > limit else { return text }
+        var end = text.utf8.index(text.utf8.startIndex, offsetBy: limit)
+        while end > text.utf8.startIndex && text.utf8[end] & 0xC0 == 0x80 {  // not inside a scalar
+            end = text.utf8.index(before: end)
+        }
+        let head = String(text.utf8[..<end]) ?? String(decoding: text.utf8[..<end], as: UTF8.self)
+        return note ? head + "…(+\(count - text.utf8.distance(from: text.utf8.startIndex, to: end)) bytes)" : head
     }
 
     /// Now, as `2026-11-29T11:45:47.123Z`.

@@ -34,6 +34,11 @@ extension Settings {
 
         let tavilyAPIKey = value("TAVILY_API_KEY")
         let twilioAuthToken = value("TWILIO_AUTH_TOKEN")
+        let bridgeSecret = value("BRIDGE_SECRET")
+        if let bridgeSecret, bridgeSecret.utf8.count < 16 {
+            throw ConfigError(variable: "BRIDGE_SECRET", message: "is \(bridgeSecret.utf8.count) bytes long; use at least 16 random bytes "
+                + "(e.g. `openssl rand -hex 32`), the same on every replica, or unset it to derive the stream-token key from TWILIO_AUTH_TOKEN")
+        }
         let twilioSignatures = try signaturePolicy(token: twilioAuthToken, provider: provider,
                                                    explicit: value("TWILIO_VALIDATE_SIGNATURES"))
         let instructions = value("INSTRUCTIONS")
@@ -70,7 +75,8 @@ extension Settings {
             tlsCertFile: tlsCertFile,
             tlsKeyFile: tlsKeyFile,
             providers: providers,
-            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken].compactMap { $0 } + providers.secrets)
+            secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken, bridgeSecret].compactMap { $0 } + providers.secrets)
+        settings.bridgeSecret = bridgeSecret
         settings.tavilyBaseURL = try parseAPIBaseURL(value("TAVILY_BASE_URL") ?? "https://api.tavily.com",
                                                      variable: "TAVILY_BASE_URL", example: "https://api.tavily.com")
         settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {

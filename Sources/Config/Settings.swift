@@ -83,6 +83,11 @@ public struct Settings: Sendable {
     public var tavilyTimeoutMs: Int = 8_000
     /// `TWILIO_AUTH_TOKEN`; enables checking `X-Twilio-Signature`.
     public var twilioAuthToken: String?
+    /// `BRIDGE_SECRET`: the key of the per-call stream tokens (the same on every replica); unset,
+    /// the key is derived from `TWILIO_AUTH_TOKEN`.
+    public var bridgeSecret: String?
+    /// The secret stream tokens are keyed with: `BRIDGE_SECRET`, else `TWILIO_AUTH_TOKEN`.
+    public var streamTokenSecret: String? { bridgeSecret ?? twilioAuthToken }
     /// Whether requests must carry a valid `X-Twilio-Signature`: from `TWILIO_AUTH_TOKEN` and
     /// `TWILIO_VALIDATE_SIGNATURES` (see `TwilioSignaturePolicy`).
     public var twilioSignatures: TwilioSignaturePolicy

@@ -21,11 +21,16 @@ public enum TwiML {
     /// Nothing follows `</Connect>`: when the bridge closes the WebSocket, the call ends.
     public static func connectStream(url: String, parameters: [(String, String)]) -> String {
         var xml = declaration + "<Response><Connect><Stream url=\"" + escaped(url) + "\">"
-        for (name, value) in parameters where name.count + value.count < parameterLengthLimit {
+        for (name, value) in parameters where fitsParameter(name, value) {
             xml += "<Parameter name=\"" + escaped(name) + "\" value=\"" + escaped(value) + "\"/>"
         }
         xml += "</Stream></Connect></Response>"
         return xml
+    }
+
+    /// Whether a `<Parameter>` is short enough for Twilio; `connectStream` drops those that are not.
+    public static func fitsParameter(_ name: String, _ value: String) -> Bool {
+        name.count + value.count < parameterLengthLimit
     }
 
     /// Speaks `text` with Twilio's text-to-speech, then hangs up when `hangUp` is true:

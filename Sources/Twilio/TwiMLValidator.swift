@@ -44,6 +44,17 @@ public enum TwiMLValidator {
         return out
     }
 
+    /// The `<Parameter>` pairs of a stream document, in order, as Twilio hands them back in
+    /// `start.customParameters` (tab, line feed and carriage return read as spaces, XML 1.0
+    /// §3.3.3); nil when the document is not well-formed.
+    public static func streamParameters(in xml: String) -> [(String, String)]? {
+        guard let elements = try? parse(xml) else { return nil }
+        return elements.filter { $0.name == "Parameter" }.map { element in
+            let value = (element.attributes["value"] ?? "").map { $0 == "\t" || $0 == "\n" || $0 == "\r" ? " " : $0 }
+            return (element.attributes["name"] ?? "", String(value))
+        }
+    }
+
     /// The elements in document order; throws on anything not well-formed.
     static func parse(_ xml: String) throws -> [Element] {
         var rest = Substring(xml)

@@ -17,6 +17,8 @@ public struct TwilioEventError: Error, CustomStringConvertible, Equatable, Senda
         case missingField(event: String, field: String)
         /// A number field (sent by Twilio as a string) does not hold an integer.
         case notAnInteger(event: String, field: String, value: String)
+        /// `dtmf.digit` is not one key (0-9, *, #, A-D); `prefix` is its first characters.
+        case notADigit(prefix: String)
         /// `media.payload` is not padded standard base64; `prefix` is its first characters.
         case payloadNotBase64(prefix: String)
     }
@@ -25,8 +27,18 @@ public struct TwilioEventError: Error, CustomStringConvertible, Equatable, Senda
     public let kind: Kind
 
     /// An error of the given kind.
+    /// Strings taken from the message are cut to a few dozen characters here, so that a hostile
+    /// megabyte never reaches a log line through an error.
     public init(_ kind: Kind) {
-        self.kind = kind
+        func cut(_ text: String) -> String { text.utf8.count <= 64 ? text : String(text.prefix(48)) + "…" }
+        switch kind {
+        case .missingField(let event, let field): self.kind = .missingField(event: cut(event), field: field)
+        case .notAnInteger(let event, let field, let value):
+            self.kind = .notAnInteger(event: cut(event), field: field, value: cut(value))
+        case .payloadNotBase64(let prefix): self.kind = .payloadNotBase64(prefix: cut(prefix))
+        case .notADigit(let prefix): self.kind = .notADigit(prefix: cut(prefix))
+        default: self.kind = kind
+        }
     }
 
     /// A sentence for the log.
@@ -43,6 +55,8 @@ public struct TwilioEventError: Error, CustomStringConvertible, Equatable, Senda
             return "Twilio \"\(event)\" event lacks \(field); the event was ignored"
         case .notAnInteger(let event, let field, let value):
             return "Twilio \"\(event)\" event has \(field) = \(value), expected an integer; the event was ignored"
+        case .notADigit(let prefix):
+            return "Twilio dtmf digit \"\(prefix)\" is not one key (0-9, *, #); the event was ignored"
         case .payloadNotBase64(let prefix):
             return "Twilio media payload is not base64 (starts \"\(prefix)\"); the frame was dropped"
         }

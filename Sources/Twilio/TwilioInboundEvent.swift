@@ -188,6 +188,12 @@ extension TwilioInboundEvent {
             guard let digit = json["dtmf"]?["digit"]?.stringValue else {
                 throw TwilioEventError(.missingField(event: event, field: "dtmf.digit"))
             }
+            // Twilio sends one key: 0-9, *, # (A-D on some lines). Anything else never reaches the model.
+            guard digit.utf8.count == 1, let key = digit.utf8.first,
+                  (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(key) || key == UInt8(ascii: "*") || key == UInt8(ascii: "#")
+                    || (UInt8(ascii: "A")...UInt8(ascii: "D")).contains(key) else {
+                throw TwilioEventError(.notADigit(prefix: String(digit.prefix(8))))
+            }
             return .dtmf(digit: digit, track: json["dtmf"]?["track"]?.stringValue,
                          sequenceNumber: try fields.sequenceNumber())
         case "mark":

@@ -21,11 +21,16 @@ public enum TwilioSignature {
     /// its distinct values in code-point order as `name + value` (twilio-python 9.x
     /// `compute_signature`: `sorted(set(params))`, then `sorted(set(values))`).
     public static func stringToSign(url: String, params: [(String, String)]) -> [UInt8] {
+        Array(url.utf8) + sortedParameterBytes(params)
+    }
+
+    /// The parameter part of `stringToSign`, which is the same for every URL variant.
+    public static func sortedParameterBytes(_ params: [(String, String)]) -> [UInt8] {
         var byName: [[UInt8]: Set<[UInt8]>] = [:]
         for (name, value) in params {
             byName[Array(name.utf8), default: []].insert(Array(value.utf8))
         }
-        var bytes = Array(url.utf8)
+        var bytes: [UInt8] = []
         // UTF-8 byte order is code-point order.
         for name in byName.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
             for value in byName[name]!.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -42,6 +47,11 @@ public enum TwilioSignature {
                                algorithm: Algorithm = .hmacSHA1) -> String {
         Data(hmac(key: Array(authToken.utf8), message: stringToSign(url: url, params: params),
                   algorithm: algorithm)).base64EncodedString()
+    }
+
+    /// The base64 HMAC of an already assembled string to sign.
+    static func compute(message: [UInt8], key: [UInt8]) -> String {
+        Data(hmac(key: key, message: message, algorithm: .hmacSHA1)).base64EncodedString()
     }
 
     /// Lower-case hex SHA-256 of a raw body: the `bodySHA256` query value of JSON webhooks.

@@ -46,7 +46,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
 
     private let loop: EventLoop
     private let audio: [UInt8]
-    private let options: Options
+    /// What the run does; `customParameters` may change until `run`.
+    public var options: Options
     private var socket: WSConnection?
     private var report = Report()
     private let streamSid = "MZ" + TwilioStreamSimulator.hex(32)

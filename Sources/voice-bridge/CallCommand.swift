@@ -3,6 +3,7 @@ import Config
 import Foundation
 import Net
 import Tools
+import Twilio
 
 /// `voice-bridge call +46701234567 [--from N] [--instructions T | --instructions-file F] [--greeting T]`:
 /// places one outbound call through Twilio's REST API and prints its Call SID. The call's
@@ -55,7 +56,11 @@ enum CallCommand {
             let client = TwilioCallsClient(http: http, configuration: .init(callsURL: outbound.callsURL!,
                                                                            authorization: outbound.basicAuthorization!))
             let dialer = OutboundDialer(client: client, defaultFrom: outbound.defaultFrom, publicHost: host,
-                                        publicScheme: settings.publicURLScheme, records: nil)
+                                        publicScheme: settings.publicURLScheme, records: nil,
+                                        streamTokens: settings.streamTokenSecret.map(StreamToken.init(secret:)))
+            if settings.streamTokenSecret == nil {
+                FileHandle.standardError.write(Data("voice-bridge call: warning: neither TWILIO_AUTH_TOKEN nor BRIDGE_SECRET is set, so the call's TwiML carries no stream token; a bridge that checks Twilio signatures will refuse its stream — set the one the bridge uses\n".utf8))
+            }
             var status: Int32 = 1
             try dialer.place(to: to, from: from, override: CallOverride(instructions: instructions, greeting: greeting)) { result in
                 switch result {

@@ -55,6 +55,7 @@ enum ServeCommand {
             let gate = CallGate(maxCalls: limits.maxCalls,
                                 validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
                                 metrics: context.metrics, logger: log)
+            gate.streamTokens = settings.streamTokenSecret.map(StreamToken.init(secret:))
             var router = CallRouter(publicHost: settings.publicHost, manager: manager)
             router.publicScheme = settings.publicURLScheme
             router.gate = gate
@@ -62,7 +63,8 @@ enum ServeCommand {
                 let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
                                                configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))
                 router.dialer = OutboundDialer(client: client, defaultFrom: outbound.defaultFrom, publicHost: host,
-                                               publicScheme: settings.publicURLScheme, records: manager.outboundRecords)
+                                               publicScheme: settings.publicURLScheme, records: manager.outboundRecords,
+                                               streamTokens: gate.streamTokens)
                 router.bridgeAPIKey = key
                 log.info("POST /calls is on (BRIDGE_API_KEY set)", [("twilio_api", outbound.apiBase), ("default_from", outbound.defaultFrom ?? "unset")])
             }

@@ -69,6 +69,10 @@ enum SimulateCommand {
                 request.send(on: loop) { answer in
                     switch answer {
                     case .success(let a) where a.status == 200:
+                        // As Twilio: the TwiML's <Parameter>s (the stream token among them) come back in `start`.
+                        if let parameters = TwiMLValidator.streamParameters(in: a.body), !parameters.isEmpty {
+                            simulator.options.customParameters = parameters
+                        }
                         loop.schedule(afterMs: webhookGapMs) { startStream() }
                     case .success(let a):
                         failure = "the webhook answered HTTP \(a.status): \(a.body)"
@@ -79,6 +83,11 @@ enum SimulateCommand {
                     }
                 }
             } else {
+                if let signing {
+                    // No webhook to hand out the stream token: make it as the bridge would.
+                    simulator.options.customParameters = StreamToken(secret: signing.tokenSecret).signed(
+                        simulator.options.customParameters, callSid: simulator.callSid, now: Int64(Date().timeIntervalSince1970))
+                }
                 startStream()
             }
             loop.run()

@@ -9,6 +9,8 @@ import WebSocket
 struct SimulatedSignatures {
     /// The Auth Token the signatures are made with.
     let authToken: String
+    /// The stream-token key: `BRIDGE_SECRET`, else the Auth Token (as the bridge keys it).
+    let tokenSecret: String
     /// `PUBLIC_URL`'s host[:port], lower-cased; nil when unset.
     let publicHost: String?
     /// The scheme written in `PUBLIC_URL`, if any.
@@ -29,7 +31,7 @@ struct SimulatedSignatures {
             let rest = schemeEnd.map { publicURL[$0.upperBound...] } ?? Substring(publicURL)
             host = rest.prefix(while: { $0 != "/" }).lowercased()
         }
-        return SimulatedSignatures(authToken: token, publicHost: host, publicScheme: scheme)
+        return SimulatedSignatures(authToken: token, tokenSecret: value("BRIDGE_SECRET") ?? token, publicHost: host, publicScheme: scheme)
     }
 
     /// `X-Twilio-Signature` for the Media Stream upgrade to `target`: over `wss://` + host + path.
