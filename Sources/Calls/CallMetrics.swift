@@ -40,6 +40,7 @@ public final class CallMetrics {
     private var calls: [String: Int] = [:]
     private var handshake = MetricHistogram(bounds: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5, 5, 10])
     private var firstAudio = MetricHistogram(bounds: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10])
+    private var loopBusy = MetricHistogram(bounds: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5])
     private var frames = (fromCaller: 0, toCaller: 0)
     private var audioBytes = (fromCaller: 0, toCaller: 0)
     private var toolCalls: [ToolKey: Int] = [:]
@@ -92,6 +93,11 @@ public final class CallMetrics {
         providerHealth.recordSuccess()
     }
 
+    /// One event-loop iteration kept the thread busy for `us` microseconds.
+    public func recordLoopBusy(us: Int64) {
+        loopBusy.observe(Double(us) / 1_000_000)
+    }
+
     /// The first assistant audio came `ms` after the caller stopped speaking.
     func recordFirstAudio(ms: Int64) {
         firstAudio.observe(Double(ms) / 1000)
@@ -134,6 +140,8 @@ public final class CallMetrics {
                         help: "Time from asking for a provider session to its WebSocket being open (DNS, TCP, TLS, upgrade).")
         firstAudio.write(into: &text, name: "voice_bridge_first_audio_seconds",
                          help: "Time from the caller's end of speech (provider VAD) to the first assistant audio.")
+        loopBusy.write(into: &text, name: "voice_bridge_loop_busy_seconds",
+                       help: "Time each event-loop iteration kept the thread busy; every call on the loop waits that long for its audio.")
 
         text.family("voice_bridge_media_frames_total", .counter, help: "Media messages carrying audio, by direction.")
         text.sample("voice_bridge_media_frames_total", [("direction", "from_caller")], frames.fromCaller)

@@ -37,7 +37,12 @@ public struct HTTPResponse: Sendable, Equatable {
     /// `body`, replacing any given one; omitted for 1xx, 204 and 304), `Connection: close` when
     /// `keepAlive` is false (replacing any given `Connection`, except on a 101 whose
     /// `Connection: Upgrade` must stay), the empty line, then the body.
-    public func serialized(keepAlive: Bool) -> [UInt8] {
+    ///
+    /// `requestMethod` is the method of the request this answers, when there is one. An answer
+    /// to `HEAD` keeps the `Content-Length` a `GET` would have had but sends no body: the client
+    /// reads none, so body bytes would be taken for the start of the next response
+    /// (RFC 9110 §9.3.2, RFC 9112 §6.3).
+    public func serialized(keepAlive: Bool, requestMethod: String? = nil) -> [UInt8] {
         let closes = !keepAlive && status != 101
         var bytes: [UInt8] = []
         bytes.reserveCapacity(64 + headers.count * 32 + body.count)
@@ -57,7 +62,7 @@ public struct HTTPResponse: Sendable, Equatable {
             append("Connection: close\r\n", to: &bytes)
         }
         append("\r\n", to: &bytes)
-        if !isBodiless {
+        if !isBodiless && requestMethod != "HEAD" {
             bytes.append(contentsOf: body)
         }
         return bytes

@@ -28,11 +28,20 @@ public final class HTTPServer {
         /// nothing was received.
         public var requestTimeoutMs: Int64 = 10_000
         /// Time a keep-alive connection may sit idle between requests, in milliseconds.
-        public var idleTimeoutMs: Int64 = 30_000
-        /// Most connections open at once, upgraded ones (calls) included; one more is answered
-        /// `503` and closed at once. Each call also holds a provider connection: keep this and
-        /// the calls' other sockets under the process's descriptor limit (`ulimit -n`).
+        public var idleTimeoutMs: Int64 = 5_000
+        /// Most connections speaking HTTP (not upgraded) at once. When full, the one idle the
+        /// longest (no request in progress) is closed to make room; with none idle, the new
+        /// connection is answered `503` and closed at once.
         public var maxConnections = 1_000
+        /// Most connections speaking HTTP from one address at once, with the same eviction of its
+        /// own idle ones first. Behind a proxy (ngrok, a load balancer) every request comes from
+        /// the proxy's address, so this is a bound on a peer's requests in progress.
+        public var maxConnectionsPerPeer = 128
+        /// Most upgraded connections (calls) at once, counted apart from HTTP ones so that idle
+        /// HTTP clients can never lock calls out, nor calls lock out health checks. An upgrade
+        /// over it gets `503`. Each call also holds a provider connection: keep this and the
+        /// calls' other sockets under the process's descriptor limit (`ulimit -n`).
+        public var maxUpgradedConnections = 1_000
         /// After an error response, how long to drain what the client still sends before closing
         /// (see `Connection.lingeringClose`), in milliseconds.
         public var lingerMs: Int64 = 2_000
@@ -49,8 +58,14 @@ public final class HTTPServer {
     private let handler: Handler
     private let log: Logger
     private var live: [ObjectIdentifier: HTTPServerConnection] = [:]
+    /// HTTP connections by peer address (`SocketAddress.hostDescription`).
+    private var byPeer: [String: Int] = [:]
     /// Connections accepted and not yet released, upgraded ones included.
     public private(set) var connectionCount = 0
+    /// Connections handed over (upgraded) and not yet released.
+    public private(set) var upgradedCount = 0
+    /// Idle connections closed to make room for new ones.
+    public private(set) var evictedConnections = 0
     /// Connections refused with 503 because `maxConnections` were open.
     public private(set) var refusedConnections = 0
     private var lastRefusalLogMs: Int64?
@@ -79,26 +94,63 @@ public final class HTTPServer {
     public var openConnections: Int { live.count }
 
     private func accept(fd: Int32, peer: SocketAddress) {
-        guard connectionCount < options.maxConnections else {
-            refuse(fd: fd, peer: peer)
+        let host = peer.hostDescription
+        if byPeer[host, default: 0] >= options.maxConnectionsPerPeer, !evictIdle(from: host) {
+            refuse(fd: fd, peer: peer, limit: "max_connections_per_peer", options.maxConnectionsPerPeer)
+            return
+        }
+        if live.count >= options.maxConnections, !evictIdle(from: nil) {
+            refuse(fd: fd, peer: peer, limit: "max_connections", options.maxConnections)
             return
         }
         let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: tls)
         connectionCount += 1
-        connection.onRelease { [weak self] in self?.connectionCount -= 1 }
+        let slot = Slot()
+        connection.onRelease { [weak self] in
+            self?.connectionCount -= 1
+            if slot.upgraded { self?.upgradedCount -= 1 }
+        }
+        byPeer[host, default: 0] += 1
         let session = HTTPServerConnection(connection: connection, options: options, handler: handler,
                                            secure: tls != nil, logger: log) { [weak self] id in
-            self?.live[id] = nil
+            guard let self else { return }
+            self.live[id] = nil
+            if let count = self.byPeer[host], count > 1 { self.byPeer[host] = count - 1 } else { self.byPeer[host] = nil }
+            self.hosts[id] = nil
+        }
+        session.mayTakeOver = { [weak self] in (self?.upgradedCount ?? 0) < (self?.options.maxUpgradedConnections ?? 0) }
+        session.didTakeOver = { [weak self] in
+            slot.upgraded = true
+            self?.upgradedCount += 1
         }
         live[ObjectIdentifier(session)] = session
+        hosts[ObjectIdentifier(session)] = host
         connection.delegate = session
         connection.start()
         session.armTimer(options.requestTimeoutMs)
     }
 
+    /// Whether an upgraded connection is counted as such (set at hand-over, read at release).
+    private final class Slot { var upgraded = false }
+    /// Each live HTTP connection's peer address, to evict by peer.
+    private var hosts: [ObjectIdentifier: String] = [:]
+
+    /// Closes the connection idle the longest (of `host`, or of anyone): true when one was closed.
+    /// A scan of the live connections, done only when a limit is reached.
+    private func evictIdle(from host: String?) -> Bool {
+        var oldest: HTTPServerConnection?
+        for (id, session) in live where session.isIdle && (host == nil || hosts[id] == host) {
+            if oldest.map({ session.idleSinceMs < $0.idleSinceMs }) ?? true { oldest = session }
+        }
+        guard let oldest else { return false }
+        oldest.evict()
+        evictedConnections += 1
+        return true
+    }
+
     /// Over the limit: a best-effort `503` (plain HTTP only; a TLS client just sees the close),
     /// then the socket is closed without ever being watched. Logged at most once a second.
-    private func refuse(fd: Int32, peer: SocketAddress) {
+    private func refuse(fd: Int32, peer: SocketAddress, limit: String, _ value: Int) {
         refusedConnections += 1
         if tls == nil {
             let answer = HTTPResponse.text(503, "too many connections; retry later\n").serialized(keepAlive: false)
@@ -107,8 +159,8 @@ public final class HTTPServer {
         Glibc.close(fd)
         if Self.due(lastRefusalLogMs, now: loop.now) {
             lastRefusalLogMs = loop.now
-            log.warning("connection refused: too many open connections",
-                        [("peer", peer.description), ("limit", String(options.maxConnections)),
+            log.warning("connection refused: too many open connections, none of them idle",
+                        [("peer", peer.description), (limit, String(value)),
                          ("refused_total", String(refusedConnections))])
         }
     }

@@ -11,7 +11,13 @@ final class HTTPServerConnection: ConnectionDelegate {
     private let secure: Bool
     private let log: Logger
     private let onFinish: (ObjectIdentifier) -> Void
+    /// Asked before a connection is handed over (upgrade): false when the server has no room.
+    var mayTakeOver: () -> Bool = { true }
+    /// Told when a connection was handed over (it then counts as upgraded).
+    var didTakeOver: () -> Void = {}
     private var timer: LoopTimer?
+    /// The loop time since which no request has been in progress (accept, or the last response).
+    private(set) var idleSinceMs: Int64
     /// True while the timer is the idle timer: the next byte starts a request and its deadline.
     private var awaitingRequest = false
     private var detached = false
@@ -25,6 +31,18 @@ final class HTTPServerConnection: ConnectionDelegate {
         self.secure = secure
         self.log = logger
         self.onFinish = onFinish
+        self.idleSinceMs = connection.loop.now
+    }
+
+    /// Whether no request is in progress: nothing of one received, none being answered. Such a
+    /// connection may be closed to make room (RFC 9112 §9.6: a server may close an idle one).
+    var isIdle: Bool { !detached && parser.isIdle }
+
+    /// Closes an idle connection to make room for a new one.
+    func evict() {
+        guard isIdle else { return }
+        detach()
+        connection.close()
     }
 
     func armTimer(_ ms: Int64) {
@@ -75,7 +93,7 @@ final class HTTPServerConnection: ConnectionDelegate {
             switch handler(request, info) {
             case .response(let response):
                 let keepAlive = request.keepAlive
-                connection.write(response.serialized(keepAlive: keepAlive))
+                connection.write(response.serialized(keepAlive: keepAlive, requestMethod: request.head.method))
                 if !keepAlive {
                     detach()
                     // Pipelined bytes may follow; a plain close would reset the response away.
@@ -85,12 +103,21 @@ final class HTTPServerConnection: ConnectionDelegate {
                 if parser.isIdle {
                     armTimer(options.idleTimeoutMs)
                     awaitingRequest = true
+                    idleSinceMs = connection.loop.now
                 } else {
                     armTimer(options.requestTimeoutMs)
                 }
             case .takeOver(let newOwner):
+                guard mayTakeOver() else {
+                    log.warning("refused an upgrade: too many upgraded connections", [("peer", connection.peer)])
+                    var busy = HTTPResponse.text(503, "busy: too many connections in progress\n")
+                    busy.headers.add("Retry-After", "5")
+                    fail(busy)
+                    return
+                }
                 let leftover = parser.takeBufferedBytes()
                 detach()
+                didTakeOver()
                 newOwner(connection, leftover)
                 return
             }

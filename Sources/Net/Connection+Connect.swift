@@ -60,6 +60,7 @@ extension Connection {
             state = .connecting
             // The loop's handler holds the connection until teardown deregisters it.
             try loop.register(fd: fd, interest: [.readable, .writable]) { events in self.handle(events) }
+            loop.setLabel("connected to " + peer, for: fd)
             registered = true
             interest = [.readable, .writable]
         } catch let error as NetError {

@@ -71,6 +71,7 @@ public final class Connection: AfterEventsTask {
         guard fd >= 0, !registered else { return }
         do {
             try loop.register(fd: fd, interest: .readable) { events in self.handle(events) }
+            loop.setLabel("accepted from " + peer, for: fd)
             registered = true
             interest = .readable
         } catch let error as NetError {

@@ -43,6 +43,17 @@ public final class EventLoop {
     /// The loop's cached monotonic time in milliseconds, refreshed once per iteration.
     public private(set) var now: Int64
 
+    /// Told after every iteration how long it kept the thread busy (epoll's wait excluded), in
+    /// microseconds: the `voice_bridge_loop_busy_seconds` histogram.
+    public var onIteration: ((Int64) -> Void)?
+    /// Told when an iteration was busy longer than `slowIterationUs`, with what ran in it: every
+    /// call on this loop waited that long for its audio.
+    public var onSlowIteration: ((Int64, String) -> Void)?
+    /// The busy time past which `onSlowIteration` is told, in microseconds.
+    public var slowIterationUs: Int64 = 20_000
+    /// What each descriptor is, for the slow-iteration report (a connection's peer).
+    private var labels: [String?] = []
+
     /// Creates a loop with its own epoll instance and wake-up eventfd.
     public init() throws {
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
@@ -76,6 +87,14 @@ public final class EventLoop {
             handlers.append(contentsOf: repeatElement(nil, count: index + 1 - handlers.count))
         }
         handlers[index] = handler
+    }
+
+    /// Names `fd` in the slow-iteration report (until it is registered again).
+    public func setLabel(_ label: String, for fd: Int32) {
+        let index = Int(fd)
+        guard index >= 0 else { return }
+        if index >= labels.count { labels.append(contentsOf: repeatElement(nil, count: index + 1 - labels.count)) }
+        labels[index] = label
     }
 
     /// How many descriptors are registered (the loop's own wake-up descriptor included).
@@ -156,19 +175,38 @@ public final class EventLoop {
                 // Only EBADF/EFAULT/EINVAL can land here: a programming error, not a peer's doing.
                 fatalError("epoll_wait failed: \(String(cString: strerror(errno)))")
             }
-            now = MonotonicClock.nowMs()
+            let busyStartUs = MonotonicClock.nowUs()
+            now = busyStartUs / 1000
+            // One clock read per handler finds the slowest, for the report of a slow iteration.
+            var previousUs = busyStartUs, slowestUs: Int64 = 0, slowestFD: Int32 = -1
             if count > 0 {
                 for i in 0..<Int(count) {
                     let ev = events[i]
                     let fd = Int(ev.data.fd)
                     guard fd < handlers.count, let handler = handlers[fd] else { continue }
                     handler(Events(rawValue: ev.events))
+                    let doneUs = MonotonicClock.nowUs()
+                    if doneUs - previousUs > slowestUs { slowestUs = doneUs - previousUs; slowestFD = ev.data.fd }
+                    previousUs = doneUs
                 }
             }
             runAfterEvents()
-            let due = MonotonicClock.nowMs()
-            while let timer = timers.popDue(now: due) { timer.fire() }
+            let dueUs = MonotonicClock.nowUs()
+            var fired = 0
+            while let timer = timers.popDue(now: dueUs / 1000) {
+                timer.fire()
+                fired += 1
+            }
             runAfterEvents()
+            guard onIteration != nil || onSlowIteration != nil else { continue }
+            let endUs = MonotonicClock.nowUs()
+            onIteration?(endUs - busyStartUs)
+            if endUs - busyStartUs > slowIterationUs, let onSlowIteration {
+                let slowest = slowestFD >= 0 ? (Int(slowestFD) < labels.count ? labels[Int(slowestFD)] : nil) ?? "fd \(slowestFD)" : "none"
+                onSlowIteration(endUs - busyStartUs,
+                                "\(count) events in \((previousUs - busyStartUs) / 1000) ms (slowest: \(slowest), \(slowestUs / 1000) ms); "
+                                    + "deferred work \((dueUs - previousUs) / 1000) ms; \(fired) timers and their work \((endUs - dueUs) / 1000) ms")
+            }
         }
     }
 

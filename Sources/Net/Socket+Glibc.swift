@@ -1,7 +1,7 @@
 import Glibc
 
 /// Thin, platform-specific socket helpers, so the connection types read platform-neutral.
-enum Sockets {
+public enum Sockets {
     /// A new non-blocking, close-on-exec TCP socket for `family`.
     static func makeTCP(family: Int32) throws -> Int32 {
         let fd = socket(family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -13,6 +13,25 @@ enum Sockets {
     static func setNoDelay(_ fd: Int32) {
         var one: Int32 = 1
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+    }
+
+    /// TCP keepalive: after `idleSeconds` without traffic, a probe every `intervalSeconds`; after
+    /// `count` unanswered probes the kernel fails the socket (here 30 + 3 × 10 s).
+    static func setKeepAlive(_ fd: Int32, idleSeconds: Int32 = 30, intervalSeconds: Int32 = 10, count: Int32 = 3) {
+        var one: Int32 = 1, idle = idleSeconds, interval = intervalSeconds, probes = count
+        let size = socklen_t(MemoryLayout<Int32>.size)
+        setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPIDLE, &idle, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPINTVL, &interval, size)
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_KEEPCNT, &probes, size)
+    }
+
+    /// Whether TCP keepalive is on for `fd` (tests).
+    public static func keepAliveIsOn(_ fd: Int32) -> Bool {
+        var value: Int32 = 0
+        var len = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &value, &len)
+        return value != 0
     }
 
     static func setReuseAddress(_ fd: Int32) {

@@ -60,6 +60,13 @@ public struct SocketAddress: CustomStringConvertible {
         }
     }
 
+    /// The address without its port (`1.2.3.4`, `[::1]`): what a per-peer limit counts by.
+    public var hostDescription: String {
+        let text = description
+        guard let colon = text.lastIndex(of: ":") else { return text }
+        return String(text[..<colon])
+    }
+
     /// `1.2.3.4:80` or `[::1]:80`.
     public var description: String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)

@@ -69,6 +69,7 @@ public final class TCPListener {
             }
             _ = fcntl(client, F_SETFL, fcntl(client, F_GETFL) | O_NONBLOCK)
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)
+            Sockets.setKeepAlive(client)  // a peer that vanished without a FIN is found and released
             let peer = withUnsafePointer(to: &storage) { ptr in
                 ptr.withMemoryRebound(to: sockaddr.self, capacity: 1) { SocketAddress(raw: $0, length: len) }
             }

@@ -68,10 +68,15 @@ enum ServeCommand {
                 router.bridgeAPIKey = key
                 log.info("POST /calls is on (BRIDGE_API_KEY set)", [("twilio_api", outbound.apiBase), ("default_from", outbound.defaultFrom ?? "unset")])
             }
-            // A backstop under the call gate: each call holds its media stream and, briefly, its
-            // webhook request; anything beyond that gets 503 before it costs a descriptor for long.
+            // Two budgets, so that neither kind of connection can lock the other out: calls
+            // (upgraded; the gate admits at most MAX_CALLS of them started, plus a few waiting for
+            // their `start`) and plain HTTP (webhooks, probes), whose idle connections make room.
+            gate.maxAwaitingStart = max(4, min(64, limits.maxCalls))
             var serverOptions = HTTPServer.Options()
-            serverOptions.maxConnections = 2 * limits.maxCalls + 16
+            serverOptions.maxUpgradedConnections = limits.maxCalls + gate.maxAwaitingStart
+            // Each call holds two descriptors (Twilio, provider); the rest of the limit is for HTTP.
+            let fileLimit = CallCapacity.raiseFileLimit()
+            serverOptions.maxConnections = max(16, min(1_000, fileLimit - 32 - 2 * limits.maxCalls - gate.maxAwaitingStart))
             router.metricsOnOwnPort = settings.metricsPort != nil
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         options: serverOptions, logger: log, handler: router.handle)
@@ -79,7 +84,8 @@ enum ServeCommand {
             var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
             fields += settings.summary().filter { !["port", "provider", "max_calls"].contains($0.0) }
             fields += [("max_calls", String(limits.maxCalls)), ("max_calls_from", limits.maxCallsReason),
-                       ("max_connections", String(serverOptions.maxConnections))]
+                       ("max_connections", String(serverOptions.maxConnections)),
+                       ("max_upgraded_connections", String(serverOptions.maxUpgradedConnections))]
             if let operations {
                 fields += [("metrics_host", settings.metricsHost), ("metrics_port", String(operations.port))]
             }
@@ -106,6 +112,7 @@ enum ServeCommand {
                 operations?.stopAccepting()
                 loop.stop()
             }
+            Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             loop.run()
             withExtendedLifetime(signals) {}

@@ -148,6 +148,25 @@ enum Wiring {
         }
     }
 
+    /// Feeds `voice_bridge_loop_busy_seconds` and writes one warning (at most every 10 s, with how
+    /// many more there were) when an iteration keeps the loop busy over 20 ms, naming what ran.
+    static func watchLoopLag(_ loop: EventLoop, metrics: CallMetrics, log: Logger) {
+        var lastLineMs: Int64?
+        var since = 0
+        loop.onIteration = { metrics.recordLoopBusy(us: $0) }
+        loop.onSlowIteration = { busyUs, what in
+            since += 1
+            let now = loop.now
+            guard lastLineMs.map({ now - $0 >= 10_000 }) ?? true else { return }
+            log.warning("the event loop was busy too long: every call on it waited for its audio", [
+                ("busy_ms", String(busyUs / 1000)), ("ran", what), ("slow_iterations", String(since)),
+                ("hint", "see voice_bridge_loop_busy_seconds; report this with the log line if it repeats"),
+            ])
+            lastLineMs = now
+            since = 0
+        }
+    }
+
     /// Says at start whether requests are checked, and warns when they are not.
     static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
         switch policy {

@@ -103,28 +103,53 @@ import Twilio
         let busy = router.handle(request("POST", "/incoming-call", form: [("CallSid", "CA2")]), info)
         #expect(status(busy) == 200)
         #expect(body(busy).contains("<Say>") && body(busy).contains("<Hangup/>") && !body(busy).contains("<Stream"))
+        let replay = router.handle(request("POST", "/incoming-call", form: [("CallSid", "CA1")]), info)
+        #expect(body(replay).contains("<Stream"), "a replayed webhook keeps its one slot")
+        #expect(gate.pendingCalls == 1)
         #expect(status(router.handle(request("GET", "/media-stream", headers: Self.upgrade), info)) == nil)
+        #expect(gate.pendingCalls == 1, "the slot is taken by the start that names the CallSid")
+        #expect(gate.admitStart(callSid: "CA1", parameters: [:], startedCalls: 0) == nil)
         #expect(gate.pendingCalls == 0)
-        #expect(gate.admitMediaStream(request("GET", "/media-stream"), info, urls: [], activeCalls: 1)?.status == 503)
-        #expect(gate.admitWebhook(request("GET", "/incoming-call"), info, urls: [], activeCalls: 1) != nil)
+        #expect(gate.admitMediaStream(request("GET", "/media-stream"), info, urls: [], activeCalls: 1, awaitingStart: 0)?.status == 503)
+        #expect(gate.admitWebhook(request("GET", "/incoming-call"), activeCalls: 1, callSid: "CA3") != nil)
+    }
+
+    @Test func replayedWebhooks_reserveOneSlotPerCallSid() {
+        let gate = CallGate(maxCalls: 3)
+        for _ in 0..<10 { #expect(gate.admitWebhook(request("POST", "/incoming-call"), activeCalls: 0, callSid: "CA1") == nil) }
+        #expect(gate.pendingCalls == 1)
+        #expect(gate.admitWebhook(request("POST", "/incoming-call"), activeCalls: 0, callSid: "CA2") == nil)
+        #expect(gate.admitWebhook(request("POST", "/incoming-call"), activeCalls: 0, callSid: "CA3") == nil)
+        #expect(gate.admitWebhook(request("POST", "/incoming-call"), activeCalls: 0, callSid: "CA4") != nil, "full")
+        #expect(gate.admitStart(callSid: "CA9", parameters: [:], startedCalls: 0)?.outcome == "rejected_busy",
+                "a start without a reservation needs a free slot")
+    }
+
+    @Test func streamsWaitingForStart_areBounded() {
+        let gate = CallGate(maxCalls: 100)
+        gate.maxAwaitingStart = 2
+        #expect(gate.admitMediaStream(request("GET", "/media-stream"), info, urls: [], activeCalls: 0, awaitingStart: 1) == nil)
+        #expect(gate.admitMediaStream(request("GET", "/media-stream"), info, urls: [], activeCalls: 0, awaitingStart: 2)?.status == 503)
     }
 
     @Test func reservations_expire() {
         let gate = CallGate(maxCalls: 1)
         gate.reservationMs = 0
-        #expect(gate.admitWebhook(request("GET", "/incoming-call"), info, urls: [], activeCalls: 0) == nil)
+        #expect(gate.admitWebhook(request("GET", "/incoming-call"), activeCalls: 0, callSid: "CA1") == nil)
         #expect(gate.pendingCalls == 0)
-        #expect(gate.admitWebhook(request("GET", "/incoming-call"), info, urls: [], activeCalls: 0) == nil)
+        #expect(gate.admitWebhook(request("GET", "/incoming-call"), activeCalls: 0, callSid: "CA2") == nil)
     }
 
     @Test func draining_answersBusy_refusesNewStreams_butAdmitsOnesAlreadyPromised() {
         let gate = CallGate()
         let router = router(gate: gate)
-        #expect(status(router.handle(request("GET", "/incoming-call"), info)) == 200)  // promised before the drain
+        #expect(status(router.handle(request("GET", "/incoming-call?CallSid=CA1"), info)) == 200)  // promised before the drain
         gate.beginDraining()
         #expect(status(router.handle(request("GET", "/readyz"), info)) == 503)
-        #expect(body(router.handle(request("GET", "/incoming-call"), info)).contains("<Hangup/>"))
+        #expect(body(router.handle(request("GET", "/incoming-call?CallSid=CA2"), info)).contains("<Hangup/>"))
         #expect(status(router.handle(request("GET", "/media-stream", headers: Self.upgrade), info)) == nil, "the promised call")
+        #expect(gate.admitStart(callSid: "CA2", parameters: [:], startedCalls: 0)?.outcome == "rejected_draining")
+        #expect(gate.admitStart(callSid: "CA1", parameters: [:], startedCalls: 0) == nil)
         #expect(status(router.handle(request("GET", "/media-stream", headers: Self.upgrade), info)) == 503)
         #expect(status(router.handle(request("GET", "/healthz"), info)) == 200, "alive while draining")
     }
@@ -156,7 +181,7 @@ extension CallGateTests {
     @Test func draining_shortensTheWaitForPromisedStreams() {
         let gate = CallGate()
         gate.drainingReservationMs = 0
-        #expect(gate.admitWebhook(request("GET", "/incoming-call"), info, urls: [], activeCalls: 0) == nil)
+        #expect(gate.admitWebhook(request("GET", "/incoming-call"), activeCalls: 0, callSid: "CA1") == nil)
         #expect(gate.pendingCalls == 1)
         gate.beginDraining()
         #expect(gate.pendingCalls == 0, "a drain does not wait the full reservation for a stream that may never come")

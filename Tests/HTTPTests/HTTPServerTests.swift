@@ -205,7 +205,10 @@ import Testing
         let loop = try EventLoop()
         let server = try Self.makeServer(loop) { $0.maxConnections = 3 }
         let start = loop.registeredCount
-        let idle = (0..<3).map { _ in ScriptedPeer(port: server.port, loop: loop) }
+        // Each is in the middle of a request, so none may be closed to make room.
+        let idle = (0..<3).map { _ in ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /slow HTTP/1.1\r\n")]) }
+        #expect(loop.run(until: { idle.allSatisfy { !$0.text.isEmpty || $0.opened } }, timeoutMs: 2_000))
+        loop.run(until: { false }, timeoutMs: 50)
         #expect(loop.run(until: { server.connectionCount == 3 }, timeoutMs: 2_000))
         let extra = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET / HTTP/1.1\r\nHost: h\r\n\r\n")])
         #expect(loop.run(until: { extra.closed }, timeoutMs: 2_000))
@@ -220,6 +223,69 @@ import Testing
         for peer in idle { peer.close() }
         loop.run(until: { server.connectionCount == 0 }, timeoutMs: 1_000)
         #expect(loop.registeredCount == start)
+    }
+
+    @Test func server_closesTheOldestIdleConnection_toMakeRoom_whenFull() throws {
+        let loop = try EventLoop()
+        let server = try Self.makeServer(loop) { $0.maxConnections = 3 }
+        // The oldest says nothing; the second has had a request answered and is kept alive; the third is mid-request.
+        let silent = ScriptedPeer(port: server.port, loop: loop)
+        #expect(loop.run(until: { server.connectionCount == 1 }, timeoutMs: 2_000))
+        let keptAlive = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /a HTTP/1.1\r\nHost: h\r\n\r\n")])
+        #expect(loop.run(until: { Self.statuses(keptAlive.text) == [200] }, timeoutMs: 2_000))
+        let busy = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /b HTTP/1.1\r\n")])
+        #expect(loop.run(until: { server.connectionCount == 3 }, timeoutMs: 2_000))
+        loop.run(until: { false }, timeoutMs: 50)
+        let first = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /c HTTP/1.1\r\nHost: h\r\n\r\n")])
+        #expect(loop.run(until: { Self.statuses(first.text) == [200] && silent.closed }, timeoutMs: 2_000))
+        #expect(Self.statuses(first.text) == [200], "\(first.text)")
+        #expect(!keptAlive.closed && !busy.closed, "only the one idle the longest was closed")
+        let second = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /d HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")])
+        #expect(loop.run(until: { second.closed && keptAlive.closed }, timeoutMs: 2_000))
+        #expect(Self.statuses(second.text) == [200])
+        #expect(!busy.closed && !first.closed, "a request in progress is never closed to make room, nor a newer idle one")
+        #expect(server.evictedConnections == 2 && server.refusedConnections == 0)
+        busy.close()
+        first.close()
+    }
+
+    @Test func server_boundsConnectionsPerPeer_closingThatPeersIdleOnesFirst() throws {
+        let loop = try EventLoop()
+        let server = try Self.makeServer(loop) { $0.maxConnectionsPerPeer = 2 }
+        let busy = (0..<2).map { _ in ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /slow HTTP/1.1\r\n")]) }
+        #expect(loop.run(until: { server.connectionCount == 2 }, timeoutMs: 2_000))
+        loop.run(until: { false }, timeoutMs: 50)
+        let extra = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET / HTTP/1.1\r\nHost: h\r\n\r\n")])
+        #expect(loop.run(until: { extra.closed }, timeoutMs: 2_000))
+        #expect(Self.statuses(extra.text) == [503], "\(extra.text)")
+        for peer in busy { peer.close() }
+    }
+
+    @Test func server_keepsUpgradedConnectionsOnABudgetOfTheirOwn() throws {
+        let loop = try EventLoop()
+        var adopted: [Connection] = []
+        var options = HTTPServer.Options()
+        options.maxConnections = 2
+        options.maxUpgradedConnections = 1
+        let server = try HTTPServer(host: "127.0.0.1", port: 0, loop: loop, options: options) { request, _ in
+            guard request.head.path == "/upgrade" else { return .response(.text(200, "ok\n")) }
+            return .takeOver { connection, _ in
+                connection.write(Array("HTTP/1.1 101 Switching Protocols\r\n\r\n".utf8))
+                adopted.append(connection)
+            }
+        }
+        let first = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /upgrade HTTP/1.1\r\nHost: h\r\n\r\n")])
+        #expect(loop.run(until: { first.text.contains("101") }, timeoutMs: 2_000))
+        let second = ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /upgrade HTTP/1.1\r\nHost: h\r\n\r\n")])
+        #expect(loop.run(until: { second.closed }, timeoutMs: 2_000))
+        #expect(Self.statuses(second.text) == [503])
+        // Upgraded connections do not use the HTTP budget: two HTTP clients still fit.
+        let probes = (0..<2).map { _ in ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /healthz HTTP/1.1\r\nHost: h\r\n\r\n")]) }
+        #expect(loop.run(until: { probes.allSatisfy { Self.statuses($0.text) == [200] } }, timeoutMs: 2_000))
+        #expect(server.upgradedCount == 1)
+        adopted[0].close()
+        #expect(loop.run(until: { server.upgradedCount == 0 }, timeoutMs: 2_000))
+        for peer in probes { peer.close() }
     }
 
     @Test func server_countsUpgradedConnectionsUntilTheyClose() throws {
