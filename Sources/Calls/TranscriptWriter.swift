@@ -1,10 +1,14 @@
 import Dispatch
 import Foundation
 import JSON
+import Twilio
 
 /// Appends each utterance of a call as a JSON line to `<dir>/<CallSid>.jsonl`, on a background
 /// queue so that disk latency never reaches the audio path. An outbound call placed with
 /// metadata starts with one line `{"call","role":"call","metadata","time"}`.
+///
+/// A CallSid that is not Twilio's shape gets a safe stem instead (see `fileStem(for:)`): the
+/// sid comes from the stream's `start` message, so it must never choose where a file goes.
 public final class TranscriptWriter: @unchecked Sendable {
     // @unchecked: the only mutable state (`handles`) is touched solely on `queue`, a serial queue.
     private let directory: String
@@ -34,7 +38,7 @@ public final class TranscriptWriter: @unchecked Sendable {
     private func write(callSid: String, _ members: [(String, JSON)]) {
         let line: JSON = .object(JSONObject(members))
         let bytes = Data((line.serialized() + "\n").utf8)
-        let safeName = Self.fileName(callSid)
+        let safeName = Self.fileStem(for: callSid)
         queue.async { [self] in
             do {
                 let handle = try self.handle(for: safeName)
@@ -47,7 +51,7 @@ public final class TranscriptWriter: @unchecked Sendable {
 
     /// Closes the call's file once its queued lines are written.
     public func finish(callSid: String) {
-        let safeName = Self.fileName(callSid)
+        let safeName = Self.fileStem(for: callSid)
         queue.async { [self] in
             try? self.handles.removeValue(forKey: safeName)?.close()
         }
@@ -69,9 +73,40 @@ public final class TranscriptWriter: @unchecked Sendable {
         return h
     }
 
-    /// A CallSid is `CA` + hex; anything else is made safe for a file name.
-    private static func fileName(_ callSid: String) -> String {
-        String(callSid.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+    /// The longest part of a non-Twilio CallSid kept in its file name, before the hash.
+    static let maxUnsafeStemPrefix = 40
+
+    /// The file name (without `.jsonl`) for `callSid`: the sid itself when it is Twilio's shape,
+    /// `CA` + 32 hex digits; anything else becomes its `[A-Za-z0-9_-]` characters (others as
+    /// `_`, at most `maxUnsafeStemPrefix`), `-`, and 16 hex digits of the SHA-256 of the whole
+    /// sid, so that two different sids never share a file and no name leaves the directory. Such
+    /// a name never starts with `-`, which a shell command would take for an option.
+    ///
+    /// Works on UTF-8 bytes, not Characters: a Character is judged by its first scalar, so
+    /// `x\u{0D4E}/y` once passed `isLetter` as one Character and wrote into a subdirectory.
+    static func fileStem(for callSid: String) -> String {
+        let bytes = Array(callSid.utf8)
+        if isTwilioCallSid(bytes) { return callSid }
+        let kept = bytes.prefix(maxUnsafeStemPrefix).map { isFileNameByte($0) ? $0 : UInt8(ascii: "_") }
+        let stem = String(decoding: kept, as: UTF8.self) + "-" + TwilioSignature.bodySHA256(bytes).prefix(16)
+        return stem.hasPrefix("-") ? "_" + stem : stem
+    }
+
+    /// `CA` followed by exactly 32 hex digits, as Twilio writes a CallSid.
+    private static func isTwilioCallSid(_ bytes: [UInt8]) -> Bool {
+        bytes.count == 34 && bytes[0] == UInt8(ascii: "C") && bytes[1] == UInt8(ascii: "A")
+            && bytes.dropFirst(2).allSatisfy(isHexDigit)
+    }
+
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte)
+            || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
+    }
+
+    /// `[A-Za-z0-9_-]`: no `/`, no `.`, nothing a file system or a shell treats specially.
+    private static func isFileNameByte(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+            || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
     }
 
     private static func iso8601(_ date: Date) -> String {

@@ -9,10 +9,11 @@
 /// - `"double quoted"` values, with the escapes `\n`, `\r`, `\t`, `\"` and `\\`;
 /// - `\n`, `\r\n` or `\r` line endings.
 ///
-/// Anything else throws `DotEnvError.malformedLine` naming the line; a later duplicate key wins.
+/// Anything else throws `DotEnvError.malformedLine` naming the file, the line number and the
+/// problem, never the line's text; a later duplicate key wins.
 public enum DotEnv {
-    /// Parses the contents of a `.env` file into a dictionary.
-    public static func parse(_ text: String) throws -> [String: String] {
+    /// Parses the contents of a `.env` file into a dictionary. `path` names the file in errors.
+    public static func parse(_ text: String, path: String = ".env") throws(DotEnvError) -> [String: String] {
         var values: [String: String] = [:]
         // Split on scalars: in Swift "\r\n" is one Character, so a Character split would miss it.
         let lines = text.unicodeScalars.split(omittingEmptySubsequences: false) { $0 == "\n" }
@@ -24,8 +25,8 @@ public enum DotEnv {
                 continue
             case .entry(let key, let value):
                 values[key] = value
-            case .malformed:
-                throw DotEnvError.malformedLine(number: index + 1, text: line)
+            case .malformed(let problem):
+                throw DotEnvError.malformedLine(path: path, number: index + 1, problem: problem)
             }
         }
         return values
@@ -35,8 +36,8 @@ public enum DotEnv {
     enum Line: Equatable {
         case skip
         case entry(key: String, value: String)
-        /// The payload says what is wrong, for `DotEnvError`'s message.
-        case malformed(reason: String)
+        /// What is wrong, for `DotEnvError`.
+        case malformed(DotEnvError.LineProblem)
     }
 
     /// Parses one line, without its line ending.
@@ -48,11 +49,11 @@ public enum DotEnv {
         }
 
         guard let equals = rest.firstIndex(of: "=") else {
-            return .malformed(reason: "there is no '=' (expected KEY=VALUE)")
+            return .malformed(.missingEquals)
         }
         let key = String(rest[..<equals].reversed().drop(while: isBlank).reversed())
         guard isValidKey(key) else {
-            return .malformed(reason: "the name before '=' must match [A-Za-z_][A-Za-z0-9_]*")
+            return .malformed(.invalidKey)
         }
 
         let afterEquals = rest[rest.index(after: equals)...]
@@ -101,7 +102,7 @@ public enum DotEnv {
             if scalar == closing {
                 let trailing = Substring(scalars[scalars.index(after: index)...]).drop(while: isBlank)
                 guard trailing.isEmpty || trailing.first == "#" else {
-                    return .malformed(reason: "there is text after the closing quote")
+                    return .malformed(.textAfterClosingQuote)
                 }
                 return .entry(key: key, value: String(value))
             }
@@ -121,7 +122,7 @@ public enum DotEnv {
             }
             index = scalars.index(after: index)
         }
-        return .malformed(reason: "the quote \(closing) is never closed (values cannot span lines)")
+        return .malformed(.unclosedQuote)
     }
 
     private static func isBlank(_ character: Character) -> Bool {

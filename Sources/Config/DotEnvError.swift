@@ -1,34 +1,51 @@
 /// Why a `.env` file could not be used.
+///
+/// No case holds or prints any text of the file: a malformed line is often a secret pasted on
+/// its own line, and this message ends up in logs and terminals. The line number is enough to
+/// find it.
 public enum DotEnvError: Error, Equatable, CustomStringConvertible {
-    /// Line `number` (1-based) is not blank, a comment, or a `KEY=VALUE` assignment.
-    case malformedLine(number: Int, text: String)
+    /// Line `number` (1-based) of the file at `path` is not blank, a comment, or a `KEY=VALUE`
+    /// assignment; `problem` says which rule it breaks.
+    case malformedLine(path: String, number: Int, problem: LineProblem)
     /// The file exists but could not be read; `reason` is the system's explanation.
     case unreadable(path: String, reason: String)
 
-    /// A message for a person: where the problem is and how to fix it.
-    ///
-    /// A malformed line is quoted only up to its `=` (and at most 16 characters), because the
-    /// rest is often an API key and this message ends up in logs.
-    public var description: String {
-        switch self {
-        case .malformedLine(let number, let text):
-            let reason: String
-            if case .malformed(let why) = DotEnv.parseLine(text) {
-                reason = why
-            } else {
-                reason = "expected KEY=VALUE"
+    /// What is wrong with a malformed line, described without quoting it.
+    public enum LineProblem: Equatable, Sendable {
+        /// The line has no `=`: often a value pasted without its name.
+        case missingEquals
+        /// The name before `=` is not `[A-Za-z_][A-Za-z0-9_]*`.
+        case invalidKey
+        /// A quoted value is followed by something other than blanks or a `# comment`.
+        case textAfterClosingQuote
+        /// A quoted value has no closing quote on its line.
+        case unclosedQuote
+
+        /// What is wrong and how to fix it, for a person.
+        var explanation: String {
+            switch self {
+            case .missingEquals:
+                return "there is no '=' — write it as KEY=VALUE (a value pasted on its own line needs its "
+                    + "variable name and '=' before it), or start the line with # to comment it out"
+            case .invalidKey:
+                return "the name before '=' is not [A-Za-z_][A-Za-z0-9_]* — use letters, digits and underscores only, "
+                    + "not starting with a digit"
+            case .textAfterClosingQuote:
+                return "there is text after the closing quote — quote the whole value, or put a space and # before a comment"
+            case .unclosedQuote:
+                return "a quoted value is never closed on its line (values cannot span lines) — add the closing quote, "
+                    + "or write a line break as \\n inside double quotes"
             }
-            return ".env line \(number) (\(Self.excerpt(of: text))) is malformed: \(reason) — "
-                + "write it as KEY=VALUE, quote values with spaces or #, or start the line with # to comment it out"
-        case .unreadable(let path, let reason):
-            return "cannot read \(path): \(reason) — fix its permissions or remove it"
         }
     }
 
-    private static func excerpt(of text: String) -> String {
-        let trimmed = text.drop { $0 == " " || $0 == "\t" }
-        let head = trimmed.prefix { $0 != "=" && $0 != " " && $0 != "\t" }
-        if head.isEmpty { return "starting '\(trimmed.prefix(1))'" }
-        return head.count > 16 ? "starting '\(head.prefix(16))…'" : "starting '\(head)'"
+    /// A message for a person: which file and line, what is wrong, and how to fix it.
+    public var description: String {
+        switch self {
+        case .malformedLine(let path, let number, let problem):
+            return "\(path) line \(number) is malformed (its text is not shown, as it may be a secret): \(problem.explanation)"
+        case .unreadable(let path, let reason):
+            return "cannot read \(path): \(reason) — fix its permissions or remove it"
+        }
     }
 }

@@ -27,7 +27,7 @@ public struct Environment: Sendable {
         } catch {
             throw DotEnvError.unreadable(path: dotenvPath, reason: "\(error.localizedDescription)")
         }
-        return Environment(process: process, dotenv: try DotEnv.parse(text))
+        return Environment(process: process, dotenv: try DotEnv.parse(text, path: dotenvPath))
     }
 
     /// The value of `name`, or nil when it is not set.

@@ -63,17 +63,17 @@ import Twilio
     }
 
     @Test func metadata_flatValues_areKeptWithTheCall_inOrder() throws {
-        let parsed = try Self.fields(#"{"to":"+1","metadata":{"ticket":"T-42","attempt":2,"vip":true}}"#)
+        let parsed = try Self.fields(#"{"to":"+46701234567","metadata":{"ticket":"T-42","attempt":2,"vip":true}}"#)
         #expect(parsed.metadata.keys == ["ticket", "attempt", "vip"])
         #expect(parsed.override.metadata == parsed.metadata)
         #expect(parsed.metadata["attempt"] == .number(2))
-        #expect(try Self.fields(#"{"to":"+1"}"#).metadata.isEmpty)
-        #expect(try Self.fields(#"{"to":"+1","metadata":null}"#).override.isEmpty)
+        #expect(try Self.fields(#"{"to":"+46701234567"}"#).metadata.isEmpty)
+        #expect(try Self.fields(#"{"to":"+46701234567","metadata":null}"#).override.isEmpty)
     }
 
     @Test func metadata_ofSixteenKeys_isAccepted_seventeenIsRefusedNamingTheLimit() throws {
         func body(_ count: Int) -> String {
-            #"{"to":"+1","metadata":{"# + (1...count).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}}"
+            #"{"to":"+46701234567","metadata":{"# + (1...count).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + "}}"
         }
         #expect(try Self.fields(body(16)).metadata.count == 16)
         let refusal = try #require(Self.refusal(body(17)))
@@ -82,16 +82,16 @@ import Twilio
 
     @Test(arguments: [#"{"a":{"b":1}}"#, #"{"a":[1]}"#, #"{"a":null}"#])
     func metadata_nestedOrNullValues_areRefusedNamingTheKey(metadata: String) throws {
-        let refusal = try #require(Self.refusal(#"{"to":"+1","metadata":\#(metadata)}"#))
+        let refusal = try #require(Self.refusal(#"{"to":"+46701234567","metadata":\#(metadata)}"#))
         #expect(refusal.contains(#""metadata"."a""#) && refusal.contains("string, number or boolean"))
     }
 
     @Test func metadata_over1024BytesOfJSON_isRefusedNamingTheLimit() throws {
         let fits = String(repeating: "x", count: 1024 - #"{"note":""}"#.utf8.count)
-        #expect(try Self.fields(#"{"to":"+1","metadata":{"note":"\#(fits)"}}"#).metadata.count == 1)
-        let refusal = try #require(Self.refusal(#"{"to":"+1","metadata":{"note":"\#(fits)x"}}"#))
+        #expect(try Self.fields(#"{"to":"+46701234567","metadata":{"note":"\#(fits)"}}"#).metadata.count == 1)
+        let refusal = try #require(Self.refusal(#"{"to":"+46701234567","metadata":{"note":"\#(fits)x"}}"#))
         #expect(refusal.contains("1025 bytes") && refusal.contains("at most 1024"))
-        #expect(Self.refusal(#"{"to":"+1","metadata":"T-42"}"#)?.contains("must be an object") == true)
+        #expect(Self.refusal(#"{"to":"+46701234567","metadata":"T-42"}"#)?.contains("must be an object") == true)
     }
 
     static func manager() -> CallManager {

@@ -42,27 +42,28 @@ import Config
 
     @Test func parse_malformedLineNamesItsNumber() {
         let error = #expect(throws: DotEnvError.self) { try DotEnv.parse("A=1\r\n\r\nthis is not an assignment\n") }
-        #expect(error == .malformedLine(number: 3, text: "this is not an assignment"))
+        #expect(error == .malformedLine(path: ".env", number: 3, problem: .missingEquals))
         #expect(error?.description.contains("line 3") == true)
         #expect(error?.description.contains("no '='") == true)
     }
 
     @Test(arguments: ["1ABC=x", "KEY-NAME=x", "=x", "KÉ=x", "A B=x"])
     func parse_rejectsInvalidKeys(line: String) {
-        #expect(throws: DotEnvError.malformedLine(number: 1, text: line)) { try DotEnv.parse(line) }
+        #expect(throws: DotEnvError.malformedLine(path: ".env", number: 1, problem: .invalidKey)) { try DotEnv.parse(line) }
     }
 
     @Test func parse_rejectsUnclosedQuotesAndTrailingText() {
-        #expect(throws: DotEnvError.malformedLine(number: 2, text: #"B="open"#)) { try DotEnv.parse("A=1\nB=\"open") }
-        #expect(throws: DotEnvError.malformedLine(number: 1, text: "C='a'b")) { try DotEnv.parse("C='a'b") }
-        let error = DotEnvError.malformedLine(number: 1, text: "C='a'b")
+        #expect(throws: DotEnvError.malformedLine(path: ".env", number: 2, problem: .unclosedQuote)) { try DotEnv.parse("A=1\nB=\"open") }
+        #expect(throws: DotEnvError.malformedLine(path: ".env", number: 1, problem: .textAfterClosingQuote)) { try DotEnv.parse("C='a'b") }
+        let error = DotEnvError.malformedLine(path: ".env", number: 1, problem: .textAfterClosingQuote)
         #expect(error.description.contains("after the closing quote"))
     }
 
-    @Test func malformedLineDescription_doesNotQuoteTheValue() {
-        let error = DotEnvError.malformedLine(number: 7, text: "OPENAI_API_KEY sk-abcdef0123456789")
-        #expect(error.description.contains("line 7"))
-        #expect(error.description.contains("OPENAI_API_KEY"))
-        #expect(!error.description.contains("abcdef"))
+    @Test func malformedLineDescription_doesNotQuoteTheLine() {
+        let text = String(repeating: "A=1\n", count: 6) + "OPENAI_API_KEY sk-abcdef0123456789\n"
+        let error = #expect(throws: DotEnvError.self) { try DotEnv.parse(text) }
+        #expect(error?.description.contains("line 7") == true)
+        #expect(error?.description.contains("OPENAI_API_KEY") == false)
+        #expect(error?.description.contains("abcdef") == false)
     }
 }

@@ -45,6 +45,6 @@ import Config
         let path = NSTemporaryDirectory() + "env-test-\(UUID().uuidString).env"
         defer { try? FileManager.default.removeItem(atPath: path) }
         try "GOOD=1\nBAD LINE\n".write(toFile: path, atomically: true, encoding: .utf8)
-        #expect(throws: DotEnvError.malformedLine(number: 2, text: "BAD LINE")) { try Environment.load(dotenvPath: path) }
+        #expect(throws: DotEnvError.malformedLine(path: path, number: 2, problem: .missingEquals)) { try Environment.load(dotenvPath: path) }
     }
 }
