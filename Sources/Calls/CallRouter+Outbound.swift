@@ -66,7 +66,7 @@ extension CallRouter {
     func callStatus(_ request: HTTPRequest, _ info: HTTPRequestInfo) -> HTTPResponse {
         if let refusal = gate.checkSignature(request, info, urls: webhookURLs(for: request)) { return refusal }
         guard TwilioRequestValidator.formIsWithinLimits(request.body) else { return formTooLarge() }
-        let form = HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
+        let form = HTTPForm.decode(request.body)
         func field(_ name: String) -> String? { form.last(where: { $0.0 == name })?.1 }
         guard let status = field("CallStatus") else { return .text(400, "CallStatus is missing\n") }
         let known = ["queued", "initiated", "ringing", "in-progress", "answered", "completed", "busy", "no-answer", "failed", "canceled"]

@@ -98,7 +98,7 @@ public struct CallRouter {
         if request.head.method == "POST",
            (request.head.headers["Content-Type"] ?? "").lowercased().hasPrefix("application/x-www-form-urlencoded") {
             guard TwilioRequestValidator.formIsWithinLimits(request.body) else { return nil }
-            fields += HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
+            fields += HTTPForm.decode(request.body)
         }
         return fields
     }

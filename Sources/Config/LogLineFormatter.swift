@@ -15,11 +15,10 @@ enum LogLineFormatter {
         // Values can come from peers (a parse error quoting a megabyte of input): each is cut,
         // after redaction of a window long enough that no secret straddles the cut unmasked.
         let margin = 256 + (redactor.secrets.map(\.utf8.count).max() ?? 0)
-        let message = clipped(redactor.redact(clipped(message, to: maxMessageBytes + margin, note: false)), to: maxMessageBytes)
+        let message = bounded(message, to: maxMessageBytes, margin: margin, redactor.redact)
         let fields = fields.prefix(maxFields).map { field in
             (clipped(field.0, to: 64, note: false),
-             clipped(redactor.redactField(key: field.0, value: clipped(field.1, to: maxValueBytes + margin, note: false)),
-                     to: maxValueBytes))
+             bounded(field.1, to: maxValueBytes, margin: margin) { redactor.redactField(key: field.0, value: $0) })
         }
         switch format {
         case .logfmt:
@@ -43,6 +42,16 @@ enum LogLineFormatter {
     static let maxValueBytes = 512
     /// The most fields one line carries.
     static let maxFields = 48
+
+    /// `text` redacted and cut to `limit` UTF-8 bytes, with `…(+N bytes)` for what was cut. Only
+    /// `limit + margin` bytes are redacted, so a megabyte costs no more than a short value; a
+    /// secret (at most `margin` bytes) across the cut is masked whole before the cut.
+    static func bounded(_ text: String, to limit: Int, margin: Int, _ redact: (String) -> String) -> String {
+        let count = text.utf8.count
+        guard count > limit else { return redact(text) }
+        let head = clipped(redact(clipped(text, to: limit + margin, note: false)), to: limit, note: false)
+        return head + "…(+\(max(0, count - head.utf8.count)) bytes)"
+    }
 
     /// `text` cut to at most `limit` UTF-8 bytes on a character boundary, with `…(+N bytes)`
     /// when `note` and something was cut.

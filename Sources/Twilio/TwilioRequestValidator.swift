@@ -72,7 +72,7 @@ public struct TwilioRequestValidator: Sendable {
         let contentType = (request.head.headers["Content-Type"] ?? "").lowercased()
         if request.head.method == "POST", contentType.hasPrefix("application/x-www-form-urlencoded") {
             guard Self.formIsWithinLimits(request.body) else { return .formTooLarge }
-            params = HTTPForm.decode(String(decoding: request.body, as: UTF8.self))
+            params = HTTPForm.decode(request.body)
         }
         return check(urls: urls, params: params, signature: signature)
     }

@@ -26,17 +26,19 @@ public enum TwilioSignature {
 
     /// The parameter part of `stringToSign`, which is the same for every URL variant.
     public static func sortedParameterBytes(_ params: [(String, String)]) -> [UInt8] {
-        var byName: [[UInt8]: Set<[UInt8]>] = [:]
-        for (name, value) in params {
-            byName[Array(name.utf8), default: []].insert(Array(value.utf8))
+        // Sorting the distinct (name, value) pairs by name, then value, is the SDK's two sorts.
+        var pairs = params.map { (Array($0.0.utf8), Array($0.1.utf8)) }
+        pairs.sort { a, b in
+            a.0 == b.0 ? a.1.lexicographicallyPrecedes(b.1) : a.0.lexicographicallyPrecedes(b.0)
         }
         var bytes: [UInt8] = []
-        // UTF-8 byte order is code-point order.
-        for name in byName.keys.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-            for value in byName[name]!.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
-                bytes += name
-                bytes += value
-            }
+        bytes.reserveCapacity(pairs.reduce(0) { $0 + $1.0.count + $1.1.count })
+        var previous: ([UInt8], [UInt8])?
+        for pair in pairs {
+            if let previous, previous.0 == pair.0 && previous.1 == pair.1 { continue }  // a duplicate
+            bytes += pair.0
+            bytes += pair.1
+            previous = pair
         }
         return bytes
     }

@@ -130,4 +130,21 @@ import Config
         // The lines kept are the first ones, in order.
         #expect(bulk.enumerated().allSatisfy { $0.element.contains("index=\($0.offset) ") })
     }
+
+    /// A hostile megabyte (a number of a million digits, a huge member name) must not become a
+    /// megabyte log line: every value is cut, with how much was cut, after redaction.
+    @Test func longValues_areCutWithHowMuch_andSecretsAtTheCutStayMasked() throws {
+        let secret = "sk-very-secret-value-0123456789"
+        let huge = String(repeating: "9", count: 1_000_000)
+        let straddling = String(repeating: "a", count: 502) + secret
+        let lines = LineCapture.capture(secrets: [secret]) {
+            Logger().warning(String(repeating: "m", count: 5_000), [("value", huge), ("edge", straddling), ("é", String(repeating: "é", count: 400))])
+        }
+        try #require(lines.count == 1)
+        let line = lines[0]
+        #expect(line.utf8.count < 4_000, "\(line.utf8.count) bytes")
+        #expect(line.contains("…(+999488 bytes)"))
+        #expect(!line.contains("sk-very"), "a secret across the cut is masked, not half-printed")
+        #expect(line.contains("…(+"))
+    }
 }
