@@ -35,10 +35,14 @@ def start_limited_bridge(nofile: int, tmp_path: Path, processes: list[ManagedPro
     return bridge
 
 
-def hold_connections(port: int, count: int) -> list[socket.socket]:
+def hold_connections(port: int, count: int, busy: bool = True) -> list[socket.socket]:
+    """`count` connections; `busy` ones are each in the middle of a request (so none is idle and
+    may be closed to make room)."""
     held = []
     for _ in range(count):
         s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        if busy:
+            s.sendall(b"GET /healthz HTTP/1.1\r\n")
         held.append(s)
     return held
 
@@ -46,13 +50,14 @@ def hold_connections(port: int, count: int) -> list[socket.socket]:
 def test_over_the_limit_connections_get_503_and_the_bridge_recovers(
         binary: Path, tmp_path: Path, processes: list[ManagedProcess]) -> None:
     # Hard limit 96: the bridge cannot raise it, and sizes max_calls (and so max_connections,
-    # twice that plus 16) to fit.
+    # what the calls leave of it) to fit.
     bridge = start_limited_bridge(96, tmp_path, processes)
     found = re.search(r"max_connections=(\d+)", bridge.stderr())
     assert found, bridge.stderr()
     limit = int(found.group(1))
     assert limit < 96, f"max_connections={limit} does not fit 96 descriptors"
     held = hold_connections(bridge.port, limit)
+    time.sleep(0.2)
     try:
         extra = socket.create_connection(("127.0.0.1", bridge.port), timeout=5)
         extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")

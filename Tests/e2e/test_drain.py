@@ -20,7 +20,7 @@ from harness import (
     run,
     wait_until,
 )
-from test_limits import is_busy, webhook
+from test_limits import WEBHOOK_CALL_SID, is_busy, webhook
 from websockets.exceptions import InvalidStatus
 
 from peers.certs import TestPKI
@@ -147,7 +147,7 @@ def test_a_call_promised_before_the_drain_still_connects(
         assert "<Connect>" in await asyncio.to_thread(webhook, bridge)  # TwiML answered: promised
         bridge.proc.send_signal(signal.SIGTERM)
         assert await asyncio.to_thread(bridge.wait_for_log, r"draining.*pending_calls=1", 3)
-        call = FakeTwilioCall(bridge.ws_url)
+        call = FakeTwilioCall(bridge.ws_url, call_sid=WEBHOOK_CALL_SID)  # the promised call's own stream
         await call.connect()
         await call.start()
         assert await call.wait_for_audio(1, 5)

@@ -24,8 +24,11 @@ from peers.certs import TestPKI
 from peers.fake_twilio import FakeTwilioCall
 
 
-def webhook(bridge: BridgeProcess) -> str:
-    data = urllib.parse.urlencode({"CallSid": "CA" + "5" * 32, "From": "+15550001111"}).encode()
+WEBHOOK_CALL_SID = "CA" + "5" * 32
+
+
+def webhook(bridge: BridgeProcess, call_sid: str = WEBHOOK_CALL_SID) -> str:
+    data = urllib.parse.urlencode({"CallSid": call_sid, "From": "+15550001111"}).encode()
     with urllib.request.urlopen(f"{bridge.http_url}/incoming-call", data=data, timeout=5) as resp:
         assert resp.status == 200
         return resp.read().decode()

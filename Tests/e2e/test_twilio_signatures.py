@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -80,7 +81,13 @@ def test_forged_tampered_unsigned_or_local_url_signatures_get_403_and_a_clean_lo
         status, body = post_form(bridge, pairs, signature)
         assert status == 403, (pairs, body)
         assert "<Stream" not in body
-    assert wait_until(lambda: len(refusal_lines(bridge)) >= len(attempts), 3)
+    # One line for the burst (refusals are aggregated to a line a second), then one with the count.
+    assert wait_until(lambda: len(refusal_lines(bridge)) == 1, 3)
+    time.sleep(1.1)
+    assert post_form(bridge, FORM, None)[0] == 403
+    assert wait_until(lambda: len(refusal_lines(bridge)) == 2, 3)
+    assert f"refused_since_last_line={len(attempts)}" in refusal_lines(bridge)[1], refusal_lines(bridge)[1]
+    assert f"refused_total={len(attempts) + 1}" in refusal_lines(bridge)[1]
     log = bridge.stderr()
     for secret in (TOKEN, good, forged, local):
         assert secret not in log, "a token or signature reached the log"
@@ -95,7 +102,9 @@ def test_get_webhook_signs_its_query(start_bridge: Callable[..., BridgeProcess])
     query = "?" + urllib.parse.urlencode([("CallSid", "CA9"), ("From", "+1 (555) 000")])
     status, body = send("GET", f"{bridge.http_url}/incoming-call{query}", signature=sign(WEBHOOK + query))
     assert status == 200, body
-    assert stream_of(body)[1] == {"From": "+1 (555) 000", "CallSid": "CA9"}
+    params = stream_of(body)[1]
+    assert params.pop("token").startswith("v1.")
+    assert params == {"From": "+1 (555) 000", "CallSid": "CA9"}
     status, _ = send("GET", f"{bridge.http_url}/incoming-call{query}x", signature=sign(WEBHOOK + query))
     assert status == 403
 
@@ -118,8 +127,12 @@ def test_media_stream_upgrade_signed_over_the_twiml_wss_url(
         start_bridge: Callable[..., BridgeProcess]) -> None:
     bridge = start_bridge(CHECKED)
 
+    status, twiml = post_form(bridge, FORM, sign(WEBHOOK, FORM))
+    assert status == 200, twiml
+
     async def signed() -> FakeTwilioCall:
-        call = FakeTwilioCall(bridge.ws_url, headers={"X-Twilio-Signature": sign(STREAM)})
+        call = FakeTwilioCall(bridge.ws_url, call_sid="CA" + "1" * 32, custom_parameters=stream_of(twiml)[1],
+                              headers={"X-Twilio-Signature": sign(STREAM)})
         await call.connect()
         await call.start()
         await call.wait_for_audio(1, timeout=5)  # the local provider's greeting chime
@@ -158,7 +171,9 @@ def test_simulate_signs_the_upgrade_when_the_token_is_set(
     assert done.returncode == 0, done.stderr
     unsigned = run_bridge(*args, "--webhook", timeout=30)
     assert unsigned.returncode == 1 and "HTTP 403" in unsigned.stderr, unsigned.stderr
-    assert len(refusal_lines(bridge)) == 2
+    assert 1 <= len(refusal_lines(bridge)) <= 2  # aggregated: at most a line a second
+    with urllib.request.urlopen(f"{bridge.http_url}/metrics", timeout=5) as response:
+        assert 'voice_bridge_calls_total{outcome="rejected_signature"} 2\n' in response.read().decode()
 
 
 def test_real_provider_without_token_refuses_to_start(
