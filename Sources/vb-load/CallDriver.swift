@@ -50,7 +50,13 @@ final class CallDriver {
     private var selfAtStart: ProcessSample?
     private var errorCounts: [String: Int] = [:]
 
-    init(loop: EventLoop, calls: Int, url: WSURL, headers: [(String, String)], phases: Phases, observedPid: Int32?) {
+    /// Makes each call's `start.customParameters` (with a stream token when signing, as the
+    /// bridge's TwiML would carry it) from its CallSid.
+    let parameters: (String) -> [(String, String)]
+
+    init(loop: EventLoop, calls: Int, url: WSURL, headers: [(String, String)], phases: Phases, observedPid: Int32?,
+         parameters: @escaping (String) -> [(String, String)] = { [("From", "+15550100"), ("CallSid", $0)] }) {
+        self.parameters = parameters
         self.loop = loop
         self.calls = calls
         self.url = url

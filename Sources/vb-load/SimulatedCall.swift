@@ -53,7 +53,7 @@ final class SimulatedCall: WSConnectionDelegate {
                 "accountSid": "AC00000000000000000000000000000000", "streamSid": .string(streamSid),
                 "callSid": .string(callSid), "tracks": ["inbound"],
                 "mediaFormat": ["encoding": "audio/x-mulaw", "sampleRate": 8000, "channels": 1],
-                "customParameters": ["From": "+15550100", "CallSid": .string(callSid)],
+                "customParameters": .object(JSONObject(driver.parameters(callSid).map { ($0.0, JSON.string($0.1)) })),
             ],
         ]
         socket.sendText(start.serialized())

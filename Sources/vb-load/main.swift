@@ -42,13 +42,19 @@ do {
         url = try WSURL(options.url ?? "")
     }
     var headers: [(String, String)] = []
+    var parameters: (String) -> [(String, String)] = { [("From", "+15550100"), ("CallSid", $0)] }
     if let token = options.authToken, let host = options.publicHost {
-        // Twilio signs the upgrade over the Stream URL of the TwiML, with no parameters.
+        // Twilio signs the upgrade over the Stream URL of the TwiML, with no parameters, and hands
+        // back the TwiML's parameters, the bridge's stream token among them (keyed from the token).
         headers.append(("X-Twilio-Signature",
                         TwilioSignature.compute(url: "wss://\(host)\(url.target)", params: [], authToken: token)))
+        let tokens = StreamToken(secret: token)
+        parameters = { callSid in
+            tokens.signed([("From", "+15550100")], callSid: callSid, now: Int64(Date().timeIntervalSince1970))
+        }
     }
     let driver = CallDriver(loop: loop, calls: options.calls, url: url, headers: headers, phases: options.phases,
-                            observedPid: options.mode == .bridge ? options.bridgePid : nil)
+                            observedPid: options.mode == .bridge ? options.bridgePid : nil, parameters: parameters)
     var outcome = LoadResult()
     driver.run { result in
         outcome = result
