@@ -65,6 +65,18 @@ public struct CallContext {
         var options = sessionOptions
         options.provider = endpoint.provider
         if let instructions { options.instructions = instructions }
+        // Reasoning settings go only to models that take them: OpenAI's by model id; an Azure
+        // deployment's name does not say which model it runs, so only when set explicitly.
+        let takesReasoning = endpoint.dialect == .ga && (endpoint.provider == "openai"
+            ? RealtimeSessionOptions.modelTakesReasoning(endpoint.model)
+            : endpoint.provider == "azure" && conversation.reasoningEffort != nil)
+        if takesReasoning {
+            options.reasoningEffort = conversation.reasoningEffort ?? "low"
+            options.parallelToolCalls = conversation.parallelToolCalls
+        } else {
+            options.reasoningEffort = nil
+            options.parallelToolCalls = nil
+        }
         return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
     }
 }

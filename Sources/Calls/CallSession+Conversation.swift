@@ -15,10 +15,12 @@ extension CallSession {
     }
 
     /// One finished utterance: to `TRANSCRIPTS_DIR/<CallSid>.jsonl` when set, and the debug log.
-    func utterance(role: String, _ text: String) {
-        log.debug(role == "caller" ? "caller said" : "assistant said", [("text", text)])
+    /// `phase` is the output item's (`commentary` for a reasoning model's preamble), kept in the
+    /// transcript so a reader tells a preamble from the answer.
+    func utterance(role: String, _ text: String, phase: String? = nil) {
+        log.debug(role == "caller" ? "caller said" : "assistant said", [("text", text)] + (phase.map { [("phase", $0)] } ?? []))
         history.append(role: role, text)
         guard !callSid.isEmpty, let transcripts = context.transcripts else { return }
-        transcripts.append(callSid: callSid, role: role, text: text)
+        transcripts.append(callSid: callSid, role: role, text: text, phase: phase)
     }
 }

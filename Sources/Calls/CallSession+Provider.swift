@@ -89,8 +89,17 @@ extension CallSession: RealtimeClientDelegate {
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
             utterance(role: "caller", transcript)
-        case .assistantTranscriptDone(_, let transcript):
-            utterance(role: "assistant", transcript)
+        case .outputItemAdded(let item):
+            // Reasoning models speak a preamble ("Let me look that up") as an item of phase
+            // "commentary" while a tool runs: audio like any other (barge-in included), marked
+            // in the transcript.
+            if item["phase"]?.stringValue == "commentary", let id = item["id"]?.stringValue {
+                if commentaryItems.count > 64 { commentaryItems.removeAll() }
+                commentaryItems.insert(id)
+            }
+        case .assistantTranscriptDone(let itemId, let transcript):
+            let isPreamble = itemId.map { commentaryItems.remove($0) != nil } ?? false
+            utterance(role: "assistant", transcript, phase: isPreamble ? "commentary" : nil)
         case .responseCreated(let responseId):
             responseInProgress = responseId ?? "response"
         case .responseDone(let responseId, let status, let usageJSON):

@@ -60,6 +60,8 @@ public final class CallSession {
     var whenPlayedOut: [() -> Void] = []
     var responseInProgress: String?
     var droppedAfterBargeIn = 0
+    /// Output items of phase `commentary` (a reasoning model's preamble) whose transcript is due.
+    var commentaryItems: Set<String> = []
     var usage = CallUsage()
 
     // Counters for the end-of-call line.

@@ -36,6 +36,26 @@ public final class Preflight {
     /// Adds a step after the built-in ones (the executable wires checks of other modules).
     public func append(_ step: @escaping Step) { steps.append(step) }
 
+    /// One line per OpenAI model of the pool that `deprecations` lists: a warning before its
+    /// shutdown date, a failure after it (`today` is `YYYY-MM-DD`, UTC).
+    public func modelLines(_ deprecations: ModelDeprecations, today: String) -> [PreflightLine] {
+        var seen: Set<String> = []
+        var lines: [PreflightLine] = []
+        for endpoint in context.providers.targets.map(\.endpoint) where endpoint.provider == "openai" && seen.insert(endpoint.model).inserted {
+            switch deprecations.verdict(for: endpoint.model, today: today) {
+            case .current:
+                lines.append(PreflightLine(.passed, "model \(endpoint.model)", "deprecations", "no shutdown announced"))
+            case .deprecated(let entry):
+                lines.append(PreflightLine(.warning, "model \(endpoint.model)", "deprecations", "shuts down on \(entry.shutdown)",
+                                           fix: "set OPENAI_REALTIME_MODEL=\(entry.replacement) before then"))
+            case .shutDown(let entry):
+                lines.append(PreflightLine(.failed, "model \(endpoint.model)", "deprecations", "shut down on \(entry.shutdown): handshakes are refused",
+                                           fix: "set OPENAI_REALTIME_MODEL=\(entry.replacement)"))
+            }
+        }
+        return lines
+    }
+
     /// Records and prints one line.
     public func emit(_ line: PreflightLine) {
         lines.append(line)

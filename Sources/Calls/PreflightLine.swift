@@ -1,9 +1,10 @@
-/// One line of `voice-bridge check`: a step that passed (✔), failed (✘, with the cause and the
-/// fix) or did not apply (–), with the time it took.
+/// One line of `voice-bridge check`: a step that passed (✔), passed with a warning (!, with
+/// what to do before it fails), failed (✘, with the cause and the fix) or did not apply (–),
+/// with the time it took.
 public struct PreflightLine: Equatable, Sendable {
     /// How the step ended.
     public enum Result: Equatable, Sendable {
-        case passed, failed, skipped
+        case passed, warning, failed, skipped
     }
 
     /// How the step ended.
@@ -31,13 +32,13 @@ public struct PreflightLine: Equatable, Sendable {
 
     /// `✔ subject: step — detail (12 ms)` or `✘ subject: step: cause (12 ms) — fix`.
     public var rendered: String {
-        let mark = switch result { case .passed: "✔"; case .failed: "✘"; case .skipped: "–" }
+        let mark = switch result { case .passed: "✔"; case .warning: "!"; case .failed: "✘"; case .skipped: "–" }
         let time = elapsedMs.map { " (\($0) ms)" } ?? ""
         let head = "\(mark) \(subject): \(step)"
         switch result {
         case .passed, .skipped:
             return head + (detail.isEmpty ? "" : " — \(detail)") + time
-        case .failed:
+        case .warning, .failed:
             return head + ": \(detail)" + time + (fix.map { " — \($0)" } ?? "")
         }
     }

@@ -23,9 +23,10 @@ public final class TranscriptWriter: @unchecked Sendable {
     }
 
     /// Queues one line `{"call","role","text","time"}` for `callSid`.
-    public func append(callSid: String, role: String, text: String, at date: Date = Date()) {
-        write(callSid: callSid, [("call", .string(callSid)), ("role", .string(role)), ("text", .string(text)),
-                                 ("time", .string(Self.iso8601(date)))])
+    public func append(callSid: String, role: String, text: String, phase: String? = nil, at date: Date = Date()) {
+        var members: [(String, JSON)] = [("call", .string(callSid)), ("role", .string(role)), ("text", .string(text))]
+        if let phase { members.append(("phase", .string(phase))) }
+        write(callSid: callSid, members + [("time", .string(Self.iso8601(date)))])
     }
 
     /// Queues the call's first line, `{"call","role":"call","metadata","time"}`: what `POST /calls`

@@ -12,6 +12,12 @@ public struct ConversationSettings: Sendable, Equatable {
     public var vadPrefixMs = 300
     /// `VAD_EAGERNESS` (semantic_vad only): low, medium, high or auto. Default auto (nil).
     public var vadEagerness: String?
+    /// `REASONING_EFFORT` (reasoning models, `gpt-realtime-2` and later): minimal, low, medium,
+    /// high or xhigh. Unset: `low`, the model's own default, which keeps the first words fast.
+    public var reasoningEffort: String?
+    /// `PARALLEL_TOOL_CALLS` (reasoning models): whether one response may call several tools at
+    /// once. Unset: the service's default (nothing is sent).
+    public var parallelToolCalls: Bool?
     /// `NOISE_REDUCTION`: `far_field` (default, suits phones), `near_field`, or nil for `off`.
     public var noiseReduction: String? = "far_field"
     /// `FORWARD_DTMF`: send key presses to the model as user text. Default true.
@@ -29,6 +35,9 @@ public struct ConversationSettings: Sendable, Equatable {
     public var callerAudioBatchMs = 20
     /// `PRICES_FILE`: the price table for cost estimates. Default `config/prices.json`.
     public var pricesFile = "config/prices.json"
+    /// `MODEL_DEPRECATIONS_FILE`: the model ids known to shut down, with dates and
+    /// replacements. Default `config/model-deprecations.json`.
+    public var modelDeprecationsFile = "config/model-deprecations.json"
     /// `PRICE_MODEL`: the row of the price table to use; default the model or deployment name.
     public var priceModel: String?
 
@@ -62,6 +71,13 @@ public struct ConversationSettings: Sendable, Equatable {
             }
             s.vadEagerness = e.lowercased()
         }
+        if let r = value("REASONING_EFFORT") {
+            guard ["minimal", "low", "medium", "high", "xhigh"].contains(r.lowercased()) else {
+                throw ConfigError(variable: "REASONING_EFFORT", message: "'\(r)' is not a reasoning effort — use minimal, low (the default, fastest first words), medium, high or xhigh")
+            }
+            s.reasoningEffort = r.lowercased()
+        }
+        s.parallelToolCalls = try value("PARALLEL_TOOL_CALLS").map { try Settings.parseBool($0, variable: "PARALLEL_TOOL_CALLS") }
         if let n = value("NOISE_REDUCTION") {
             switch n.lowercased() {
             case "far_field", "near_field": s.noiseReduction = n.lowercased()
@@ -82,6 +98,7 @@ public struct ConversationSettings: Sendable, Equatable {
         }
         s.transcriptsDir = value("TRANSCRIPTS_DIR")
         s.pricesFile = value("PRICES_FILE") ?? s.pricesFile
+        s.modelDeprecationsFile = value("MODEL_DEPRECATIONS_FILE") ?? s.modelDeprecationsFile
         s.priceModel = value("PRICE_MODEL")
         return s
     }

@@ -49,7 +49,7 @@ extension Settings {
             provider: provider,
             useAzure: useAzure,
             openAIAPIKey: openAIAPIKey,
-            openAIRealtimeModel: value("OPENAI_REALTIME_MODEL") ?? "gpt-realtime",
+            openAIRealtimeModel: value("OPENAI_REALTIME_MODEL") ?? Settings.defaultRealtimeModel,
             openAIBaseURL: try parseOpenAIBaseURL(value("OPENAI_BASE_URL") ?? "https://api.openai.com/v1"),
             azureAPIKey: azureAPIKey,
             azureEndpoint: azureEndpoint,

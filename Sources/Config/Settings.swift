@@ -110,6 +110,10 @@ public struct Settings: Sendable {
     /// Every secret value configured (API keys, tokens), for `Logger.configure` to redact.
     public var secrets: [String]
 
+    /// `OPENAI_REALTIME_MODEL` when unset: OpenAI's current Realtime model (gpt-realtime shuts
+    /// down on 2027-01-20; see config/model-deprecations.json).
+    public static let defaultRealtimeModel = "gpt-realtime-2.1"
+
     /// The greeting spoken when `GREETING` is unset.
     public static let defaultGreeting = "Hello! How can I help you today?"
 

@@ -104,6 +104,8 @@ public enum RealtimeClientEvent {
         }
         session["audio"] = ["input": .object(input), "output": output]
         appendTools(options.tools, to: &session)
+        if let effort = options.reasoningEffort { session["reasoning"] = ["effort": .string(effort)] }
+        if let parallel = options.parallelToolCalls { session["parallel_tool_calls"] = .bool(parallel) }
         return session
     }
 

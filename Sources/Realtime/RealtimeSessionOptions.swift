@@ -64,6 +64,21 @@ public struct RealtimeSessionOptions: Equatable, Sendable {
     public var provider: String
     /// Input noise reduction, `near_field` or `far_field` (phones); `nil` sends none.
     public var noiseReduction: String?
+    /// `session.reasoning.effort` (GA, reasoning models only); `nil` sends none.
+    public var reasoningEffort: String?
+    /// `session.parallel_tool_calls` (GA, reasoning models only); `nil` sends none.
+    public var parallelToolCalls: Bool?
+
+    /// Whether a model id takes `reasoning` and `parallel_tool_calls`: the reasoning Realtime
+    /// models, `gpt-realtime-2` and later (the SDK's `RealtimeReasoning`: "reasoning-capable
+    /// Realtime models such as gpt-realtime-2"), minis included.
+    public static func modelTakesReasoning(_ model: String) -> Bool {
+        guard model.hasPrefix("gpt-realtime-") else { return false }
+        // A generation is one or two digits (`2`, `2.1`); four are a dated snapshot (`2025-08-28`).
+        let version = model.dropFirst("gpt-realtime-".count).prefix(while: { $0.isASCII && $0.isNumber })
+        guard (1...2).contains(version.count) else { return false }
+        return Int(version).map { $0 >= 2 } ?? false
+    }
 
     /// Options with the bridge's defaults.
     public init(

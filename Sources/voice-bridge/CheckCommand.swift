@@ -30,12 +30,18 @@ enum CheckCommand {
             var context = CallContext(endpoint: Wiring.endpoint(for: settings),
                                       sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
                                       greeting: settings.greeting, tls: try TLSContext.client(), logger: log)
+            context.conversation = conversation  // the probe's session.update is the one serve sends
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
                 print(line.rendered)
                 fflush(stdout)
             }
             preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
+            let deprecations = Wiring.modelDeprecations(conversation, log: Logger())
+            preflight.append { done in
+                for line in preflight.modelLines(deprecations, today: Wiring.today()) { preflight.emit(line) }
+                done()
+            }
             var passed = false
             preflight.run { ok in
                 passed = ok

@@ -102,6 +102,8 @@ enum ServeCommand {
                 log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
             }
             Wiring.logSignaturePolicy(settings.twilioSignatures, log: log)
+            Wiring.warnAboutDeprecatedModels(context.providers.targets.map(\.endpoint),
+                                             table: Wiring.modelDeprecations(conversation, log: log), today: Wiring.today(), log: log)
             if settings.publicHost == nil {
                 log.warning("PUBLIC_URL is not set: the TwiML will point Twilio at the Host header of each webhook request; set PUBLIC_URL to your ngrok or load-balancer host")
             }

@@ -167,6 +167,44 @@ enum Wiring {
         }
     }
 
+    /// The deprecation table (`MODEL_DEPRECATIONS_FILE`), or an empty one when it is missing or
+    /// malformed (said in the log).
+    static func modelDeprecations(_ conversation: ConversationSettings, log: Logger) -> ModelDeprecations {
+        guard let text = try? String(contentsOfFile: conversation.modelDeprecationsFile, encoding: .utf8) else {
+            log.info("no model deprecation table; model shutdowns are not checked", [("MODEL_DEPRECATIONS_FILE", conversation.modelDeprecationsFile)])
+            return ModelDeprecations()
+        }
+        do {
+            return try ModelDeprecations(json: text)
+        } catch {
+            log.warning("model deprecation table ignored", [("MODEL_DEPRECATIONS_FILE", conversation.modelDeprecationsFile),
+                                                          ("error", String(describing: error))])
+            return ModelDeprecations()
+        }
+    }
+
+    /// Today's date, UTC, as `YYYY-MM-DD`.
+    static func today() -> String { ModelDeprecations.date(unixSeconds: Int64(Date().timeIntervalSince1970)) }
+
+    /// At start: a warning for each OpenAI model of the pool that shuts down, an error once it has.
+    static func warnAboutDeprecatedModels(_ targets: [RealtimeEndpoint], table: ModelDeprecations, today: String, log: Logger) {
+        var seen: Set<String> = []
+        for endpoint in targets where endpoint.provider == "openai" && seen.insert(endpoint.model).inserted {
+            switch table.verdict(for: endpoint.model, today: today) {
+            case .current:
+                break
+            case .deprecated(let entry):
+                log.warning("the realtime model shuts down soon", [("model", endpoint.model), ("shutdown", entry.shutdown),
+                                                                  ("replacement", entry.replacement),
+                                                                  ("hint", "set OPENAI_REALTIME_MODEL=\(entry.replacement) before \(entry.shutdown)")])
+            case .shutDown(let entry):
+                log.error("the realtime model has shut down: OpenAI refuses its sessions", [
+                    ("model", endpoint.model), ("shutdown", entry.shutdown), ("replacement", entry.replacement),
+                    ("hint", "set OPENAI_REALTIME_MODEL=\(entry.replacement)")])
+            }
+        }
+    }
+
     /// Says at start whether requests are checked, and warns when they are not.
     static func logSignaturePolicy(_ policy: TwilioSignaturePolicy, log: Logger) {
         switch policy {

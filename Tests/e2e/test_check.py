@@ -4,6 +4,7 @@ each ✘, and exit status 0 only when everything passed — against loopback moc
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import subprocess
 from typing import Callable
 
@@ -78,8 +79,19 @@ def test_session_update_error_line(run_bridge: Run, start_mock: Callable[..., Mo
     mock = start_mock("--session-error", "unknown_parameter")
     done = run_bridge("check", env=openai_env(mock, pki))
     assert done.returncode == 1
-    failed = line(done, r"^✘ openai localhost:\d+/gpt-realtime: session.update")
+    failed = line(done, r"^✘ openai localhost:\d+/gpt-realtime-2\.1: session.update")
     assert "provider error unknown_parameter" in failed and "please report" in failed
+
+
+def test_a_model_that_shuts_down_is_a_warning_line_that_does_not_fail_the_check(
+        run_bridge: Run, start_mock: Callable[..., MockProcess], pki: TestPKI) -> None:
+    mock = start_mock()
+    table = Path(__file__).resolve().parents[2] / "config" / "model-deprecations.json"
+    done = run_bridge("check", env=openai_env(mock, pki, OPENAI_REALTIME_MODEL="gpt-realtime",
+                                              MODEL_DEPRECATIONS_FILE=str(table)))
+    warning = line(done, r"^! model gpt-realtime: deprecations")
+    assert "shuts down on 2027-01-20" in warning and "OPENAI_REALTIME_MODEL=gpt-realtime-2.1" in warning, warning
+    assert not re.search(r"^✘ model", done.stdout, re.M)
 
 
 def test_transport_failures(run_bridge: Run, start_mock: Callable[..., MockProcess], pki: TestPKI) -> None:

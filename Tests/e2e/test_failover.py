@@ -136,7 +136,7 @@ def test_every_azure_deployment_failing_falls_back_to_openai(
     one_call(bridge, 11)
     assert len(azure.handshakes()) == 1
     (hs,) = openai.handshakes()
-    assert hs["path"] == "/v1/realtime" and hs["params"] == {"model": "gpt-realtime"}
+    assert hs["path"] == "/v1/realtime" and hs["params"] == {"model": "gpt-realtime-2.1"}
     assert hs["headers"].get("authorization") == f"Bearer {OPENAI_KEY}"
     assert "api-key" not in hs["headers"]
     update = openai.client_events(1)[0]

@@ -11,6 +11,7 @@ import base64
 import itertools
 import json
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import pytest
@@ -38,7 +39,7 @@ STREAM_SID = "MZ" + "5" * 32
 CALL_SID = "CA" + "7" * 32
 
 
-def assert_ga_handshake(hs: dict[str, Any], model: str = "gpt-realtime") -> None:
+def assert_ga_handshake(hs: dict[str, Any], model: str = "gpt-realtime-2.1") -> None:
     assert hs["path"] == "/v1/realtime"
     assert hs["params"] == {"model": model}
     assert hs["headers"].get("authorization") == f"Bearer {OPENAI_KEY}"
@@ -268,3 +269,73 @@ def test_caller_audio_batch_ms_sends_larger_chunks_in_order(start_bridge: Callab
     tail = sizes[sizes.index(480):] if 480 in sizes else []
     assert tail and all(size == 480 for size in tail), sizes
     assert len(tail) >= 5
+
+
+# -- reasoning models (gpt-realtime-2.1, the default) ------------------------------------------
+
+
+def test_the_default_model_is_gpt_realtime_2_1_with_low_reasoning_valid_for_the_sdk(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock()
+    bridge = start_bridge(openai_env(mock, pki))
+    audio = caller_audio(seed=5, frames=3)
+    run(echo_call(bridge.ws_url, audio, GREETING_AUDIO + audio))
+    assert_ga_handshake(mock.handshakes()[0], model="gpt-realtime-2.1")
+    mock.wait_closed(1, 2.0)
+    events = mock.client_events(1)
+    assert check_events(events, "ga", "client") == []
+    assert events[0]["session"]["reasoning"] == {"effort": "low"}
+    assert "parallel_tool_calls" not in events[0]["session"]
+    assert "shuts down" not in bridge.stderr()
+
+
+def test_reasoning_effort_and_parallel_tool_calls_reach_the_session(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock()
+    bridge = start_bridge(openai_env(mock, pki, REASONING_EFFORT="xhigh", PARALLEL_TOOL_CALLS="false"))
+    audio = caller_audio(seed=6, frames=3)
+    run(echo_call(bridge.ws_url, audio, GREETING_AUDIO + audio))
+    mock.wait_closed(1, 2.0)
+    events = mock.client_events(1)
+    assert check_events(events, "ga", "client") == []  # fields the SDK's RealtimeSessionCreateRequest defines
+    session = events[0]["session"]
+    assert session["reasoning"] == {"effort": "xhigh"} and session["parallel_tool_calls"] is False
+
+
+def test_a_model_that_shuts_down_is_named_at_start_with_its_date_and_replacement(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI, tmp_path: Path) -> None:
+    mock = start_mock()
+    table = Path(__file__).resolve().parents[2] / "config" / "model-deprecations.json"
+    bridge = start_bridge(openai_env(mock, pki, OPENAI_REALTIME_MODEL="gpt-realtime",
+                                     MODEL_DEPRECATIONS_FILE=str(table), REASONING_EFFORT="high"))
+    line = bridge.wait_for_log(r"the realtime model shuts down soon", 3)
+    assert line and "model=gpt-realtime " in line and "shutdown=2027-01-20" in line \
+        and "replacement=gpt-realtime-2.1" in line, bridge.stderr()
+    audio = caller_audio(seed=7, frames=3)
+    run(echo_call(bridge.ws_url, audio, GREETING_AUDIO + audio))
+    mock.wait_closed(1, 2.0)
+    assert "reasoning" not in mock.client_events(1)[0]["session"], "gpt-realtime takes no reasoning"
+    # Past the date the same table makes it an error (a table dated yesterday stands in for the future).
+    past = tmp_path / "past.json"
+    past.write_text(json.dumps({"models": [{"model": "gpt-realtime", "shutdown": "2020-01-01",
+                                            "replacement": "gpt-realtime-2.1"}]}))
+    later = start_bridge(openai_env(mock, pki, OPENAI_REALTIME_MODEL="gpt-realtime", MODEL_DEPRECATIONS_FILE=str(past)))
+    assert later.wait_for_log(r"level=error.*has shut down.*replacement=gpt-realtime-2.1", 3), later.stderr()
+
+
+def test_a_preamble_is_played_and_marked_in_the_transcript(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI, tmp_path: Path) -> None:
+    mock = start_mock("--greeting-phase", "commentary")
+    transcripts = tmp_path / "transcripts"
+    bridge = start_bridge(openai_env(mock, pki, TRANSCRIPTS_DIR=str(transcripts)))
+    audio = caller_audio(seed=8, frames=3)
+    call = run(echo_call(bridge.ws_url, audio, GREETING_AUDIO + audio))
+    path = transcripts / f"{call.call_sid}.jsonl"
+    assert wait_until(lambda: path.exists() and "assistant" in path.read_text(), 5), "no transcript"
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    said = [line for line in lines if line.get("role") == "assistant"]
+    assert said and said[0]["phase"] == "commentary", lines

@@ -118,6 +118,8 @@ class MockOptions:
     transcribe: bool = False
     # Answer session.update with an error of this code instead of session.updated.
     session_error: str | None = None
+    # The `phase` of the greeting's output item ("commentary": a reasoning model's preamble).
+    greeting_phase: str | None = None
     # After this many client events on a connection, stop reading it (a stalled provider).
     stall_after: int | None = None
     # Answer response.create with an error of this code (echoing the client's event_id)…
@@ -370,12 +372,15 @@ class MockSession:
                              "output_token_details": {"text_tokens": 5, "audio_tokens": 15}}
         return resp
 
-    async def _open_response(self) -> tuple[str, str]:
+    async def _open_response(self, phase: str | None = None) -> tuple[str, str]:
         response_id, item_id = _new_id("resp"), _new_id("item")
         await self.send({"type": "response.created",
                          "response": self._response(response_id, "in_progress", [])})
+        item = self._item(item_id, "in_progress", [])
+        if phase:
+            item["phase"] = phase
         await self.send({"type": "response.output_item.added", "response_id": response_id,
-                         "output_index": 0, "item": self._item(item_id, "in_progress", [])})
+                         "output_index": 0, "item": item})
         await self.send({"type": "response.content_part.added", "response_id": response_id,
                          "item_id": item_id, "output_index": 0, "content_index": 0,
                          "part": {"type": "audio", "transcript": ""}})
@@ -477,7 +482,7 @@ class MockSession:
         await self.send({"type": "response.done", "response": self._response(response_id, "cancelled", [])})
 
     async def respond(self, audio: bytes) -> None:
-        response_id, item_id = await self._open_response()
+        response_id, item_id = await self._open_response(phase=self.provider.options.greeting_phase)
         step = max(1, self.provider.options.greeting_delta_bytes)
         for i in range(0, len(audio), step):
             await self._delta(response_id, item_id, base64.b64encode(audio[i:i + step]).decode())
@@ -613,6 +618,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                         "then close 1000")
     p.add_argument("--drop-which", metavar="N[,M…]",
                    help="drop only these 1-based connection numbers (default: all)")
+    p.add_argument("--greeting-phase", metavar="PHASE",
+                   help="give the greeting's output item this phase (commentary: a preamble)")
     p.add_argument("--transcribe", action="store_true",
                    help="after each connection's first append, send a caller transcript "
                         "'caller words N'")
@@ -663,6 +670,7 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        drop_which=({int(n) for n in a.drop_which.split(",")}
                                    if a.drop_which else None),
                        transcribe=a.transcribe, session_error=a.session_error,
+                       greeting_phase=a.greeting_phase,
                        stall_after=a.stall_after,
                        refuse_response_create=a.refuse_response_create,
                        refuse_response_create_which=(
