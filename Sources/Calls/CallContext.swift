@@ -46,6 +46,8 @@ public struct CallContext {
     public var maxBufferedToProviderBytes = 1 << 20
     /// Counters and histograms every call feeds (`/metrics`).
     public var metrics = CallMetrics()
+    /// The optional `session.update` fields each target refused (shared: a reference).
+    public var sessionFields = SessionFieldMemory()
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
@@ -78,5 +80,39 @@ public struct CallContext {
             options.parallelToolCalls = nil
         }
         return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
+    }
+
+    /// The negotiation of a session on `endpoint` (see `SessionNegotiation`), skipping what the
+    /// target refused before.
+    func negotiation(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> SessionNegotiation {
+        SessionNegotiation(update: sessionUpdate(for: endpoint, instructions: instructions), dialect: endpoint.dialect,
+                           skipping: sessionFields.refused(by: endpoint.label))
+    }
+
+    /// Handles a negotiation's outcome that concerns every call: learns the refused fields
+    /// (one warning each, the first time), counts the retries, logs a fail-over.
+    func learn(from action: SessionNegotiation.Action, endpoint: RealtimeEndpoint, log: Logger) {
+        switch action {
+        case .send(_, retry: nil):
+            break
+        case .send(_, retry: .withoutField):
+            metrics.recordSessionUpdateRetry("field_dropped")
+        case .send(_, retry: .minimal):
+            metrics.recordSessionUpdateRetry("minimal")
+        case .confirmed(let refused):
+            for field in sessionFields.record(refused, for: endpoint.label) {
+                log.warning("the provider refused a session option; calls on this target go on without it", [
+                    ("field", field), ("target", endpoint.label),
+                    ("azure_api_version", endpoint.url.contains("api-version=") ? String(endpoint.url.split(separator: "api-version=").last?.prefix(while: { $0 != "&" }) ?? "") : "none"),
+                    ("hint", "the service does not take this field at this API version; the audio is unaffected"),
+                ])
+            }
+        case .failOver(let reason):
+            metrics.recordSessionUpdateRetry("failed_over")
+            log.error("the provider cannot be configured for the call's audio; failing over", [
+                ("target", endpoint.label), ("reason", reason),
+                ("hint", "the service refused μ-law (audio/pcmu, g711_ulaw) or the minimal session.update; check the model, deployment and AZURE_API_VERSION"),
+            ])
+        }
     }
 }

@@ -46,6 +46,7 @@ public final class CallMetrics {
     private var toolCalls: [ToolKey: Int] = [:]
     private var outboundPlaced: [String: Int] = ["ok": 0, "refused": 0]
     private var outboundStatuses: [String: Int] = [:]
+    private var sessionUpdateRetries: [String: Int] = ["field_dropped": 0, "minimal": 0, "failed_over": 0]
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
     var providerHealth = ProviderHealth()
@@ -75,6 +76,12 @@ public final class CallMetrics {
     /// (`ok`, `error`, `timeout`). Call on the loop thread.
     public func recordToolCall(tool: String, outcome: String) {
         toolCalls[ToolKey(tool: tool, outcome: outcome), default: 0] += 1
+    }
+
+    /// A `session.update` was refused and sent again: without a field (`field_dropped`), as the
+    /// minimal update (`minimal`), or the target could not be configured (`failed_over`).
+    public func recordSessionUpdateRetry(_ kind: String) {
+        sessionUpdateRetries[kind, default: 0] += 1
     }
 
     /// An outbound call was placed (`ok`) or Twilio refused it (`refused`).
@@ -153,6 +160,12 @@ public final class CallMetrics {
         text.family("voice_bridge_tool_calls_total", .counter, help: "Tool calls made for the model, by tool and outcome.")
         for key in toolCalls.keys.sorted(by: { ($0.tool, $0.outcome) < ($1.tool, $1.outcome) }) {
             text.sample("voice_bridge_tool_calls_total", [("tool", key.tool), ("outcome", key.outcome)], toolCalls[key]!)
+        }
+
+        text.family("voice_bridge_session_update_retries_total", .counter,
+                    help: "session.update refusals handled: sent again without the refused field (field_dropped), as the minimal update (minimal), or the target failed over (failed_over).")
+        for kind in sessionUpdateRetries.keys.sorted() {
+            text.sample("voice_bridge_session_update_retries_total", [("kind", kind)], sessionUpdateRetries[kind]!)
         }
 
         text.family("voice_bridge_outbound_calls_total", .counter,

@@ -20,16 +20,63 @@ extension CallSession: ProviderFailoverDelegate {
 extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
         guard state == .connecting else { return }
-        state = .active
         let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
         if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
         log.info(restoring ? "provider session reopened" : "provider session open",
                  [("provider", client.endpoint.provider), ("target", client.endpoint.label),
                   ("connect_ms", String(connectMs))])
-        if !sessionConfigured {
-            client.send(context.sessionUpdate(for: client.endpoint, instructions: override?.instructions))
-            sessionConfigured = true
+        if sessionConfigured {
+            begin(on: client)  // pre-warmed, and confirmed already
+            return
         }
+        if negotiation == nil {
+            negotiation = context.negotiation(for: client.endpoint, instructions: override?.instructions)
+        }
+        // Nothing goes to the session before it confirms its configuration: a greeting or caller
+        // audio under a refused one would be PCM16 played as μ-law, μ-law heard as PCM16.
+        if let action = negotiation?.pendingEventId == nil ? negotiation?.start() : nil { negotiated(action, on: client) }
+        // A provider that never answers the update cannot carry the call either.
+        negotiationTimer?.cancel()
+        negotiationTimer = twilio.connection.loop.schedule(afterMs: Self.negotiationTimeoutMs) { [weak self, weak client] in
+            guard let self, let client, client === self.provider, self.state == .connecting, self.negotiation?.isConfirmed == false else { return }
+            self.negotiated(.failOver(reason: "no session.updated within \(Self.negotiationTimeoutMs) ms"), on: client)
+        }
+    }
+
+    /// How long a provider may take to confirm a `session.update` before the call fails over.
+    static let negotiationTimeoutMs: Int64 = 5_000
+
+    /// Feeds a provider event to the session's configuration while it is not confirmed; true
+    /// when the event was about it.
+    private func negotiate(_ event: RealtimeServerEvent, on client: RealtimeClient) -> Bool {
+        guard var current = negotiation, !current.isConfirmed, let action = current.received(event) else { return false }
+        negotiation = current
+        negotiated(action, on: client)
+        return true
+    }
+
+    private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
+        context.learn(from: action, endpoint: client.endpoint, log: log)
+        switch action {
+        case .send(let update, _):
+            client.send(update)
+        case .confirmed:
+            negotiationTimer?.cancel()
+            sessionConfigured = true
+            begin(on: client)
+        case .failOver(let reason):
+            negotiationTimer?.cancel()
+            negotiation = nil
+            provider = nil
+            link?.rejectOpened(because: reason)
+        }
+    }
+
+    /// The session is configured: the greeting (or the restored conversation) and the caller's
+    /// held audio go to it, and the call is active.
+    private func begin(on client: RealtimeClient) {
+        state = .active
+        sessionConfigured = true
         if restoring {
             restoreConversation(on: client)
         } else if !greeting.isEmpty {
@@ -58,6 +105,7 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
+        if state == .connecting, negotiate(decoded, on: client) { return }
         toolsObserve(decoded)
         switch decoded {
         case .audioDelta(let delta, let itemId, let responseId):

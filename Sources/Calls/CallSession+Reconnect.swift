@@ -27,6 +27,7 @@ extension CallSession {
         // Item and response ids belong to the old session: never truncate them on the new one.
         playback.forgetItems()
         sessionConfigured = false
+        negotiation = nil
         restoring = true
         state = .connecting
         providerOpenedAtMs = MonotonicClock.nowMs()

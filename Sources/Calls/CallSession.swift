@@ -75,10 +75,13 @@ public final class CallSession {
     /// Function calls and hang-up (CallSession+Tools.swift).
     lazy var tools: CallTools = makeTools()
 
-    let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool)?
+    let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)?
     /// Admits the `start` (token, slot); nil when admitted.
     let admitStart: (TwilioStart) -> CallGate.StartRefusal?
     var sessionConfigured = false
+    /// The configuration of the provider session in progress (see `SessionNegotiation`).
+    var negotiation: SessionNegotiation?
+    var negotiationTimer: LoopTimer?
     /// Finds an outbound call's instructions and greeting from its `start` event.
     let claimOverride: (TwilioStart) -> CallOverride?
     /// This call's instructions and greeting, when they differ from the defaults.
@@ -94,7 +97,7 @@ public final class CallSession {
     var restoring = false
 
     init(id: Int, twilio: WSConnection, context: CallContext,
-         claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool)? = { _ in nil },
+         claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
          claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
          admitStart: @escaping (TwilioStart) -> CallGate.StartRefusal? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
@@ -185,6 +188,7 @@ public final class CallSession {
             log.info("using the pre-warmed provider session", [("open", String(warm.link.openClient != nil))])
             link = warm.link
             sessionConfigured = warm.configured
+            negotiation = warm.negotiation
             warm.link.delegate = self
             if let client = warm.link.openClient { providerFailover(warm.link, didOpen: client) }
             return
@@ -258,6 +262,7 @@ public final class CallSession {
         }
         if closeTwilio { flushAssistantAudio() }
         state = .ended
+        negotiationTimer?.cancel()
         link?.close()
         link = nil
         toolsCallEnded()

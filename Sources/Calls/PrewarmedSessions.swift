@@ -12,6 +12,8 @@ final class PrewarmedSessions {
         var link: ProviderFailover!
         var configured = false
         var failed = false
+        /// The session's configuration while it is not confirmed; handed over at claim.
+        var negotiation: SessionNegotiation?
         var expiry: LoopTimer?
         weak var owner: PrewarmedSessions?
 
@@ -20,8 +22,24 @@ final class PrewarmedSessions {
         func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
             client.delegate = self
             guard let owner else { return }
-            client.send(owner.context.sessionUpdate(for: client.endpoint))
-            configured = true
+            var negotiation = owner.context.negotiation(for: client.endpoint)
+            let action = negotiation.start()
+            self.negotiation = negotiation
+            negotiated(action, on: client)
+        }
+
+        private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
+            guard let owner else { return }
+            owner.context.learn(from: action, endpoint: client.endpoint, log: owner.context.logger.with("call", callSid))
+            switch action {
+            case .send(let update, _):
+                client.send(update)
+            case .confirmed:
+                configured = true
+            case .failOver(let reason):
+                negotiation = nil
+                link.rejectOpened(because: reason)
+            }
         }
 
         func providerFailover(_ failover: ProviderFailover, didFailWith reason: RealtimeCloseReason) {
@@ -31,7 +49,12 @@ final class PrewarmedSessions {
 
         func realtimeDidOpen(_ client: RealtimeClient) {}
 
-        func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {}
+        func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
+            guard var current = negotiation, !current.isConfirmed, let decoded = try? RealtimeServerEvent.decode(event),
+                  let action = current.received(decoded) else { return }
+            negotiation = current
+            negotiated(action, on: client)
+        }
 
         func realtime(_ client: RealtimeClient, didCloseWith reason: RealtimeCloseReason) {
             failed = true
@@ -72,11 +95,11 @@ final class PrewarmedSessions {
 
     /// Takes the session warmed (or still opening) for `callSid`, if it has not failed. The
     /// caller becomes the delegate of the link and, once open, of its client.
-    func claim(callSid: String) -> (link: ProviderFailover, configured: Bool)? {
+    func claim(callSid: String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? {
         guard let entry = entries.removeValue(forKey: callSid) else { return nil }
         entry.expiry?.cancel()
         guard !entry.failed else { return nil }
-        return (entry.link, entry.configured)
+        return (entry.link, entry.configured, entry.negotiation)
     }
 
     func discard(_ callSid: String, because reason: String) {

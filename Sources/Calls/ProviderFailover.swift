@@ -52,6 +52,19 @@ public final class ProviderFailover: RealtimeClientDelegate {
         client?.close()
     }
 
+    /// The session opened on the current target cannot carry the call (it refused the audio
+    /// formats): closes it, counts it against the target like a refused handshake and tries the
+    /// next target, or reports the failure when none is left.
+    public func rejectOpened(because reason: String) {
+        guard !closed, openedTarget != nil, position < plan.count else { return }
+        let index = plan[position]
+        openedTarget = nil
+        let rejected = client
+        client = nil
+        rejected?.close()
+        failed(index, .failed(reason), failure: .configuration(status: 400))
+    }
+
     private func attempt() {
         guard !closed else { return }
         guard position < plan.count else { return }

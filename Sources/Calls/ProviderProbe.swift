@@ -14,6 +14,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     private var connection: Connection?
     private var client: RealtimeClient?
     private var timer: LoopTimer?
+    private var negotiation: SessionNegotiation?
     private var finished = false
     private var url: WSURL?
 
@@ -134,7 +135,10 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     func realtimeDidOpen(_ client: RealtimeClient) {
         pass("WebSocket upgrade", "HTTP 101, \(target.endpoint.dialect == .ga ? "GA" : "preview (beta)") interface")
         stepStarted = MonotonicClock.nowMs()
-        client.send(preflight.context.sessionUpdate(for: target.endpoint))
+        var negotiation = preflight.context.negotiation(for: target.endpoint)
+        let first = negotiation.start()
+        self.negotiation = negotiation
+        negotiated(first, on: client)
         timer = loop.schedule(afterMs: max(timeoutMs, 5_000)) { [weak self] in
             self?.fail("session.update", "no session.updated within \(max(self?.timeoutMs ?? 0, 5_000)) ms",
                        fix: "the provider accepted the socket but did not configure the session; check that the deployment is a realtime model")
@@ -143,17 +147,34 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
 
     func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
         guard !finished, let decoded = try? RealtimeServerEvent.decode(event) else { return }
-        switch decoded {
-        case .sessionUpdated:
+        if var current = negotiation, let action = current.received(decoded) {
+            negotiation = current
+            negotiated(action, on: client)
+            return
+        }
+        if case .error(_, let code, let message, let param, _) = decoded {
+            let cause = "provider error \(code ?? "unknown")" + (param.map { " (\($0))" } ?? "") + ": \(message)"
+            fail("session.update", cause, fix: "check VOICE, TURN_DETECTION and the VAD_* settings against what this model accepts")
+        }
+    }
+
+    /// What the negotiation decided, as lines: which optional fields this target refused and
+    /// what the bridge does about them (calls leave them out), or why it cannot carry a call.
+    private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
+        switch action {
+        case .send(let update, _):
+            client.send(update)
+        case .confirmed(let refused) where refused.isEmpty:
             pass("session.update", "session.updated, μ-law both ways")
             finish()
-        case .error(_, let code, let message, let param, _):
-            let cause = "provider error \(code ?? "unknown")" + (param.map { " (\($0))" } ?? "") + ": \(message)"
-            fail("session.update", cause, fix: code == "unknown_parameter"
-                 ? "the provider rejects a field the bridge sends; please report this with the line above"
-                 : "check VOICE, TURN_DETECTION and the VAD_* settings against what this model accepts")
-        default:
-            break
+        case .confirmed(let refused):
+            preflight.context.sessionFields.record(refused, for: target.endpoint.label)
+            preflight.emit(PreflightLine(.warning, subject, "session.update",
+                                         "session.updated, μ-law both ways, without \(refused.joined(separator: ", ")) (refused by the provider)",
+                                         fix: "calls on this target leave them out; the audio is unaffected", elapsedMs: elapsed))
+            finish()
+        case .failOver(let reason):
+            fail("session.update", reason, fix: "this target cannot carry calls (they fail over to the next); check the model or deployment and AZURE_API_VERSION, and report this line if they are right")
         }
     }
 

@@ -80,7 +80,18 @@ def test_session_update_error_line(run_bridge: Run, start_mock: Callable[..., Mo
     done = run_bridge("check", env=openai_env(mock, pki))
     assert done.returncode == 1
     failed = line(done, r"^✘ openai localhost:\d+/gpt-realtime-2\.1: session.update")
-    assert "provider error unknown_parameter" in failed and "please report" in failed
+    # The bridge retried with the minimal update; refused too, the target cannot carry calls.
+    assert "refused even the minimal session.update (unknown_parameter)" in failed, failed
+    assert "cannot carry calls" in failed and "report this line" in failed
+
+
+def test_refused_optional_fields_are_a_warning_naming_them(run_bridge: Run, start_mock: Callable[..., MockProcess],
+                                                           pki: TestPKI) -> None:
+    mock = start_mock("--refuse-session-field", "audio.input.noise_reduction")
+    done = run_bridge("check", env=openai_env(mock, pki))
+    warning = line(done, r"^! openai localhost:\d+/gpt-realtime-2\.1: session.update")
+    assert "without audio.input.noise_reduction (refused by the provider)" in warning, warning
+    assert "calls on this target leave them out" in warning
 
 
 def test_a_model_that_shuts_down_is_a_warning_line_that_does_not_fail_the_check(

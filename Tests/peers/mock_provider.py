@@ -75,6 +75,7 @@ GREETING_TRANSCRIPT = "Hello, this is the mock provider."
 BARGE_IN_SPEECH_MS = 3000
 SPEECH_BYTE = 0x2A  # the assistant's speech in the barge-in scenario
 LATE_BYTE = 0x3C  # audio of the interrupted response that arrives after speech_started
+PCM16_NOISE_BYTE = 0x5A  # what a session still at its PCM16 default "says" (noise on a phone)
 
 
 @dataclass
@@ -120,6 +121,12 @@ class MockOptions:
     session_error: str | None = None
     # The `phase` of the greeting's output item ("commentary": a reasoning model's preamble).
     greeting_phase: str | None = None
+    # Refuse a session.update that contains any of these dotted paths (unknown_parameter,
+    # param "session.<path>", the client's event_id); the refused update changes nothing.
+    refuse_session_fields: tuple[str, ...] = ()
+    # Refuse any session.update with a field beyond the minimal one (audio formats, instructions,
+    # the turn detection's type), naming the first such field.
+    accept_only_minimal: bool = False
     # After this many client events on a connection, stop reading it (a stalled provider).
     stall_after: int | None = None
     # Answer response.create with an error of this code (echoing the client's event_id)…
@@ -156,6 +163,15 @@ def _new_id(prefix: str) -> str:
 
 # Objects the service replaces whole on session.update instead of merging field by field.
 _REPLACED_WHOLE = {"format", "turn_detection", "transcription", "noise_reduction"}
+
+
+def _leaf_paths(value: Any, prefix: str = "") -> Any:
+    """The dotted paths of `value`'s leaves (lists and scalars are leaves)."""
+    if isinstance(value, dict) and value:
+        for key, child in value.items():
+            yield from _leaf_paths(child, f"{prefix}.{key}" if prefix else key)
+    elif prefix:
+        yield prefix
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
@@ -227,6 +243,7 @@ class MockSession:
         self._appends = 0
         self._barge_in_started = False
         self._transcribed = False
+        self.session_refusals = 0
         self._response_creates = 0
 
     @property
@@ -282,6 +299,32 @@ class MockSession:
         else:
             await self.ws.close(1011, "internal server error")
 
+    def _refused_field(self, update: dict[str, Any]) -> str | None:
+        """The first field of `update` this mock refuses (--refuse-session-field,
+        --accept-only-minimal), or None."""
+        paths = list(_leaf_paths(update))
+        for path in paths:
+            for refused in self.provider.options.refuse_session_fields:
+                if path == refused or path.startswith(refused + "."):
+                    return refused
+        if self.provider.options.accept_only_minimal:
+            allowed = ({"instructions", "input_audio_format", "output_audio_format", "turn_detection.type"}
+                       if self.beta else
+                       {"type", "instructions", "audio.input.turn_detection.type"})
+            for path in paths:
+                if path in allowed or (not self.beta and path.startswith(("audio.input.format", "audio.output.format"))):
+                    continue
+                return path
+        return None
+
+    def speaks_ulaw(self) -> bool:
+        """Whether the session's output is μ-law: until a session.update sets it, a real
+        service speaks PCM16 (which a phone plays as noise)."""
+        if self.beta:
+            return self.session.get("output_audio_format") == "g711_ulaw"
+        fmt = (self.session.get("audio", {}).get("output", {}) or {}).get("format") or {}
+        return isinstance(fmt, dict) and fmt.get("type") == "audio/pcmu"
+
     async def error(self, type_: str, code: str, message: str, param: str | None = None,
                     event_id: str | None = None) -> None:
         await self.send({"type": "error", "error": {"type": type_, "code": code,
@@ -303,6 +346,13 @@ class MockSession:
             if not isinstance(update, dict):
                 await self.error("invalid_request_error", "missing_required_parameter",
                                  "Missing required parameter: 'session'.", "session",
+                                 client_event_id)
+                return
+            refused = self._refused_field(update)
+            if refused is not None:
+                self.session_refusals += 1
+                await self.error("invalid_request_error", "unknown_parameter",
+                                 f"Unknown parameter: 'session.{refused}'.", f"session.{refused}",
                                  client_event_id)
                 return
             self.session = _deep_merge(self.session, update)
@@ -387,6 +437,9 @@ class MockSession:
         return response_id, item_id
 
     async def _delta(self, response_id: str, item_id: str, b64: str) -> None:
+        if not self.speaks_ulaw():
+            # What a session left at its PCM16 default produces: bytes a phone plays as noise.
+            b64 = base64.b64encode(bytes([PCM16_NOISE_BYTE]) * len(base64.b64decode(b64))).decode()
         await self.send({"type": self.delta_type, "response_id": response_id, "item_id": item_id,
                          "output_index": 0, "content_index": 0, "delta": b64})
 
@@ -618,6 +671,10 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                         "then close 1000")
     p.add_argument("--drop-which", metavar="N[,M…]",
                    help="drop only these 1-based connection numbers (default: all)")
+    p.add_argument("--refuse-session-field", action="append", default=[], metavar="PATH",
+                   help="refuse a session.update containing this dotted path (unknown_parameter)")
+    p.add_argument("--accept-only-minimal", action="store_true",
+                   help="refuse session.update fields beyond the audio formats, instructions and turn detection type")
     p.add_argument("--greeting-phase", metavar="PHASE",
                    help="give the greeting's output item this phase (commentary: a preamble)")
     p.add_argument("--transcribe", action="store_true",
@@ -671,6 +728,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                                    if a.drop_which else None),
                        transcribe=a.transcribe, session_error=a.session_error,
                        greeting_phase=a.greeting_phase,
+                       refuse_session_fields=tuple(a.refuse_session_field),
+                       accept_only_minimal=a.accept_only_minimal,
                        stall_after=a.stall_after,
                        refuse_response_create=a.refuse_response_create,
                        refuse_response_create_which=(
