@@ -8,8 +8,8 @@ import Config
     static let timePattern = try! Regex(#"^level=info time=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z "#)
 
     @Test func logfmt_writesLevelTimeMessageThenContextThenFields() throws {
-        let lines = LineCapture.capture {
-            Logger([("call", "CA1")]).with("stream", "MZ2").info("call started", [
+        let lines = LineCapture.capture { log in
+            log.with("call", "CA1").with("stream", "MZ2").info("call started", [
                 ("from", "+15550100"), ("note", "two words"), ("eq", "a=b"), ("quote", #"say "hi""#),
                 ("newline", "a\nb"), ("backslash", #"c:\d"#), ("empty", ""), ("unicode", "café"),
             ])
@@ -23,7 +23,7 @@ import Config
     }
 
     @Test func logfmt_keepsAMultiLineMessageOnOneLine() throws {
-        let lines = LineCapture.capture { Logger().warning("first\nsecond \"quoted\"") }
+        let lines = LineCapture.capture { log in log.warning("first\nsecond \"quoted\"") }
         try #require(lines.count == 1)
         #expect(lines[0].hasPrefix("level=warning "))
         #expect(lines[0].hasSuffix(#" msg="first\nsecond \"quoted\"""#))
@@ -39,8 +39,7 @@ import Config
             evaluations += 1
             return [("k", "v")]
         }
-        let log = Logger()
-        let lines = LineCapture.capture(level: .warning) {
+        let lines = LineCapture.capture(level: .warning) { log in
             log.debug(expensive("debug"), expensiveFields())
             log.info(expensive("info"), expensiveFields())
             #expect(evaluations == 0)
@@ -53,8 +52,8 @@ import Config
     }
 
     @Test func redaction_masksSecretsSensitiveFieldsBearerAndAPIKeys() throws {
-        let lines = LineCapture.capture(secrets: ["hunter2-long-secret", "abc"]) {
-            Logger([("session_token", "tok-1")]).info("using hunter2-long-secret for abc on task-list", [
+        let lines = LineCapture.capture(secrets: ["hunter2-long-secret", "abc"]) { log in
+            log.with("session_token", "tok-1").info("using hunter2-long-secret for abc on task-list", [
                 ("api_key", "whatever"), ("Authorization", "Basic xyz"), ("user_password", "pw"),
                 ("header", "Authorization: Bearer eyJhbGciOi.payload.sig"),
                 ("body", "error: bad key sk-proj-ABCDEFGH12345678, retry"),
@@ -77,8 +76,8 @@ import Config
 
     @Test func json_linesParseAndKeepEveryCharacter() throws {
         let tricky = "quote \" backslash \\ newline \n tab \t bell \u{7} café 🎧"
-        let lines = LineCapture.capture(format: .json, secrets: ["secret-value-1"]) {
-            Logger([("call", "CA1")]).error(tricky, [("detail", tricky), ("leak", "has secret-value-1")])
+        let lines = LineCapture.capture(format: .json, secrets: ["secret-value-1"]) { log in
+            log.with("call", "CA1").error(tricky, [("detail", tricky), ("leak", "has secret-value-1")])
         }
         try #require(lines.count == 1)
         let object = try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String]
@@ -117,16 +116,18 @@ import Config
         release.signal()
         Logger.flush()
 
-        let lines = capture.lines
+        // Other suites log through the same process-wide pipeline in parallel: only this test's
+        // lines and the pipeline's own notice are looked at, and their lines may be among the dropped.
+        let lines = capture.lines.filter { $0.contains(#"msg="first""#) || $0.contains(#"msg="bulk""#) || $0.contains("log lines dropped") }
         let bulk = lines.filter { $0.contains(#"msg="bulk""#) }
-        let notice = try #require(lines.last)
+        let notice = try #require(lines.last { $0.contains("log lines dropped") })
         #expect(lines.first?.contains(#"msg="first""#) == true)
         #expect(notice.hasPrefix("level=warning "))
         #expect(notice.contains(#"msg="log lines dropped" count="#))
         let dropped = try #require(Int(notice.split(separator: "=").last ?? ""))
         #expect(dropped > 0)
         #expect(bulk.count > 900)
-        #expect(bulk.count + dropped == 2000)
+        #expect(bulk.count + dropped >= 2000 && bulk.count < 2000)
         // The lines kept are the first ones, in order.
         #expect(bulk.enumerated().allSatisfy { $0.element.contains("index=\($0.offset) ") })
     }
@@ -137,8 +138,8 @@ import Config
         let secret = "sk-very-secret-value-0123456789"
         let huge = String(repeating: "9", count: 1_000_000)
         let straddling = String(repeating: "a", count: 502) + secret
-        let lines = LineCapture.capture(secrets: [secret]) {
-            Logger().warning(String(repeating: "m", count: 5_000), [("value", huge), ("edge", straddling), ("é", String(repeating: "é", count: 400))])
+        let lines = LineCapture.capture(secrets: [secret]) { log in
+            log.warning(String(repeating: "m", count: 5_000), [("value", huge), ("edge", straddling), ("é", String(repeating: "é", count: 400))])
         }
         try #require(lines.count == 1)
         let line = lines[0]

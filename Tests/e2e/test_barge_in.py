@@ -2,8 +2,8 @@
 
 The mock speaks 3 s of audio at once; the fake caller plays it in real time and echoes marks as it
 plays; 1.25 s later the mock reports speech_started and then sends late deltas of the same
-response. The bridge must clear Twilio, truncate the item at what was heard (1,200 ms ± one
-100 ms chunk), drop the late audio, and keep the conversation going after a refused truncate.
+response. The bridge must clear Twilio, truncate the item exactly at what was heard (the last mark
+the caller echoed as played, about 1,200 ms), drop the late audio, and keep the conversation going after a refused truncate.
 """
 
 from __future__ import annotations
@@ -41,6 +41,35 @@ async def interrupted_call(ws_url: str, *, after_clear: Callable[[FakeTwilioCall
     return call
 
 
+def cancels_after_the_clear(mock: MockProcess) -> list[dict]:
+    events = mock.client_events(1)
+    truncate_at = next(i for i, e in enumerate(events) if e["type"] == "conversation.item.truncate")
+    return [e for e in events[truncate_at:] if e["type"] == "response.cancel"]
+
+
+@pytest.mark.flaky(reruns=1)
+def test_a_response_the_provider_keeps_running_is_cancelled_once_by_the_bridge(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock("--barge-in-after", "1250", "--barge-in-keep-running")
+    bridge = start_bridge(openai_env(mock, pki, GREETING=""))
+    call = run(interrupted_call(bridge.ws_url))
+    assert call.clears == 1
+    assert len(cancels_after_the_clear(mock)) == 1, [e["type"] for e in mock.client_events(1)]
+    assert not any(LATE_BYTE in chunk for chunk in call.media_chunks)
+
+
+@pytest.mark.flaky(reruns=1)
+def test_no_response_cancel_when_the_provider_ends_the_interrupted_response_itself(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock("--barge-in-after", "1250")
+    bridge = start_bridge(openai_env(mock, pki, GREETING=""))
+    call = run(interrupted_call(bridge.ws_url))
+    assert call.clears == 1
+    assert cancels_after_the_clear(mock) == [], "the provider ended it; a cancel would only earn an error"
+
+
 def media_after_first_clear(call: FakeTwilioCall) -> list[bytes]:
     import base64
     seen_clear, chunks = False, []
@@ -70,6 +99,12 @@ def test_barge_in_clears_twilio_and_truncates_at_what_was_heard(
     assert truncate["item_id"] == spoken["item_id"]
     assert truncate["content_index"] == 0
     assert abs(truncate["audio_end_ms"] - 1200) <= 100, truncate
+    # Exactly what the caller heard: the position named by the last mark it echoed as played
+    # (mark names are `item:ms`); the marks the clear flushed were never heard.
+    played = [m for m in call.marks_played if m.startswith(truncate["item_id"] + ":")]
+    assert played, call.marks_played
+    heard_ms = int(played[-1].rsplit(":", 1)[1])
+    assert truncate["audio_end_ms"] == heard_ms, (truncate, played[-3:], call.marks_cleared[:3])
     # Heard audio was the assistant's speech; nothing of the interrupted response after the clear.
     assert all(set(chunk) <= {SPEECH_BYTE} for chunk in call.media_chunks)
     assert not any(LATE_BYTE in chunk for chunk in call.media_chunks)

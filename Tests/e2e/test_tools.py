@@ -254,6 +254,39 @@ def test_a_refused_response_create_after_tool_outputs_is_retried_once(
     assert bridge.alive()
 
 
+def test_two_calls_in_one_response_are_both_answered_before_the_one_response_create(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], pki: TestPKI) -> None:
+    """The model calls web_search twice in one response; the first search answers at once, the
+    second 0.8 s later (answered in the order they were made). The model must get both outputs
+    before its single response.create, or it answers with one result missing."""
+    tavily = start_tavily("--script", "ok,sleep", "--sleep-ms", "800")
+    mock = start_mock("--timestamps", "--tool-call", f"web_search:{json.dumps({'query': 'first question'})}",
+                      "--tool-call", f"web_search:{json.dumps({'query': 'second question'})}",
+                      "--tool-call-after", "3")
+    bridge = start_bridge(tool_env(mock, pki, tavily))
+    audio = caller_audio(seed=44, frames=5)
+
+    async def scenario() -> None:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(audio)
+        assert await call.wait_for_audio(len(audio) + len(GREETING_AUDIO), timeout=6), "the answer was never spoken"
+        await call.stop()
+
+    run(scenario())
+    kinds = []
+    for record in received(mock, 1):
+        event = record["event"]
+        if event["type"] == "conversation.item.create" and event["item"]["type"] == "function_call_output":
+            kinds.append("output")
+        elif event["type"] == "response.create":
+            kinds.append("create")
+    assert kinds == ["output", "output", "create"], kinds
+    assert [r["n"] for r in tavily.records("response")] == [1, 2]
+
+
 @pytest.mark.parametrize("route", ["proxy", "no_proxy"])
 def test_https_proxy_set_only_in_dotenv_carries_web_search_too(
         route: str, start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],

@@ -104,6 +104,9 @@ class MockOptions:
     # Barge-in scenario: on the first append, speak BARGE_IN_SPEECH_MS of audio at once, then after
     # this many ms send speech_started followed by late deltas of the same response. None = echo.
     barge_in_after_ms: int | None = None
+    # With barge_in_after_ms: the interrupted response keeps running (no response.done) until
+    # the client sends response.cancel, as a service may that does not cancel on speech itself.
+    barge_in_keep_running: bool = False
     # Answer every conversation.item.truncate with the service's "already shorter" error.
     truncate_error: bool = False
     # Refuse (with refuse_status) only handshakes for these deployments/models; None = any.
@@ -244,6 +247,7 @@ class MockSession:
         self._barge_in_started = False
         self._transcribed = False
         self.session_refusals = 0
+        self._running_response: tuple[str, str] | None = None
         self._response_creates = 0
 
     @property
@@ -396,6 +400,10 @@ class MockSession:
                              "audio_end_ms", client_event_id)
         elif kind == "conversation.item.create":
             await self.item_created(event.get("item"), client_event_id)
+        elif kind == "response.cancel" and self._running_response is not None:
+            response_id, item_id = self._running_response
+            self._running_response = None
+            await self._end_cancelled(response_id, item_id)
         elif kind in ("input_audio_buffer.commit", "input_audio_buffer.clear",
                       "response.cancel",
                       "conversation.item.truncate", "conversation.item.delete",
@@ -530,6 +538,12 @@ class MockSession:
                          "item_id": _new_id("item")})
         for _ in range(5):
             await self._delta(response_id, item_id, base64.b64encode(bytes([LATE_BYTE]) * 800).decode())
+        if self.provider.options.barge_in_keep_running:
+            self._running_response = (response_id, item_id)  # ended by the client's response.cancel
+            return
+        await self._end_cancelled(response_id, item_id)
+
+    async def _end_cancelled(self, response_id: str, item_id: str) -> None:
         ids = {"response_id": response_id, "item_id": item_id, "output_index": 0, "content_index": 0}
         await self.send({"type": self.audio_done_type, **ids})
         await self.send({"type": "response.done", "response": self._response(response_id, "cancelled", [])})
@@ -660,6 +674,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
     p.add_argument("--barge-in-after", type=int, metavar="MS",
                    help="barge-in scenario: speak 3 s at once on the first append, then after MS "
                         "send speech_started and 5 late deltas of the same response")
+    p.add_argument("--barge-in-keep-running", action="store_true",
+                   help="with --barge-in-after: the interrupted response runs until response.cancel")
     p.add_argument("--truncate-error", action="store_true",
                    help="answer conversation.item.truncate with the 'already shorter' error")
     p.add_argument("--refuse-deployment", action="append", metavar="NAME",
@@ -722,6 +738,7 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        tool_calls=tool_calls, tool_call_after=a.tool_call_after,
                        tool_call_audio_bytes=a.tool_call_audio_bytes,
                        barge_in_after_ms=a.barge_in_after, truncate_error=a.truncate_error,
+                       barge_in_keep_running=a.barge_in_keep_running,
                        refuse_deployments=set(a.refuse_deployment) if a.refuse_deployment else None,
                        drop_after_ms=a.drop_after, drop_mode=a.drop_mode,
                        drop_which=({int(n) for n in a.drop_which.split(",")}
