@@ -19,7 +19,7 @@ let package = Package(
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
         .executable(name: "vb-load", targets: ["vb-load"]),
         // For the fuzz package (Fuzz/), which builds these with libFuzzer instrumentation.
-        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "JSON"]),
+        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "Logging", "JSON"]),
     ],
     targets: [
         // C at the edge.
@@ -30,24 +30,26 @@ let package = Package(
         // Leaves: depend on nothing.
         .target(name: "Audio", swiftSettings: runtime),
         .target(name: "JSON", swiftSettings: runtime),
-        .target(name: "Config", swiftSettings: runtime),
+        // The logger: logfmt/JSON lines, redaction, a bounded background writer.
+        .target(name: "Logging", swiftSettings: runtime),
+        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime),
 
         // Transport.
-        .target(name: "Net", dependencies: ["CLinux", "CSSL", "Config"], swiftSettings: runtime),
-        .target(name: "HTTP", dependencies: ["Net"], swiftSettings: runtime),
+        .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime),
+        .target(name: "HTTP", dependencies: ["Net", "Logging"], swiftSettings: runtime),
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
 
         // Protocols.
         .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: runtime),
-        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket", "Config"], swiftSettings: runtime),
+        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket"], swiftSettings: runtime),
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
-        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config"], swiftSettings: runtime),
+        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "JSON", "Audio"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Audio", "JSON"], swiftSettings: runtime),
+        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
-        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Config", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
@@ -61,13 +63,14 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "ConfigTests", dependencies: ["Config"], swiftSettings: v5),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: v5),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging"], swiftSettings: v5),
         .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: v5),
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config"], swiftSettings: v5),
-        .testTarget(name: "CallsTests", dependencies: ["Calls", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config"], swiftSettings: v5),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config", "Logging"], swiftSettings: v5),
+        .testTarget(name: "CallsTests", dependencies: ["Calls", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: v5),
     ]
 )

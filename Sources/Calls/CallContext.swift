@@ -1,4 +1,5 @@
 import Config
+import Logging
 import Net
 import Realtime
 import Tools

@@ -1,4 +1,3 @@
-import Config
 import Net
 import Twilio
 import WebSocket

@@ -1,4 +1,3 @@
-import Config
 import HTTP
 import Twilio
 import WebSocket

@@ -1,4 +1,3 @@
-import Config
 import Realtime
 
 /// DTMF and transcripts: what the caller does besides talking, and the record of what was said.

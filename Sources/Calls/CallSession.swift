@@ -1,5 +1,5 @@
 import Audio
-import Config
+import Logging
 import JSON
 import Net
 import Realtime

@@ -1,4 +1,4 @@
-import Config
+import Logging
 import Net
 
 /// Graceful shutdown for rolling deploys: on the first SIGTERM/SIGINT the gate stops admitting

@@ -1,4 +1,3 @@
-import Config
 import Tools
 import Twilio
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+import Logging
 extension Settings {
     /// Reads and validates every setting from `env`.
     ///

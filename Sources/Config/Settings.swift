@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 
 /// Which realtime speech provider the bridge talks to.

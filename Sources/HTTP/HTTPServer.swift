@@ -1,6 +1,6 @@
 import Glibc
 import Net
-import Config
+import Logging
 
 /// An HTTP/1.1 server on an `EventLoop`: keep-alive, pipelining, bounded header size and time,
 /// a bound on open connections, and hand-over of the raw connection for protocol upgrades

@@ -1,5 +1,5 @@
 import Net
-import Config
+import Logging
 
 /// One accepted connection while it speaks HTTP/1.1: parses (pipelined) requests, answers them in
 /// order, enforces the header deadline and idle timeout, and hands the socket over on upgrade.

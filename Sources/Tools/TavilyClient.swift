@@ -1,4 +1,3 @@
-import Config
 import JSON
 
 /// Tavily's search API (PROTOCOLS.md §4) over `HTTPClient`: `POST {base}/search` with

@@ -1,4 +1,4 @@
-import Config
+import Logging
 import JSON
 
 /// One function call the model made: which tool, its `call_id`, and the arguments it wrote.

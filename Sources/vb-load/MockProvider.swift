@@ -1,4 +1,3 @@
-import Config
 import HTTP
 import JSON
 import Net

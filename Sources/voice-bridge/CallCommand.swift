@@ -1,5 +1,6 @@
 import Calls
 import Config
+import Logging
 import Foundation
 import Net
 import Tools

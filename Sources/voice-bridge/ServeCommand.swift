@@ -1,5 +1,6 @@
 import Calls
 import Config
+import Logging
 import Dispatch
 import Foundation
 import HTTP

@@ -1,5 +1,4 @@
 import Audio
-import Config
 import Foundation
 import Net
 import Twilio

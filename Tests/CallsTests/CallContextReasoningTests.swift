@@ -1,4 +1,4 @@
-import Config
+import Logging
 import JSON
 import Realtime
 import Testing

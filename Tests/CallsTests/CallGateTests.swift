@@ -1,4 +1,4 @@
-import Config
+import Logging
 import HTTP
 import Realtime
 import Testing

@@ -1,4 +1,4 @@
-import Config
+import Logging
 import HTTP
 import JSON
 import Realtime

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Config
+import Logging
 
 /// Structured logging: line format, level filtering, redaction, and the bounded writer queue.
 /// Serialized because the logger's configuration and sink are process-wide.

@@ -1,5 +1,5 @@
 import Foundation
-import Config
+import Logging
 
 /// Collects the lines `Logger` writes, through `Logger.sink`.
 final class LineCapture: @unchecked Sendable {

@@ -72,11 +72,6 @@ public struct Logger: Sendable {
         LogPipeline.shared.configure(level: level, format: format, secrets: secrets)
     }
 
-    /// Configures logging from validated settings: their level, format and secrets.
-    public static func configure(_ settings: Settings) {
-        configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets)
-    }
-
     /// Blocks until every line logged so far has been written. Call it before the process exits.
     public static func flush() {
         LogPipeline.shared.flush()
