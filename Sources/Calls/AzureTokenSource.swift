@@ -31,8 +31,6 @@ public final class AzureTokenSource {
     private var waiting: [(Result<String, TokenError>) -> Void] = []
     /// Tokens are renewed this long before they expire (or at half their life, if shorter).
     public var refreshMarginMs: Int64 = 300_000
-    /// Tokens fetched since start (tests, metrics).
-    public private(set) var fetches = 0
 
     /// A source for `identity`, fetching with `fetch`.
     public init(identity: ProviderSettings.Identity, fetch: @escaping Fetch) {
@@ -54,7 +52,6 @@ public final class AzureTokenSource {
         waiting.append(completion)
         guard waiting.count == 1 else { return }  // a request is already out
         let (url, headers) = request()
-        fetches += 1
         let askedAtMs = nowMs
         fetch(url, headers) { [weak self] result in
             guard let self else { return }

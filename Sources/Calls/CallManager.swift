@@ -10,8 +10,6 @@ public final class CallManager {
     private var sessions: [Int: CallSession] = [:]
     private var nextID = 1
     private var trimTimers: [LoopTimer] = []
-    /// Calls ended since start, by outcome.
-    public private(set) var endedByOutcome: [String: Int] = [:]
     private var prewarmed: PrewarmedSessions?
     /// Streams upgraded that have not sent an admitted `start` yet, by session id.
     private var awaitingIDs: Set<Int> = []
@@ -130,7 +128,6 @@ public final class CallManager {
 
     /// Records the outcome of an ended call.
     func record(_ outcome: CallSession.Outcome) {
-        endedByOutcome[outcome.rawValue, default: 0] += 1
         context.metrics.recordCall(outcome: outcome.rawValue)
     }
 

@@ -79,7 +79,7 @@ extension CallSession: RealtimeClientDelegate {
         if restoring {
             restoreConversation(on: client)
         } else if !greeting.isEmpty {
-            client.send(RealtimeClientEvent.responseCreate(instructions: greetingInstructions))
+            client.send(RealtimeClientEvent.responseCreate(instructions: RealtimeClientEvent.greetingInstructions(greeting)))
         }
         if droppedBeforeConnect > 0 {
             log.warning("caller audio dropped while the provider session opened", [("frames", String(droppedBeforeConnect))])
@@ -92,9 +92,6 @@ extension CallSession: RealtimeClientDelegate {
     /// What the assistant says first: this call's greeting, else `GREETING`.
     private var greeting: String { override?.greeting ?? context.greeting }
 
-    private var greetingInstructions: String {
-        "Greet the caller now by saying exactly: \"\(greeting)\""
-    }
 
     public func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
         let decoded: RealtimeServerEvent

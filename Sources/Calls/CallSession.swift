@@ -114,8 +114,6 @@ public final class CallSession {
         self.meter = CallMeter(metrics: context.metrics)
     }
 
-    /// The provider session for tests and metrics.
-    public var isActive: Bool { state == .active }
 
     // MARK: Twilio side
 
@@ -310,6 +308,20 @@ extension CallSession: WSConnectionDelegate {
 
     public func webSocket(_ socket: WSConnection, didCloseWith reason: WSCloseReason) {
         if state != .ended { log.info("Twilio WebSocket closed", [("reason", reason.description)]) }
-        end(.callerHungUp, closeTwilio: false)
+        end(Self.outcome(ofTwilioClose: reason), closeTwilio: false)
+    }
+
+    /// How a call ends when Twilio's side of the stream closes: a WebSocket protocol violation
+    /// (ours to detect, or reported by the peer's close code) is `protocol_error`; anything else —
+    /// a normal close, a dropped connection — is the caller hanging up.
+    static func outcome(ofTwilioClose reason: WSCloseReason) -> Outcome {
+        switch reason {
+        case .protocolError:
+            return .protocolError
+        case .closed(let code?, _) where [WSCloseCode.protocolError, WSCloseCode.unsupportedData, WSCloseCode.invalidPayloadData, WSCloseCode.messageTooBig].contains(code):
+            return .protocolError
+        default:
+            return .callerHungUp
+        }
     }
 }

@@ -37,20 +37,4 @@ public struct Environment: Sendable {
     public subscript(_ name: String) -> String? {
         values[name]
     }
-
-    /// The value of `name`, which must be set and not blank.
-    ///
-    /// `because` says why it is needed and starts the error message, for example
-    /// `"USE_AZURE_OPENAI=true"` gives "USE_AZURE_OPENAI=true but AZURE_OPENAI_API_KEY is not set".
-    public func require(_ name: String, because: String) throws -> String {
-        guard let value = values[name] else {
-            throw ConfigError(variable: name,
-                              message: "\(because) but \(name) is not set — set it in the environment or in .env")
-        }
-        guard !value.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw ConfigError(variable: name,
-                              message: "\(because) but \(name) is empty — give it a value in the environment or in .env")
-        }
-        return value
-    }
 }

@@ -38,9 +38,9 @@ public enum RealtimeClientEvent {
     }
 
     /// Instructions that make the assistant open the call with `greeting`, word for word:
-    /// `Greet the caller by saying exactly: "<greeting>"`. Pass to `responseCreate`.
+    /// `Greet the caller now by saying exactly: "<greeting>"`. Pass to `responseCreate`.
     public static func greetingInstructions(_ greeting: String) -> String {
-        "Greet the caller by saying exactly: \"" + greeting + "\""
+        "Greet the caller now by saying exactly: \"" + greeting + "\""
     }
 
     /// `conversation.item.truncate` of an assistant item's first content part at `audioEndMs`:

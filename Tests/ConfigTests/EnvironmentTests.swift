@@ -17,17 +17,6 @@ import Config
         #expect(env["GREETING"] == "")
     }
 
-    @Test func require_namesTheVariableAndTheReason() throws {
-        let env = Environment(process: ["SET": "value", "EMPTY": "  "])
-        #expect(try env.require("SET", because: "testing") == "value")
-        let missing = #expect(throws: ConfigError.self) { try env.require("NEEDED", because: "USE_THING=true") }
-        #expect(missing?.variable == "NEEDED")
-        #expect(missing?.description.hasPrefix("NEEDED: USE_THING=true but NEEDED is not set") == true)
-        let empty = #expect(throws: ConfigError.self) { try env.require("EMPTY", because: "testing") }
-        #expect(empty?.variable == "EMPTY")
-        #expect(empty?.message.contains("empty") == true)
-    }
-
     @Test func load_readsDotenvUnderTheProcessEnvironment() throws {
         let path = NSTemporaryDirectory() + "env-test-\(UUID().uuidString).env"
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -91,7 +91,7 @@ struct RealtimeClientEventTests {
     @Test func responseCreate_withAndWithoutInstructions() throws {
         #expect(RealtimeClientEvent.responseCreate(instructions: nil) == #"{"type":"response.create"}"#)
         let greeting = RealtimeClientEvent.greetingInstructions(#"Hello, this is "Ada"\n."#)
-        #expect(greeting == #"Greet the caller by saying exactly: "Hello, this is "Ada"\n.""#)
+        #expect(greeting == #"Greet the caller now by saying exactly: "Hello, this is "Ada"\n.""#)
         let text = RealtimeClientEvent.responseCreate(instructions: greeting)
         #expect(text.hasPrefix(#"{"type":"response.create","response":{"instructions":"Greet the caller"#))
         let event = try JSON.parse(text)

@@ -227,3 +227,26 @@ def test_oversize_webhook_forms_get_413_before_any_work(start_bridge: Callable[.
 def test_loop_busy_histogram_is_exported(start_bridge: Callable[..., BridgeProcess]) -> None:
     bridge = start_bridge()
     assert metric(bridge, "voice_bridge_loop_busy_seconds_count") > 0
+
+
+# -- a WebSocket protocol violation is counted as one, not as a hang-up --------------------------
+
+
+def test_a_protocol_violation_on_the_stream_ends_the_call_as_protocol_error(
+        start_bridge: Callable[..., BridgeProcess]) -> None:
+    bridge = start_bridge()
+
+    async def oversized() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url)
+        await call.connect()
+        await call.start()
+        assert call.ws is not None
+        await call.ws.send("x" * (2 << 20))  # over the 1 MiB message limit: close 1009
+        assert await call.wait_closed(5)
+        return call
+
+    call = run(oversized())
+    assert call.close_code == 1009, call.close_code
+    assert bridge.wait_for_log(r'msg="call ended".*outcome=protocol_error', 3), bridge.report()
+    assert metric(bridge, 'voice_bridge_calls_total{outcome="protocol_error"}') == 1
+    assert metric(bridge, 'voice_bridge_calls_total{outcome="caller_hung_up"}') == 0
