@@ -45,9 +45,12 @@ let package = Package(
         // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
         .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
+        // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
+        .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .target(name: "Calls", dependencies: ["Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
 
@@ -71,6 +74,7 @@ let package = Package(
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config", "Logging"], swiftSettings: v5),
-        .testTarget(name: "CallsTests", dependencies: ["Calls", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: v5),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: v5),
+        .testTarget(name: "CallsTests", dependencies: ["Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: v5),
     ]
 )

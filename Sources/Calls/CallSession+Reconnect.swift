@@ -1,3 +1,4 @@
+import Providers
 import Net
 import Realtime
 import Twilio

@@ -1,3 +1,4 @@
+import Providers
 import Audio
 import Logging
 import JSON

@@ -1,3 +1,4 @@
+import Providers
 import Config
 import Net
 import Realtime

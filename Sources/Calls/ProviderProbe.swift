@@ -1,3 +1,4 @@
+import Providers
 import JSON
 import Net
 import Realtime
@@ -183,7 +184,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
         switch reason {
         case .refused(let status, let body):
             fail("WebSocket upgrade", "HTTP \(status) \(Self.summary(ofBody: body))",
-                 fix: CallSession.hint(forStatus: status, provider: target.endpoint.provider))
+                 fix: ProviderHint.forStatus(status, provider: target.endpoint.provider))
         case .closedByUs:
             break
         default:

@@ -1,3 +1,4 @@
+import Providers
 import Calls
 import Config
 import Logging

@@ -1,3 +1,4 @@
+import Providers
 import Logging
 import HTTP
 import JSON
@@ -89,9 +90,9 @@ import Testing
     }
 
     @Test func refusalHints_nameTheVariableToCheck() {
-        #expect(CallSession.hint(forStatus: 401, provider: "openai").contains("OPENAI_API_KEY"))
-        #expect(CallSession.hint(forStatus: 401, provider: "azure").contains("AZURE_OPENAI_API_KEY"))
-        #expect(CallSession.hint(forStatus: 404, provider: "azure").contains("AZURE_OPENAI_DEPLOYMENT"))
-        #expect(CallSession.hint(forStatus: 429, provider: "openai").contains("quota"))
+        #expect(ProviderHint.forStatus(401, provider: "openai").contains("OPENAI_API_KEY"))
+        #expect(ProviderHint.forStatus(401, provider: "azure").contains("AZURE_OPENAI_API_KEY"))
+        #expect(ProviderHint.forStatus(404, provider: "azure").contains("AZURE_OPENAI_DEPLOYMENT"))
+        #expect(ProviderHint.forStatus(429, provider: "openai").contains("quota"))
     }
 }

@@ -123,7 +123,7 @@ public final class ProviderFailover: RealtimeClientDelegate {
                       ("elapsed_ms", String(MonotonicClock.nowMs() - attemptStartedMs))]
         if case .configuration(let status) = failure {
             fields.append(("hint", status == 0 ? "check the managed identity (AZURE_OPENAI_AUTH=managed-identity)"
-                                             : CallSession.hint(forStatus: status, provider: target.endpoint.provider)))
+                                             : ProviderHint.forStatus(status, provider: target.endpoint.provider)))
             fields.append(("cooldown_s", String(pool.cooldownMs / 1000)))
             log.error("provider configuration error; skipping this target for the cool-down", fields)
         } else if !last {

@@ -1,5 +1,5 @@
 import Testing
-@testable import Calls
+@testable import Providers
 import Config
 import Realtime
 
@@ -107,25 +107,4 @@ import Realtime
 /// The default identity settings (IMDS, system-assigned).
 enum ProviderSettingsIdentity {
     static func make() -> ProviderSettings.Identity { ProviderSettings.Identity() }
-}
-
-/// The failover counters reach `/metrics`.
-@Suite struct ProviderMetricsTests {
-    @Test func metrics_showPathsAttemptsAndReconnects() {
-        let p = ProviderPoolTests.pool(["a", "b"], fallback: true)
-        p.recordFailure(0, .configuration(status: 404), nowMs: 0)
-        p.recordSuccess(1, position: 1)   // a new call that failed over
-        p.recordSuccess(2, position: 2)   // a new call on the fallback
-        p.recordUnavailable()
-        p.recordReconnect(ok: true)
-        let text = CallMetrics().render(.init(activeCalls: 0, maxCalls: 10, pendingCalls: 0, draining: false, ready: true),
-                                        providers: p)
-        #expect(text.contains(#"voice_bridge_provider_calls_total{path="failover"} 1"#))
-        #expect(text.contains(#"voice_bridge_provider_calls_total{path="fallback"} 1"#))
-        #expect(text.contains(#"voice_bridge_provider_calls_total{path="unavailable"} 1"#))
-        #expect(text.contains(#"voice_bridge_provider_attempts_total{target="azure e/a",result="refused_config"} 1"#))
-        #expect(text.contains(#"voice_bridge_provider_attempts_total{target="azure e/b",result="ok"} 1"#))
-        #expect(text.contains(#"voice_bridge_provider_reconnects_total{result="ok"} 1"#))
-        #expect(text.contains("# TYPE voice_bridge_provider_calls_total counter"))
-    }
 }

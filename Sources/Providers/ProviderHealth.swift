@@ -4,27 +4,30 @@
 ///
 /// Forgetting after a while matters: a replica that is not ready gets no calls, so without it
 /// nothing would ever try the provider again.
-struct ProviderHealth {
+public struct ProviderHealth: Sendable {
     /// Failures in a row that mark the provider down.
-    var threshold = 3
+    public var threshold = 3
     /// How long a down verdict lasts after the last failure, in milliseconds.
-    var memoryMs: Int64 = 60_000
-    private(set) var consecutiveFailures = 0
+    public var memoryMs: Int64 = 60_000
+    public private(set) var consecutiveFailures = 0
     private var lastFailureAtMs: Int64 = 0
 
+    /// A health record with no failures.
+    public init() {}
+
     /// A handshake succeeded.
-    mutating func recordSuccess() {
+    public mutating func recordSuccess() {
         consecutiveFailures = 0
     }
 
     /// A handshake failed at `nowMs`.
-    mutating func recordFailure(nowMs: Int64) {
+    public mutating func recordFailure(nowMs: Int64) {
         consecutiveFailures += 1
         lastFailureAtMs = nowMs
     }
 
     /// Whether new calls would most likely fail at the provider.
-    func isKnownDown(nowMs: Int64) -> Bool {
+    public func isKnownDown(nowMs: Int64) -> Bool {
         consecutiveFailures >= threshold && nowMs - lastFailureAtMs < memoryMs
     }
 }
