@@ -40,8 +40,12 @@ public final class CallManager {
     /// Streams upgraded that have not sent `start` yet.
     public var awaitingStart: Int { awaitingIDs.count }
 
-    /// Adopts a freshly upgraded Twilio Media Stream socket; `gate` admits its `start`.
-    public func accept(_ socket: WSConnection, gate: CallGate = CallGate()) {
+    /// Admits a stream's `start` (its CallSid, its parameters, the calls already started): nil to
+    /// admit. The HTTP side's gate checks the stream token and takes the call's slot.
+    public typealias StartAdmission = (_ callSid: String, _ parameters: [String: String], _ startedCalls: Int) -> StartRefusal?
+
+    /// Adopts a freshly upgraded Twilio Media Stream socket; `admit` admits its `start`.
+    public func accept(_ socket: WSConnection, admit: @escaping StartAdmission = { _, _, _ in nil }) {
         let id = nextID
         nextID += 1
         let session = CallSession(id: id, twilio: socket, context: context,
@@ -49,8 +53,7 @@ public final class CallManager {
                                   claimOverride: { [weak self] start in self?.override(for: start) },
                                   admitStart: { [weak self] start in
                                       guard let self else { return nil }
-                                      let refusal = gate.admitStart(callSid: start.callSid, parameters: start.customParameters,
-                                                                    startedCalls: self.startedCalls)
+                                      let refusal = admit(start.callSid, start.customParameters, self.startedCalls)
                                       if refusal == nil { self.awaitingIDs.remove(id) }
                                       return refusal
                                   }) { [weak self] ended, outcome in

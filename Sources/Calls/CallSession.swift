@@ -78,7 +78,7 @@ public final class CallSession {
 
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)?
     /// Admits the `start` (token, slot); nil when admitted.
-    let admitStart: (TwilioStart) -> CallGate.StartRefusal?
+    let admitStart: (TwilioStart) -> StartRefusal?
     var sessionConfigured = false
     /// The configuration of the provider session in progress (see `SessionNegotiation`).
     var negotiation: SessionNegotiation?
@@ -100,7 +100,7 @@ public final class CallSession {
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
          claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
-         admitStart: @escaping (TwilioStart) -> CallGate.StartRefusal? = { _ in nil },
+         admitStart: @escaping (TwilioStart) -> StartRefusal? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.admitStart = admitStart

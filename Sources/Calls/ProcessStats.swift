@@ -3,7 +3,7 @@ import Glibc
 /// What `/metrics` tells about the process itself, under the names Prometheus client libraries
 /// use (`process_open_fds`, `process_resident_memory_bytes`, …). Read from `/proc/self` at
 /// scrape time: a few small procfs reads, which the kernel answers from memory.
-struct ProcessStats {
+public struct ProcessStats {
     var openFDs: Int?
     var maxFDs: Int?
     var residentBytes: Int?
@@ -39,7 +39,7 @@ struct ProcessStats {
     }
 
     /// The contents of a small text file (procfs, sysfs), or nil.
-    static func readSmallFile(_ path: String, limit: Int = 4096) -> String? {
+    public static func readSmallFile(_ path: String, limit: Int = 4096) -> String? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { return nil }
         defer { close(fd) }

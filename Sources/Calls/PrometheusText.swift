@@ -4,14 +4,14 @@
 /// `# HELP` and one `# TYPE` line before its samples, and its samples are contiguous; in HELP
 /// text `\` and line feed are escaped as `\\` and `\n`; in label values also `"` as `\"`;
 /// values are Go-style floats (`+Inf`, `-Inf`, `NaN`); every line ends with `\n`.
-struct PrometheusText {
+public struct PrometheusText {
     /// The metric types this exporter emits.
     enum Kind: String {
         case counter, gauge, histogram
     }
 
     /// The media type scrapers expect for this format.
-    static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
     /// The document so far.
     private(set) var output = ""

@@ -1,3 +1,4 @@
+import Server
 import Calls
 import Config
 import Logging

@@ -1,3 +1,4 @@
+import Server
 import Providers
 import Calls
 import Config

@@ -1,3 +1,4 @@
+@testable import Server
 import Testing
 @testable import Calls
 

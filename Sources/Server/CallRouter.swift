@@ -1,3 +1,4 @@
+import Calls
 import HTTP
 import Twilio
 import WebSocket
@@ -59,7 +60,9 @@ public struct CallRouter {
             let outputLimit = max(manager.context.maxBufferedToTwilioBytes + (1 << 20), 4 << 20)
             return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
                 socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit
-                manager.accept(socket, gate: gate)
+                manager.accept(socket) { callSid, parameters, started in
+                    gate.admitStart(callSid: callSid, parameters: parameters, startedCalls: started)
+                }
             }
         case "/calls":
             return placeCall(request, info)

@@ -1,3 +1,4 @@
+import Calls
 import Glibc
 
 /// How many calls one bridge process takes at once when `MAX_CALLS` is not set: the smallest of

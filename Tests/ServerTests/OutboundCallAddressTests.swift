@@ -1,3 +1,4 @@
+@testable import Server
 import Net
 import Testing
 import Tools

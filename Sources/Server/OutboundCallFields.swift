@@ -1,3 +1,4 @@
+import Calls
 import JSON
 
 /// The body of `POST /calls`: `{"to": "+46…", "from"?: "+46…", "instructions"?: "…",

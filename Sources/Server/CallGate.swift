@@ -1,3 +1,4 @@
+import Calls
 import Logging
 import HTTP
 import Net
@@ -123,19 +124,6 @@ public final class CallGate {
             return unavailable("busy: too many streams waiting to start\n")
         }
         return nil
-    }
-
-    /// Why a stream's `start` is refused: the close code and reason for Twilio, the outcome for
-    /// metrics, and the cause for the log.
-    public struct StartRefusal: Equatable {
-        /// WebSocket close code (1008 policy, 1013 try again later, 1001 going away).
-        public let code: UInt16
-        /// The close reason, short.
-        public let reason: String
-        /// `voice_bridge_calls_total` outcome.
-        public let outcome: String
-        /// What the log line says.
-        public let cause: String
     }
 
     /// Admits a stream's `start` for `callSid` with `parameters`, when `startedCalls` calls are

@@ -1,3 +1,4 @@
+import Calls
 import Tools
 import Twilio
 #if canImport(Glibc)

@@ -1,3 +1,4 @@
+@testable import Server
 import Logging
 import HTTP
 import Realtime

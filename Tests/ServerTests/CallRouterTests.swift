@@ -1,3 +1,4 @@
+@testable import Server
 import Providers
 import Logging
 import HTTP

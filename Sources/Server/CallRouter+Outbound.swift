@@ -1,3 +1,4 @@
+import Calls
 import HTTP
 import JSON
 import Net
