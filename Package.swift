@@ -53,7 +53,9 @@ let package = Package(
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
         .target(name: "Server", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Server", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
+        .target(name: "Preflight", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Preflight", "Server", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
 
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config", "Logging"], swiftSettings: v5),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: v5),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "Config", "Logging"], swiftSettings: v5),
+        .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: v5),
         .testTarget(name: "CallsTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: v5),
     ]
 )

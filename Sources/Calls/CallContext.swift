@@ -86,7 +86,7 @@ public struct CallContext {
 
     /// The negotiation of a session on `endpoint` (see `SessionNegotiation`), skipping what the
     /// target refused before.
-    func negotiation(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> SessionNegotiation {
+    public func negotiation(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> SessionNegotiation {
         SessionNegotiation(update: sessionUpdate(for: endpoint, instructions: instructions), dialect: endpoint.dialect,
                            skipping: sessionFields.refused(by: endpoint.label))
     }

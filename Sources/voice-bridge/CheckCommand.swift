@@ -1,3 +1,4 @@
+import Preflight
 import Calls
 import Config
 import Logging

@@ -1,3 +1,4 @@
+import Calls
 import Providers
 import JSON
 import Net

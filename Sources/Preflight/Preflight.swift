@@ -1,3 +1,4 @@
+import Calls
 import Providers
 import Config
 import Net

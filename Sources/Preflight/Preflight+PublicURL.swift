@@ -1,3 +1,4 @@
+import Calls
 import Foundation
 import Net
 import Twilio
