@@ -90,6 +90,12 @@ enum LogLineFormatter {
 
     /// `"…"` with `"`, `\` and control characters escaped so the line stays one line.
     static func quotedLogfmt(_ value: String) -> String {
+        quoted(value, escapingDelete: true)
+    }
+
+    /// `"…"` with `"`, `\`, the usual short escapes and `\u00XX` for other control characters
+    /// (and DEL when `escapingDelete`): one escaper for logfmt and JSON (RFC 8259 §7).
+    private static func quoted(_ value: String, escapingDelete: Bool) -> String {
         var result = "\""
         for scalar in value.unicodeScalars {
             switch scalar {
@@ -99,7 +105,7 @@ enum LogLineFormatter {
             case "\r": result += "\\r"
             case "\t": result += "\\t"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
+                if scalar.value < 0x20 || (escapingDelete && scalar.value == 0x7F) {
                     result += "\\u" + hex4(scalar.value)
                 } else {
                     result.unicodeScalars.append(scalar)
@@ -124,23 +130,7 @@ enum LogLineFormatter {
 
     /// A JSON string literal for `value`.
     static func jsonString(_ value: String) -> String {
-        var result = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    result += "\\u" + hex4(scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
+        quoted(value, escapingDelete: false)
     }
 
     // MARK: - Digits
