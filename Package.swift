@@ -40,10 +40,12 @@ let package = Package(
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
 
         // Protocols.
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "WebSocket", "Net", "CSSL"], swiftSettings: runtime),
+        // An HTTP client on libcurl's multi interface, driven by the event loop (Tavily, Twilio's REST API).
+        .target(name: "HTTPClient", dependencies: ["CCurl", "Net", "Config", "Logging"], swiftSettings: runtime),
+        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "HTTPClient", "Net", "CSSL"], swiftSettings: runtime),
         .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket"], swiftSettings: runtime),
-        // Tools the model may call: libcurl's multi interface on our event loop, Tavily, hang-up.
-        .target(name: "Tools", dependencies: ["CCurl", "Net", "HTTP", "JSON", "Config", "Logging"], swiftSettings: runtime),
+        // Tools the model may call: web search (Tavily), hang-up.
+        .target(name: "Tools", dependencies: ["HTTPClient", "Net", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
         // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
@@ -55,7 +57,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Preflight", "Server", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
 
@@ -65,8 +67,8 @@ let package = Package(
 
         // Helpers shared by test targets: a seeded random generator (no dependencies).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: v5),
-        // Loopback helpers shared by the tests of Net, HTTP and WebSocket.
-        .target(name: "NetTestSupport", dependencies: ["Net"], path: "Tests/NetTestSupport", swiftSettings: v5),
+        // Loopback helpers (peers, scripted servers, a test PKI) shared by the tests.
+        .target(name: "NetTestSupport", dependencies: ["Net", "HTTP"], path: "Tests/NetTestSupport", swiftSettings: v5),
 
         // Tests mirror the modules.
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
@@ -76,9 +78,10 @@ let package = Package(
         .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP"], resources: [.copy("Resources")], swiftSettings: v5),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP", "HTTPClient", "Net", "NetTestSupport"], resources: [.copy("Resources")], swiftSettings: v5),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTP", "Net", "JSON", "Config", "Logging"], swiftSettings: v5),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: v5),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: v5),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "Config", "Logging"], swiftSettings: v5),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: v5),

@@ -1,3 +1,4 @@
+import HTTPClient
 import Calls
 import Tools
 import Twilio

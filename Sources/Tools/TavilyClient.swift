@@ -1,3 +1,4 @@
+import HTTPClient
 import JSON
 
 /// Tavily's search API (PROTOCOLS.md §4) over `HTTPClient`: `POST {base}/search` with

@@ -1,3 +1,4 @@
+import HTTPClient
 import JSON
 
 /// The tools offered to the model on every call: their definitions go into `session.update`,

@@ -1,3 +1,4 @@
+import HTTPClient
 import Server
 import Calls
 import Config

@@ -1,3 +1,4 @@
+import HTTPClient
 import Providers
 import Calls
 import Config

@@ -1,3 +1,4 @@
+import HTTPClient
 import Server
 import Providers
 import Calls

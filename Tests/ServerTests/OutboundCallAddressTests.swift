@@ -1,7 +1,8 @@
 @testable import Server
+import HTTPClient
 import Net
 import Testing
-import Tools
+import Twilio
 @testable import Calls
 
 /// `to` and `from` of an outbound call, as Twilio's Calls API documents them: `To` is an E.164

@@ -1,3 +1,5 @@
+import NetTestSupport
+import HTTPClient
 import HTTP
 import JSON
 import Net

@@ -1,5 +1,6 @@
 import HTTP
 import Net
+import Twilio
 
 /// Fetches the voice webhook (`POST /incoming-call`) as Twilio does when a call comes in, so a
 /// simulated call exercises the same path as a real one (including the provider pre-warm).

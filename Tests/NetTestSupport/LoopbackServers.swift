@@ -5,33 +5,19 @@ import Net
 
 extension EventLoop {
     /// Runs the loop on this thread until `condition` holds or `atMostMs` pass.
-    func run(atMostMs: Int64 = 5_000, until condition: @escaping () -> Bool) {
-        let deadline = MonotonicClock.nowMs() + atMostMs
-        func poll() {
-            if condition() || MonotonicClock.nowMs() >= deadline {
-                stop()
-            } else {
-                schedule(afterMs: 2, poll)
-            }
-        }
-        schedule(afterMs: 0, poll)
-        run()
-    }
-
-    /// Runs the loop for `ms` milliseconds.
-    func run(forMs ms: Int64) {
-        run(atMostMs: ms) { false }
+    public func run(atMostMs: Int64 = 5_000, until condition: @escaping () -> Bool) {
+        run(until: condition, timeoutMs: atMostMs)
     }
 }
 
 /// A scripted HTTP server on loopback: answers each request with the next scripted response
 /// (the last one repeats) and records what it received.
-final class ScriptedHTTPServer {
-    let server: HTTPServer
-    private(set) var requests: [HTTPRequest] = []
-    var responses: [HTTPResponse]
+public final class ScriptedHTTPServer {
+    public let server: HTTPServer
+    public private(set) var requests: [HTTPRequest] = []
+    public var responses: [HTTPResponse]
 
-    init(loop: EventLoop, tls: TLSContext? = nil, responses: [HTTPResponse]) throws {
+    public init(loop: EventLoop, tls: TLSContext? = nil, responses: [HTTPResponse]) throws {
         self.responses = responses
         var box: ScriptedHTTPServer?
         server = try HTTPServer(host: "127.0.0.1", port: 0, loop: loop, tls: tls) { request, _ in
@@ -40,7 +26,7 @@ final class ScriptedHTTPServer {
         box = self
     }
 
-    var port: Int { server.port }
+    public var port: Int { server.port }
 
     private func answer(_ request: HTTPRequest) -> HTTPResponse {
         requests.append(request)
@@ -51,19 +37,19 @@ final class ScriptedHTTPServer {
 
 extension HTTPResponse {
     /// A JSON response.
-    static func json(_ status: Int, _ body: String) -> HTTPResponse {
+    public static func json(_ status: Int, _ body: String) -> HTTPResponse {
         .text(status, body, contentType: "application/json")
     }
 }
 
 /// A TCP server that accepts and never answers, noticing when the client goes away.
-final class SilentServer: ConnectionDelegate {
-    let listener: TCPListener
-    private(set) var accepted = 0
-    private(set) var closedByClient = 0
+public final class SilentServer: ConnectionDelegate {
+    public let listener: TCPListener
+    public private(set) var accepted = 0
+    public private(set) var closedByClient = 0
     private var connections: [Connection] = []
 
-    init(loop: EventLoop) throws {
+    public init(loop: EventLoop) throws {
         var box: SilentServer?
         listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, peer in
             let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: nil)
@@ -75,26 +61,26 @@ final class SilentServer: ConnectionDelegate {
         box = self
     }
 
-    var port: Int { listener.port }
+    public var port: Int { listener.port }
 
-    func connectionDidOpen(_ connection: Connection) {}
-    func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {}
-    func connection(_ connection: Connection, didCloseWith error: NetError?) { closedByClient += 1 }
+    public func connectionDidOpen(_ connection: Connection) {}
+    public func connection(_ connection: Connection, didRead bytes: UnsafeRawBufferPointer) {}
+    public func connection(_ connection: Connection, didCloseWith error: NetError?) { closedByClient += 1 }
 
-    func close() {
+    public func close() {
         for connection in connections { connection.close() }
         listener.close()
     }
 }
 
 /// A throw-away CA and a certificate for `localhost`/127.0.0.1, made with the `openssl` CLI.
-struct TestPKI {
-    let directory: String
-    var caFile: String { directory + "/ca.pem" }
-    var certFile: String { directory + "/localhost.pem" }
-    var keyFile: String { directory + "/localhost.key" }
+public struct TestPKI {
+    public let directory: String
+    public var caFile: String { directory + "/ca.pem" }
+    public var certFile: String { directory + "/localhost.pem" }
+    public var keyFile: String { directory + "/localhost.key" }
 
-    static func make() throws -> TestPKI {
+    public static func make() throws -> TestPKI {
         let dir = NSTemporaryDirectory() + "vb-tools-tests-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]

@@ -1,8 +1,9 @@
+import NetTestSupport
+@testable import HTTPClient
 import Config
 import HTTP
 import Net
 import Testing
-@testable import Tools
 
 @Suite struct HTTPClientTests {
     @Test func postJSON_sendsMethodHeadersAndBody_andReturnsStatusAndBody() throws {

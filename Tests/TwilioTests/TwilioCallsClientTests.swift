@@ -1,7 +1,9 @@
+import NetTestSupport
+import HTTPClient
 import HTTP
 import Net
 import Testing
-@testable import Tools
+@testable import Twilio
 
 /// The form a call is placed with, and Twilio's errors read into code, message and advice.
 @Suite struct TwilioCallsClientTests {

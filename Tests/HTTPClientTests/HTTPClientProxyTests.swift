@@ -1,6 +1,6 @@
+@testable import HTTPClient
 import Config
 import Testing
-@testable import Tools
 
 /// Which way a request goes under `HTTPS_PROXY`/`NO_PROXY`: the rule the realtime tunnel uses.
 @Suite struct HTTPClientProxyTests {
