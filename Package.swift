@@ -11,6 +11,8 @@ let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
 // the unit tests, the end-to-end tests and the Autobahn run — keep the checks, so a conflicting
 // access is still caught there. Static exclusivity checking is unaffected.
 let runtime: [SwiftSetting] = v5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+// Swift 6 language mode (complete concurrency checking), module by module as each is ready.
+let runtime6: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "voice-bridge",
@@ -28,14 +30,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Leaves: depend on nothing.
-        .target(name: "Audio", swiftSettings: runtime),
-        .target(name: "JSON", swiftSettings: runtime),
+        .target(name: "Audio", swiftSettings: runtime6),
+        .target(name: "JSON", swiftSettings: runtime6),
         // The logger: logfmt/JSON lines, redaction, a bounded background writer.
-        .target(name: "Logging", swiftSettings: runtime),
-        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime),
+        .target(name: "Logging", swiftSettings: runtime6),
+        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime6),
 
         // Transport.
-        .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime),
+        .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime6),
         .target(name: "HTTP", dependencies: ["Net", "Logging"], swiftSettings: runtime),
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
 

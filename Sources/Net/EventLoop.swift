@@ -7,7 +7,7 @@ import Foundation
 /// provider sockets live on the same loop, so a call's state has exactly one owner and needs no lock.
 public final class EventLoop {
     /// Readiness flags delivered to a handler.
-    public struct Events: OptionSet {
+    public struct Events: OptionSet, Sendable {
         public let rawValue: UInt32
         public init(rawValue: UInt32) { self.rawValue = rawValue }
         /// The descriptor is readable (or the peer closed).
@@ -34,7 +34,7 @@ public final class EventLoop {
     private var deferredTasksRunning: [AfterEventsTask] = []
     private var running = false
     private let postedLock = NSLock()
-    private var posted: [() -> Void] = []
+    private var posted: [@Sendable () -> Void] = []
     private var events: [epoll_event]
 
     /// A scratch buffer the loop's connections read into; valid only during a read callback.
@@ -136,8 +136,9 @@ public final class EventLoop {
         deferredTasks.append(task)
     }
 
-    /// Posts `callback` from any thread; it runs on the loop thread soon.
-    public func execute(_ callback: @escaping () -> Void) {
+    /// Posts `callback` from any thread; it runs on the loop thread soon. Other threads reach
+    /// this through `handle` (a `LoopHandle`), the one part of a loop that is `Sendable`.
+    public func execute(_ callback: @escaping @Sendable () -> Void) {
         postedLock.lock()
         posted.append(callback)
         postedLock.unlock()
@@ -236,5 +237,24 @@ public protocol AfterEventsTask: AnyObject {
     func runAfterCurrentEvents()
 }
 
-// EventLoop is deliberately not Sendable except through `execute(_:)`, which is the one entry point
-// other threads (DNS lookups, signal handling) use; everything else must be called on the loop thread.
+// EventLoop is deliberately not Sendable: everything but `execute(_:)` must be called on the loop
+// thread. Other threads (DNS lookups, signal handling) hold a `LoopHandle`, which offers only that.
+
+/// What another thread may do with a loop: post work to it. The compiler checks that the work
+/// is `@Sendable`; the loop itself never crosses threads.
+public struct LoopHandle: @unchecked Sendable {
+    // Safe: only `execute(_:)`, which takes the loop's lock, is reachable through it.
+    private let loop: EventLoop
+
+    init(_ loop: EventLoop) { self.loop = loop }
+
+    /// Runs `callback` on the loop thread soon.
+    public func execute(_ callback: @escaping @Sendable () -> Void) {
+        loop.execute(callback)
+    }
+}
+
+extension EventLoop {
+    /// The handle other threads use to post work to this loop.
+    public var handle: LoopHandle { LoopHandle(self) }
+}

@@ -1,7 +1,7 @@
 import Glibc
 
 /// A transport failure with its cause: the operation, the peer, and `errno` / OpenSSL's reason.
-public struct NetError: Error, CustomStringConvertible, Equatable {
+public struct NetError: Error, CustomStringConvertible, Equatable, Sendable {
     /// What failed and why, in words a person can act on.
     public let message: String
     /// The `errno` value when the failure came from a syscall.

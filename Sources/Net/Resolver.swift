@@ -12,9 +12,10 @@ public enum Resolver {
             return
         }
         let box = ResultBox(completion)
+        let handle = loop.handle
         DispatchQueue.global().async {
             let result = lookup(host: host, port: port)
-            loop.execute { box.completion(result) }
+            handle.execute { box.completion(result) }
         }
     }
 

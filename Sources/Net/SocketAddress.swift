@@ -1,7 +1,7 @@
 import Glibc
 
 /// An IPv4 or IPv6 socket address, resolved or parsed from a literal.
-public struct SocketAddress: CustomStringConvertible {
+public struct SocketAddress: CustomStringConvertible, Sendable {
     var storage = sockaddr_storage()
     var length: socklen_t = 0
 
