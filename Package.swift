@@ -4,15 +4,16 @@
 // Layers point one way; see README "Map".
 import PackageDescription
 
-let v5: [SwiftSetting] = [.swiftLanguageMode(.v5)]
+// Swift 6 language mode, with complete concurrency checking, for every target: loop-bound types
+// are not Sendable, and what crosses threads (a `LoopHandle`, the log writer, the transcript
+// writer, signal handling) is checked by the compiler.
+let swift6: [SwiftSetting] = [.swiftLanguageMode(.v6)]
 // The daemon's modules: in release builds, no dynamic exclusivity checks. Every message on the
 // audio path crossed ~60 of them (12% of the bridge's instructions per frame, measured with
 // callgrind; README "Performance"). Everything runs on one event-loop thread, and debug builds —
 // the unit tests, the end-to-end tests and the Autobahn run — keep the checks, so a conflicting
 // access is still caught there. Static exclusivity checking is unaffected.
-let runtime: [SwiftSetting] = v5 + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
-// Swift 6 language mode (complete concurrency checking), module by module as each is ready.
-let runtime6: [SwiftSetting] = [.swiftLanguageMode(.v6), .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
+let runtime: [SwiftSetting] = swift6 + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
 
 let package = Package(
     name: "voice-bridge",
@@ -30,14 +31,14 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Leaves: depend on nothing.
-        .target(name: "Audio", swiftSettings: runtime6),
-        .target(name: "JSON", swiftSettings: runtime6),
+        .target(name: "Audio", swiftSettings: runtime),
+        .target(name: "JSON", swiftSettings: runtime),
         // The logger: logfmt/JSON lines, redaction, a bounded background writer.
-        .target(name: "Logging", swiftSettings: runtime6),
-        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime6),
+        .target(name: "Logging", swiftSettings: runtime),
+        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime),
 
         // Transport.
-        .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime6),
+        .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime),
         .target(name: "HTTP", dependencies: ["Net", "Logging"], swiftSettings: runtime),
         .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
 
@@ -65,28 +66,28 @@ let package = Package(
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
-                          path: "Tests/ws-conformance", swiftSettings: v5),
+                          path: "Tests/ws-conformance", swiftSettings: swift6),
 
         // Helpers shared by test targets: a seeded random generator (no dependencies).
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: v5),
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
         // Loopback helpers (peers, scripted servers, a test PKI) shared by the tests.
-        .target(name: "NetTestSupport", dependencies: ["Net", "HTTP"], path: "Tests/NetTestSupport", swiftSettings: v5),
+        .target(name: "NetTestSupport", dependencies: ["Net", "HTTP"], path: "Tests/NetTestSupport", swiftSettings: swift6),
 
         // Tests mirror the modules.
-        .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: v5),
-        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: v5),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging"], swiftSettings: v5),
-        .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: v5),
-        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: v5),
-        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: v5),
-        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP", "HTTPClient", "Net", "NetTestSupport"], resources: [.copy("Resources")], swiftSettings: v5),
-        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: v5),
-        .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: v5),
-        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: v5),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: v5),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "Config", "Logging"], swiftSettings: v5),
-        .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: v5),
-        .testTarget(name: "CallsTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: v5),
+        .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: swift6),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: swift6),
+        .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: swift6),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: swift6),
+        .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP", "HTTPClient", "Net", "NetTestSupport"], resources: [.copy("Resources")], swiftSettings: swift6),
+        .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: swift6),
+        .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: swift6),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
+        .testTarget(name: "CallsTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

@@ -252,6 +252,14 @@ public struct LoopHandle: @unchecked Sendable {
     public func execute(_ callback: @escaping @Sendable () -> Void) {
         loop.execute(callback)
     }
+
+    /// Runs `callback` on the loop thread soon, handing it the loop (which the closure may then
+    /// use, being on its thread, without having captured it).
+    public func execute(_ callback: @escaping @Sendable (EventLoop) -> Void) {
+        let loop = self.loop
+        nonisolated(unsafe) let unsafeLoop = loop  // handed over only on the loop's own thread
+        loop.execute { callback(unsafeLoop) }
+    }
 }
 
 extension EventLoop {

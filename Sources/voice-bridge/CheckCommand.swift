@@ -36,7 +36,7 @@ enum CheckCommand {
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
                 print(line.rendered)
-                fflush(stdout)
+                fflush(nil)  // every output stream: stdout is a C global Swift 6 will not touch
             }
             preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
             let deprecations = Wiring.modelDeprecations(conversation, log: Logger())

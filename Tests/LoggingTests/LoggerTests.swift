@@ -5,7 +5,7 @@ import Logging
 /// Structured logging: line format, level filtering, redaction, and the bounded writer queue.
 /// Serialized because the logger's configuration and sink are process-wide.
 @Suite(.serialized) struct LoggerTests {
-    static let timePattern = try! Regex(#"^level=info time=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z "#)
+    nonisolated(unsafe) static let timePattern = try! Regex(#"^level=info time=\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z "#)  // read-only after init
 
     @Test func logfmt_writesLevelTimeMessageThenContextThenFields() throws {
         let lines = LineCapture.capture { log in

@@ -20,7 +20,8 @@ import Testing
         let loop = try EventLoop()
         let ran = LoopConfinedFlag()
         let guardTimer = loop.schedule(afterMs: 5_000) { loop.stop() }
-        Thread.detachNewThread { loop.execute { ran.value = true; loop.stop() } }
+        let handle = loop.handle
+        Thread.detachNewThread { handle.execute { loop in ran.value = true; loop.stop() } }
         loop.run()
         #expect(ran.value)
         #expect(guardTimer.isPending, "the loop should have been woken by execute, not by the 5 s guard")

@@ -1,7 +1,7 @@
 import Foundation
 
 /// `openssl s_server` or `s_client` as a peer that speaks only old TLS versions; stopped on deinit.
-final class OpenSSLPeer {
+final class OpenSSLPeer: @unchecked Sendable {  // `text` is guarded by `lock`; the process is driven from the test thread
     let process = Process()
     private let output = Pipe()
     private(set) var text = ""

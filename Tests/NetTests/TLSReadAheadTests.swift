@@ -54,9 +54,10 @@ import Testing
         let port = server.listener.port
         let caFile = certs.caFile
         let echoed = LoopConfinedBytes()
+        let handle = loop.handle
         Thread.detachNewThread {
             let received = Self.burstClient(port: port, caFile: caFile, records: records, expected: expected.count)
-            loop.execute { echoed.bytes = received; loop.stop() }
+            handle.execute { loop in echoed.bytes = received; loop.stop() }
         }
         loop.schedule(afterMs: 15_000) { loop.stop() }
         loop.run()

@@ -18,11 +18,11 @@ modes:
 """
 
 signal(SIGPIPE, SIG_IGN)
-var arguments = Array(CommandLine.arguments.dropFirst())
-let mode = arguments.isEmpty ? "help" : arguments.removeFirst()
+let mode = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "help"
+let arguments = Array(CommandLine.arguments.dropFirst(2))
 
 /// The value after `--name`, or `fallback`.
-func option(_ name: String, _ fallback: String?) -> String? {
+@MainActor func option(_ name: String, _ fallback: String?) -> String? {
     guard let index = arguments.firstIndex(of: "--" + name), index + 1 < arguments.count else { return fallback }
     return arguments[index + 1]
 }
@@ -39,7 +39,7 @@ do {
         let loop = try EventLoop()
         let server = try ConformanceEchoServer(host: option("host", "127.0.0.1")!, port: port, loop: loop)
         print("ws-conformance echo server listening on ws://\(option("host", "127.0.0.1")!):\(server.port)/")
-        fflush(stdout)
+        fflush(nil)
         loop.run()
     case "autobahn-client":
         let url = option("url", ProcessInfo.processInfo.environment["AUTOBAHN_URL"] ?? "ws://127.0.0.1:9001")!
