@@ -80,7 +80,7 @@ public struct SocketAddress: CustomStringConvertible, Sendable {
                     var addr = UnsafeRawPointer(ptr).load(as: sockaddr_in6.self).sin6_addr
                     inet_ntop(AF_INET6, &addr, &buffer, socklen_t(buffer.count))
                 }
-                return String(cString: buffer)
+                return String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             }
         }
         return family == AF_INET6 ? "[\(text)]:\(port)" : "\(text):\(port)"

@@ -71,7 +71,7 @@ enum TLSErrors {
             let code = ERR_get_error()
             if code == 0 { break }
             ERR_error_string_n(code, &buffer, buffer.count)
-            parts.append(String(cString: buffer))
+            parts.append(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return parts.joined(separator: "; ")
     }
