@@ -22,7 +22,7 @@ let package = Package(
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
         .executable(name: "vb-load", targets: ["vb-load"]),
         // For the fuzz package (Fuzz/), which builds these with libFuzzer instrumentation.
-        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "Logging", "JSON"]),
+        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "Logging", "JSON", "Base64"]),
     ],
     targets: [
         // C at the edge.
@@ -31,22 +31,24 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Leaves: depend on nothing.
+        // The one base64 (standard and URL-safe): payloads, handshakes, signatures, tokens.
+        .target(name: "Base64", swiftSettings: runtime),
         .target(name: "Audio", swiftSettings: runtime),
         .target(name: "JSON", swiftSettings: runtime),
         // The logger: logfmt/JSON lines, redaction, a bounded background writer.
         .target(name: "Logging", swiftSettings: runtime),
-        .target(name: "Config", dependencies: ["Logging"], swiftSettings: runtime),
+        .target(name: "Config", dependencies: ["Logging", "Base64"], swiftSettings: runtime),
 
         // Transport.
         .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime),
         .target(name: "HTTP", dependencies: ["Net", "Logging"], swiftSettings: runtime),
-        .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL"], swiftSettings: runtime),
+        .target(name: "WebSocket", dependencies: ["HTTP", "Net", "CSSL", "Base64"], swiftSettings: runtime),
 
         // Protocols.
         // An HTTP client on libcurl's multi interface, driven by the event loop (Tavily, Twilio's REST API).
         .target(name: "HTTPClient", dependencies: ["CCurl", "Net", "Config", "Logging"], swiftSettings: runtime),
-        .target(name: "Twilio", dependencies: ["JSON", "HTTP", "HTTPClient", "Net", "CSSL"], swiftSettings: runtime),
-        .target(name: "Realtime", dependencies: ["JSON", "Audio", "WebSocket"], swiftSettings: runtime),
+        .target(name: "Twilio", dependencies: ["JSON", "Base64", "HTTP", "HTTPClient", "Net", "CSSL"], swiftSettings: runtime),
+        .target(name: "Realtime", dependencies: ["JSON", "Base64", "Audio", "WebSocket"], swiftSettings: runtime),
         // Tools the model may call: web search (Tavily), hang-up.
         .target(name: "Tools", dependencies: ["HTTPClient", "Net", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
@@ -54,15 +56,15 @@ let package = Package(
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
 
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
+        .target(name: "Calls", dependencies: ["Base64", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
         .target(name: "Server", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
-        .executableTarget(name: "vb-load", dependencies: ["Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
@@ -74,6 +76,7 @@ let package = Package(
         .target(name: "NetTestSupport", dependencies: ["Net", "HTTP"], path: "Tests/NetTestSupport", swiftSettings: swift6),
 
         // Tests mirror the modules.
+        .testTarget(name: "Base64Tests", dependencies: ["Base64"], swiftSettings: swift6),
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: swift6),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: swift6),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: swift6),

@@ -1,3 +1,4 @@
+import Base64
 import Providers
 import Audio
 import Logging

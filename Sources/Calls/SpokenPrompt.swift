@@ -1,3 +1,4 @@
+import Base64
 import Foundation
 
 /// A short recorded message for the caller (8 kHz μ-law, as Twilio plays it), cut and base64
@@ -14,7 +15,7 @@ public struct SpokenPrompt: Sendable, Equatable {
         var start = 0
         while start < muLaw.count {
             let end = min(start + chunkBytes, muLaw.count)
-            payloads.append(Data(muLaw[start..<end]).base64EncodedString())
+            payloads.append(Base64.encode(Array(muLaw[start..<end])))
             start = end
         }
         self.payloads = payloads

@@ -1,3 +1,4 @@
+import Base64
 import Foundation
 
 /// Outbound calls: Twilio's REST API credentials, the default caller ID, and the key that
@@ -34,7 +35,7 @@ public struct OutboundSettings: Sendable, Equatable {
     /// The `Authorization: Basic` value for the REST API, when credentials are set.
     public var basicAuthorization: String? {
         guard let username, let password else { return nil }
-        return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+        return "Basic " + Base64.encode(Array("\(username):\(password)".utf8))
     }
 
     /// The Calls resource of the account: `{apiBase}/2010-04-01/Accounts/{sid}/Calls.json`.

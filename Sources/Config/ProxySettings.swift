@@ -1,3 +1,4 @@
+import Base64
 import Foundation
 
 /// The HTTP proxy outbound TLS connections go through (`HTTPS_PROXY`, or `https_proxy`), as a
@@ -76,7 +77,7 @@ public struct ProxySettings: Sendable, Equatable {
             let user = credentials.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(user[0]).removingPercentEncoding ?? String(user[0])
             let password = user.count > 1 ? (String(user[1]).removingPercentEncoding ?? String(user[1])) : ""
-            authorization = "Basic " + Data("\(name):\(password)".utf8).base64EncodedString()
+            authorization = "Basic " + Base64.encode(Array("\(name):\(password)".utf8))
             passwordForms = user.count > 1 ? [String(user[1]), password] : []
         }
         let parts: AddressParts

@@ -78,39 +78,6 @@ extension JSON {
         output += String(decoding: escaped, as: UTF8.self)
     }
 
-    /// Whether `text` is padded standard base64 (RFC 4648 §4): only `A–Z a–z 0–9 + /`, at most two
-    /// trailing `=`, length a multiple of 4. Such text needs no JSON escaping, which is what lets
-    /// audio payloads be spliced into events by concatenation. The empty string qualifies.
-    public static func isBase64(_ text: String) -> Bool {
-        var text = text
-        return text.withUTF8 { isBase64(UnsafeRawBufferPointer($0)) }
-    }
-
-    /// Whether `bytes` are padded standard base64; see `isBase64(_: String)`.
-    public static func isBase64(_ bytes: UnsafeRawBufferPointer) -> Bool {
-        guard bytes.count % 4 == 0 else { return false }
-        var end = bytes.count
-        if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
-        if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
-        // A table and an OR, no branch per byte: this runs on every audio chunk of every call.
-        return base64Rejects.withUnsafeBufferPointer { rejects in
-            var rejected: UInt8 = 0
-            for position in 0..<end { rejected |= rejects[Int(bytes[position])] }
-            return rejected == 0
-        }
-    }
-
-    /// 1 for every byte outside the base64 alphabet `A–Z a–z 0–9 + /`, 0 inside it.
-    private static let base64Rejects: [UInt8] = (0...255).map { value in
-        switch UInt8(value) {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
-            return 0
-        default:
-            return 1
-        }
-    }
-
     /// Integral values within ±2^53 print as integers (`-0` keeps its sign); other finite values
     /// print Swift's shortest round-trip form (`0.1`, `1e+300`); NaN and infinities print `null`,
     /// since JSON has no spelling for them.

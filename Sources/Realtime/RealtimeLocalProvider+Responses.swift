@@ -1,3 +1,4 @@
+import Base64
 import Audio
 import Foundation
 import JSON
@@ -23,7 +24,7 @@ extension RealtimeLocalProvider {
         while offset < audio.count {
             let chunk = audio[offset..<min(offset + Self.deltaBytes, audio.count)]
             var delta = position
-            delta["delta"] = .string(Data(chunk).base64EncodedString())
+            delta["delta"] = .string(Base64.encode(Array(chunk)))
             events.append(event("response.output_audio.delta", delta))
             offset += Self.deltaBytes
         }

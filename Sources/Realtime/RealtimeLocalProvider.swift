@@ -1,3 +1,4 @@
+import Base64
 import Foundation
 import JSON
 
@@ -114,7 +115,7 @@ public final class RealtimeLocalProvider {
     // MARK: - Client events
 
     private func appendAudio(_ message: JSON, clientEventId: String?) -> [String] {
-        guard let base64 = message["audio"]?.stringValue, let audio = Data(base64Encoded: base64) else {
+        guard let base64 = message["audio"]?.stringValue, let audio = Base64.decode(base64) else {
             return [error(code: "invalid_value", message: "Invalid 'audio': expected base64-encoded audio/pcmu.",
                           param: "audio", clientEventId: clientEventId)]
         }

@@ -1,3 +1,4 @@
+import Base64
 import JSON
 
 /// The server events a phone bridge acts on, decoded from either dialect (PROTOCOLS.md §2):
@@ -77,7 +78,7 @@ extension RealtimeServerEvent {
         guard let object = JSONFlatObject(text), let type = object.member("type"),
               object.member(type, equals: "response.output_audio.delta") || object.member(type, equals: "response.audio.delta"),
               let delta = object.member("delta"), delta.kind == .string,
-              JSON.isBase64(object.bytes(of: delta)) else { return nil }
+              Base64.isValid(object.bytes(of: delta)) else { return nil }
         return .audioDelta(delta: String(decoding: object.bytes(of: delta), as: UTF8.self),
                            itemId: object.string(object.member("item_id")),
                            responseId: object.string(object.member("response_id")))
@@ -98,7 +99,7 @@ extension RealtimeServerEvent {
         switch type {
         case "response.output_audio.delta", "response.audio.delta":
             let delta = try required("delta")
-            guard JSON.isBase64(delta) else { throw RealtimeEventError(.deltaNotBase64(prefix: String(delta.prefix(16)))) }
+            guard Base64.isValid(delta) else { throw RealtimeEventError(.deltaNotBase64(prefix: String(delta.prefix(16)))) }
             return .audioDelta(delta: delta, itemId: string("item_id"), responseId: string("response_id"))
         case "response.output_audio.done", "response.audio.done":
             return .audioDone(itemId: string("item_id"))

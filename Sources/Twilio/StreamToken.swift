@@ -1,3 +1,5 @@
+import Base64
+
 /// A per-call pass for a Media Stream: an HMAC that the bridge puts in the TwiML of each call as a
 /// `<Parameter name="token">`, which Twilio hands back verbatim in `start.customParameters`.
 ///
@@ -122,7 +124,7 @@ public struct StreamToken: Sendable {
             field(name)
             field(value)
         }
-        return Self.base64URL(TwilioSignature.hmac(key: key, message: message, algorithm: .hmacSHA256))
+        return Base64.encodeURL(TwilioSignature.hmac(key: key, message: message, algorithm: .hmacSHA256))
     }
 
     /// `value`'s bytes as Twilio reads them back from our TwiML attribute.
@@ -139,22 +141,8 @@ public struct StreamToken: Sendable {
         return bytes
     }
 
-    static func base64URL(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        var out: [UInt8] = []
-        var index = 0
-        while index < bytes.count {
-            let chunk = bytes[index..<min(index + 3, bytes.count)]
-            var value: UInt32 = 0
-            for (offset, byte) in chunk.enumerated() { value |= UInt32(byte) << (16 - 8 * offset) }
-            for position in 0...chunk.count { out.append(alphabet[Int((value >> (18 - 6 * position)) & 0x3F)]) }
-            index += 3
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-
     static func nonce() -> String {
         var generator = SystemRandomNumberGenerator()
-        return base64URL((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        return Base64.encodeURL((0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) })
     }
 }

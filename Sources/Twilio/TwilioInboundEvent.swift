@@ -1,3 +1,4 @@
+import Base64
 import JSON
 
 /// One message Twilio sends on a bidirectional Media Stream (PROTOCOLS.md §1).
@@ -137,7 +138,7 @@ extension TwilioInboundEvent {
         if object.member(event, equals: "media") {
             guard let media = object.member("media"), media.kind == .object,
                   let payload = object.member("payload", in: media), payload.kind == .string,
-                  JSON.isBase64(object.bytes(of: payload)),
+                  Base64.isValid(object.bytes(of: payload)),
                   let sequenceNumber = integer(object.member("sequenceNumber"), object),
                   let chunk = integer(object.member("chunk", in: media), object),
                   let timestamp = integer(object.member("timestamp", in: media), object) else { return nil }
@@ -222,7 +223,7 @@ private struct Fields {
         guard let media = json["media"], let payload = media["payload"]?.stringValue else {
             throw TwilioEventError(.missingField(event: event, field: "media.payload"))
         }
-        guard JSON.isBase64(payload) else {
+        guard Base64.isValid(payload) else {
             throw TwilioEventError(.payloadNotBase64(prefix: String(payload.prefix(16))))
         }
         return TwilioMedia(

@@ -9,7 +9,7 @@ public enum TwilioOutbound {
     /// `{"event":"media","streamSid":"…","media":{"payload":"…"}}`: audio to play, queued in order.
     ///
     /// - Parameter payload: base64 μ-law (any length, no header) — passed through unescaped, so it
-    ///   must be base64 (`JSON.isBase64`), e.g. a Realtime `delta` as received.
+    ///   must be base64 (`Base64.isValid`), e.g. a Realtime `delta` as received.
     public static func media(streamSid: String, payload: String) -> String {
         if JSON.needsEscaping(streamSid) {
             return JSON.joined(#"{"event":"media","streamSid":"#, JSON.quoted(streamSid),

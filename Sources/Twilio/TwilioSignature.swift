@@ -1,5 +1,5 @@
+import Base64
 import CSSL
-import Foundation
 
 /// `X-Twilio-Signature`: base64(HMAC-SHA1(Auth Token, URL + sorted POST parameters)), computed
 /// exactly as the official SDKs do (PROTOCOLS.md §1; twilio-python `RequestValidator`).
@@ -47,13 +47,12 @@ public enum TwilioSignature {
     /// upgrades and JSON bodies, whose `url` carries `bodySHA256`).
     public static func compute(url: String, params: [(String, String)], authToken: String,
                                algorithm: Algorithm = .hmacSHA1) -> String {
-        Data(hmac(key: Array(authToken.utf8), message: stringToSign(url: url, params: params),
-                  algorithm: algorithm)).base64EncodedString()
+        Base64.encode(hmac(key: Array(authToken.utf8), message: stringToSign(url: url, params: params), algorithm: algorithm))
     }
 
     /// The base64 HMAC of an already assembled string to sign.
     static func compute(message: [UInt8], key: [UInt8]) -> String {
-        Data(hmac(key: key, message: message, algorithm: .hmacSHA1)).base64EncodedString()
+        Base64.encode(hmac(key: key, message: message, algorithm: .hmacSHA1))
     }
 
     /// Lower-case hex SHA-256 of a raw body: the `bodySHA256` query value of JSON webhooks.

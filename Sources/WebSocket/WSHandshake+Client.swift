@@ -1,4 +1,4 @@
-import Foundation
+import Base64
 import HTTP
 
 extension WSHandshake {
@@ -6,7 +6,7 @@ extension WSHandshake {
     public static func generateKey() -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
-        return Data(bytes).base64EncodedString()
+        return Base64.encode(bytes)
     }
 
     /// The client's opening handshake request (RFC 6455 §4.1) as wire bytes.

@@ -1,5 +1,5 @@
+import Base64
 import CSSL
-import Foundation
 import HTTP
 
 /// The WebSocket opening handshake (RFC 6455 §4): both the server's checks of a client's upgrade
@@ -18,7 +18,7 @@ public enum WSHandshake {
                 SHA1(bytes.baseAddress, bytes.count, output.baseAddress)
             }
         }
-        return Data(digest).base64EncodedString()
+        return Base64.encode(digest)
     }
 
     /// Checks a client's opening handshake (RFC 6455 §4.2.1) and returns its `Sec-WebSocket-Key`.
@@ -51,7 +51,7 @@ public enum WSHandshake {
         // §4.2.1 (5): "A |Sec-WebSocket-Key| header field with a base64-encoded value that, when
         // decoded, is 16 bytes in length."
         let keys = headers.values("Sec-WebSocket-Key")
-        guard keys.count == 1, let key = keys.first, Data(base64Encoded: key)?.count == 16 else {
+        guard keys.count == 1, let key = keys.first, Base64.decode(key)?.count == 16 else {
             throw WSHandshakeError(status: 400, reason: "Sec-WebSocket-Key must be one base64 value of 16 bytes")
         }
         // §4.2.1 (6): "A |Sec-WebSocket-Version| header field, with a value of 13." §4.4: a server

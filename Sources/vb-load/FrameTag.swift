@@ -1,3 +1,4 @@
+import Base64
 /// The 12 bytes that open every simulated caller frame, so the frame can be recognised when the
 /// bridge sends it back: which call sent it, its sequence number and when it left.
 ///
@@ -31,7 +32,7 @@ struct FrameTag: Equatable {
             raw[4 + i] = UInt8(truncatingIfNeeded: sequence >> UInt32(24 - 8 * i))
             raw[8 + i] = UInt8(truncatingIfNeeded: sentUs >> UInt32(24 - 8 * i))
         }
-        Base64.append(raw, to: &output)
+        raw.withUnsafeBytes { Base64.encode($0, appendingTo: &output) }
     }
 
     /// Reads a tag from the first 16 base64 characters of `text`; nil if they are not a tag.
@@ -49,7 +50,7 @@ struct FrameTag: Equatable {
     /// Base64 of the 148 bytes after the tag: μ-law silence (0xFF), as a quiet phone line sends.
     static let restOfFrameBase64: [UInt8] = {
         var out: [UInt8] = []
-        Base64.append([UInt8](repeating: 0xFF, count: frameBytes - byteCount), to: &out)
+        [UInt8](repeating: 0xFF, count: frameBytes - byteCount).withUnsafeBytes { Base64.encode($0, appendingTo: &out) }
         return out
     }()
 

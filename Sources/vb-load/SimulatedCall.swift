@@ -1,3 +1,4 @@
+import Base64
 import JSON
 import Net
 import WebSocket
@@ -170,7 +171,7 @@ final class SimulatedCall: WSConnectionDelegate {
             }
             for offset in stride(from: 0, to: raw.count, by: FrameTag.frameBytes) {
                 var b64: [UInt8] = []
-                Base64.append(Array(raw[offset..<(offset + FrameTag.byteCount)]), to: &b64)
+                Array(raw[offset..<(offset + FrameTag.byteCount)]).withUnsafeBytes { Base64.encode($0, appendingTo: &b64) }
                 b64.withUnsafeBytes { received(FrameTag.decode(base64: $0), now: now) }
             }
         }

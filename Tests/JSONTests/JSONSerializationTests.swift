@@ -80,17 +80,4 @@ struct JSONSerializationTests {
         JSON.appendQuoted("a\nb", to: &output)
         #expect(output == #"x="a\nb""#)
     }
-
-    @Test func isBase64_acceptsPaddedStandardAlphabetOnly() {
-        #expect(JSON.isBase64(""))
-        #expect(JSON.isBase64("/////w=="))
-        #expect(JSON.isBase64("AAAA"))
-        #expect(JSON.isBase64("ab+/AB9="))
-        #expect(!JSON.isBase64("AAA"))          // not a multiple of 4
-        #expect(!JSON.isBase64("AA=A"))         // '=' inside
-        #expect(!JSON.isBase64("A==="))         // three '='
-        #expect(!JSON.isBase64("ab-_"))         // URL-safe alphabet
-        #expect(!JSON.isBase64("ab\"c"))        // would break a spliced string
-        #expect(!JSON.isBase64("AB C"))
-    }
 }

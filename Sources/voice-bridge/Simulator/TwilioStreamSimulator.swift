@@ -1,3 +1,4 @@
+import Base64
 import Foundation
 import JSON
 import Net
@@ -119,7 +120,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
             }
         }
         sequence += 1
-        let payload = Data(chunk).base64EncodedString()
+        let payload = Base64.encode(Array(chunk))
         let ts = index * options.frameMs
         socket.sendText(#"{"event":"media","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","media":{"track":"inbound","chunk":"\#(index + 1)","timestamp":"\#(ts)","payload":"\#(payload)"}}"#)
         if fromInput { report.framesSent += 1 } else { report.silenceFramesSent += 1 }
@@ -142,7 +143,7 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
                 report.failure = "bridge sent media with a wrong streamSid"
                 return
             }
-            guard let payload = event["media"]?["payload"]?.stringValue, let bytes = Data(base64Encoded: payload) else {
+            guard let payload = event["media"]?["payload"]?.stringValue, let bytes = Base64.decode(payload) else {
                 report.failure = "bridge sent media without a valid base64 payload"
                 return
             }
