@@ -50,7 +50,6 @@ public final class CallMetrics {
     private var sessionUpdateRetries: [String: Int] = ["field_dropped": 0, "minimal": 0, "failed_over": 0]
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
-    var providerHealth = ProviderHealth()
 
     private struct ToolKey: Hashable {
         var tool: String
@@ -70,7 +69,6 @@ public final class CallMetrics {
     /// A call ended, or an attempt was refused, with `outcome` (`completed`, `rejected_busy`, …).
     public func recordCall(outcome: String) {
         calls[outcome, default: 0] += 1
-        if outcome == "provider_refused" { providerHealth.recordFailure(nowMs: MonotonicClock.nowMs()) }
     }
 
     /// One tool call finished: `tool` is its name (`web_search`), `outcome` a short word
@@ -98,7 +96,6 @@ public final class CallMetrics {
     /// The provider's WebSocket opened `ms` after the call asked for it.
     func recordProviderHandshake(ms: Int64) {
         handshake.observe(Double(ms) / 1000)
-        providerHealth.recordSuccess()
     }
 
     /// One event-loop iteration kept the thread busy for `us` microseconds.
@@ -123,9 +120,6 @@ public final class CallMetrics {
         audioBytes.toCaller += bytes
     }
 
-    /// Whether the provider is known to be down now (see `ProviderHealth`).
-    public var providerKnownDown: Bool { providerHealth.isKnownDown(nowMs: MonotonicClock.nowMs()) }
-
     // MARK: Exposition
 
     /// The whole `/metrics` document.
@@ -138,7 +132,7 @@ public final class CallMetrics {
         text.single("voice_bridge_draining", .gauge, help: "1 while draining after SIGTERM/SIGINT.", gauges.draining ? 1 : 0)
         text.single("voice_bridge_ready", .gauge, help: "1 when /readyz answers 200.", gauges.ready ? 1 : 0)
         text.single("voice_bridge_provider_up", .gauge,
-                    help: "0 when recent provider handshakes all failed, else 1.", providerKnownDown ? 0 : 1)
+                    help: "0 when recent provider handshakes all failed, else 1.", providers?.isKnownDown() == true ? 0 : 1)
 
         text.family("voice_bridge_calls_total", .counter,
                     help: "Calls ended, and call attempts refused, by outcome.")

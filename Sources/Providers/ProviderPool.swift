@@ -124,9 +124,19 @@ public final class ProviderPool {
         }
     }
 
+    /// Whether the provider is known to be down: the last plans all failed (see
+    /// `ProviderHealth`); `/readyz` and `voice_bridge_provider_up` say so.
+    public private(set) var health = ProviderHealth()
+
+    /// Whether new calls would most likely fail at the provider now.
+    public func isKnownDown(nowMs: Int64 = MonotonicClock.nowMs()) -> Bool {
+        health.isKnownDown(nowMs: nowMs)
+    }
+
     /// `index` opened a session; `position` is where it stood in a new call's plan (0 = first
     /// choice), nil for a mid-call reconnect.
     func recordSuccess(_ index: Int, position: Int?) {
+        health.recordSuccess()
         attempts[targets[index].endpoint.label + " ok", default: 0] += 1
         targets[index].cooldownUntilMs = 0
         guard let position else {
@@ -149,7 +159,10 @@ public final class ProviderPool {
     }
 
     /// Every target of a call's plan failed.
-    func recordUnavailable() { callsByPath["unavailable", default: 0] += 1 }
+    func recordUnavailable(nowMs: Int64 = MonotonicClock.nowMs()) {
+        callsByPath["unavailable", default: 0] += 1
+        health.recordFailure(nowMs: nowMs)
+    }
 
     /// A mid-call reconnect ended with `ok` true (session restored) or false (call ended).
     func recordReconnect(ok: Bool) { reconnects[ok ? "ok" : "failed", default: 0] += 1 }

@@ -2,6 +2,7 @@ import Calls
 import Logging
 import HTTP
 import Net
+import Providers
 import Twilio
 #if canImport(Glibc)
 import Glibc
@@ -66,8 +67,9 @@ public final class CallGate {
         if reservations.values.contains(where: { $0 <= now }) { reservations = reservations.filter { $0.value > now } }
     }
 
-    /// Whether `/readyz` should say yes: not draining, and the provider not known to be down.
-    public var isReady: Bool { !isDraining && !metrics.providerKnownDown }
+    /// Whether `/readyz` should say yes: not draining, and the provider (`providers`' health) not
+    /// known to be down.
+    public func isReady(providers: ProviderPool) -> Bool { !isDraining && !providers.isKnownDown() }
 
     /// Stops admitting new calls; reservations made before still admit their streams.
     public func beginDraining() {

@@ -1,3 +1,4 @@
+@testable import Providers
 @testable import Server
 import Logging
 import HTTP
@@ -159,11 +160,13 @@ import Twilio
         let gate = CallGate()
         let router = router(gate: gate)
         #expect(status(router.handle(request("GET", "/readyz"), info)) == 200)
-        for _ in 0..<3 { gate.metrics.recordCall(outcome: "provider_refused") }
+        let pool = router.manager.context.providers
+        for _ in 0..<3 { pool.recordUnavailable() }  // three calls could open no provider session
         let reply = router.handle(request("GET", "/readyz"), info)
         #expect(status(reply) == 503)
         #expect(body(reply).contains("provider"))
-        gate.metrics.recordProviderHandshake(ms: 80)
+        #expect(body(router.handle(request("GET", "/metrics"), info)).contains("voice_bridge_provider_up 0\n"))
+        pool.recordSuccess(0, position: 0)
         #expect(status(router.handle(request("GET", "/readyz"), info)) == 200)
     }
 
