@@ -1,3 +1,5 @@
+import Net
+
 /// An incremental HTTP/1.1 request parser (RFC 9112): feed it bytes as they arrive with
 /// `append`, then call `next()` until it returns nil.
 ///
@@ -28,8 +30,16 @@ public struct HTTPRequestParser: Sendable {
     /// The limits this parser enforces.
     public let limits: HTTPParserLimits
 
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
+    private var input = InputBuffer()
+    private var buffer: [UInt8] {
+        get { input.bytes }
+        _modify { yield &input.bytes }
+    }
+    private var readIndex: Int {
+        get { input.readIndex }
+        _modify { yield &input.readIndex }
+    }
     /// Bytes after `readIndex` already searched for a line feed, so a slow line is scanned once.
     private var scanned = 0
     private var state = State.requestLine
@@ -57,14 +67,12 @@ public struct HTTPRequestParser: Sendable {
 
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// Adds received bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// The next complete request, or nil when more bytes are needed.
@@ -148,7 +156,9 @@ public struct HTTPRequestParser: Sendable {
                     readIndex += length
                     return finishRequest()
                 case .chunkedBody(var decoder):
-                    let outcome = try decoder.decode(bytes, readIndex: &readIndex, body: &body)
+                    var index = readIndex  // a local: readIndex and body are both parts of self
+                    let outcome = try decoder.decode(bytes, readIndex: &index, body: &body)
+                    readIndex = index
                     state = .chunkedBody(decoder)
                     guard case .complete = outcome else { return nil }
                     return finishRequest()
@@ -259,14 +269,4 @@ public struct HTTPRequestParser: Sendable {
         return request
     }
 
-    /// Drops consumed bytes; called before appending so indices stay valid during a `next()`.
-    private mutating func compact() {
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex >= 4096 && readIndex * 2 >= buffer.count {
-            buffer.removeSubrange(0..<readIndex)
-            readIndex = 0
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import Net
+
 /// The status line and header fields of a response a client received.
 public struct HTTPResponseHead: Sendable, Equatable {
     /// The status code.
@@ -45,8 +47,16 @@ public struct HTTPResponseParser: Sendable {
     /// True when the body returned by `nextBody()` or `finish()` was cut at `maxBodyBytes`.
     public private(set) var bodyWasTruncated = false
 
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
+    private var input = InputBuffer()
+    private var buffer: [UInt8] {
+        get { input.bytes }
+        _modify { yield &input.bytes }
+    }
+    private var readIndex: Int {
+        get { input.readIndex }
+        _modify { yield &input.readIndex }
+    }
     private var scanned = 0
     private var head: HTTPResponseHead?
     private var framing = BodyFraming.none
@@ -61,15 +71,13 @@ public struct HTTPResponseParser: Sendable {
 
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
         dropPastCap()
     }
 
     /// Adds received bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
         dropPastCap()
     }
 
@@ -104,9 +112,11 @@ public struct HTTPResponseParser: Sendable {
             readIndex += wanted
         case .chunked(var decoder):
             let storage = buffer
+            var index = readIndex  // a local: readIndex and body are both parts of self
             let outcome = try storage.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) in
-                try decoder.decode(bytes, readIndex: &readIndex, body: &body)
+                try decoder.decode(bytes, readIndex: &index, body: &body)
             }
+            readIndex = index
             framing = .chunked(decoder)
             switch outcome {
             case .needMore: return nil
@@ -225,15 +235,5 @@ public struct HTTPResponseParser: Sendable {
         guard head != nil, case .untilClose = framing, buffer.count - readIndex > maxBodyBytes else { return }
         buffer.removeSubrange((readIndex + maxBodyBytes)...)
         bodyWasTruncated = true
-    }
-
-    private mutating func compact() {
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex >= 4096 && readIndex * 2 >= buffer.count {
-            buffer.removeSubrange(0..<readIndex)
-            readIndex = 0
-        }
     }
 }

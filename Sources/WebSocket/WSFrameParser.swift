@@ -1,3 +1,5 @@
+import Net
+
 /// An incremental WebSocket frame parser (RFC 6455 §5.2): feed bytes with `append`, then call
 /// `next()` until it returns nil.
 ///
@@ -21,8 +23,16 @@ public struct WSFrameParser: Sendable {
     /// The largest payload accepted in one frame; larger frames fail with 1009.
     public let maxFrameSize: Int
 
-    private var buffer: [UInt8] = []
-    private var readIndex = 0
+    /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
+    private var input = InputBuffer()
+    private var buffer: [UInt8] {
+        get { input.bytes }
+        _modify { yield &input.bytes }
+    }
+    private var readIndex: Int {
+        get { input.readIndex }
+        _modify { yield &input.readIndex }
+    }
     private var failure: WSProtocolError?
     /// Payload bytes of the incomplete frame at `readIndex` already unmasked and checked.
     private var payloadProgress = 0
@@ -43,14 +53,12 @@ public struct WSFrameParser: Sendable {
 
     /// Adds received bytes.
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// Adds received bytes.
     public mutating func append(_ bytes: [UInt8]) {
-        compact()
-        buffer.append(contentsOf: bytes)
+        input.append(bytes)
     }
 
     /// The next complete frame, or nil when more bytes are needed.
@@ -170,16 +178,6 @@ public struct WSFrameParser: Sendable {
         guard valid else { throw .invalidUTF8("text message is not valid UTF-8") }
     }
 
-    /// Drops consumed bytes before appending, so a long-lived connection's buffer stays small.
-    private mutating func compact() {
-        if readIndex == buffer.count {
-            buffer.removeAll(keepingCapacity: true)
-            readIndex = 0
-        } else if readIndex >= 4096 && readIndex * 2 >= buffer.count {
-            buffer.removeSubrange(0..<readIndex)
-            readIndex = 0
-        }
-    }
 }
 
 /// A complete frame located in `WSFrameParser.bytes`, returned without copying its payload.
