@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "JSON"], swiftSettings: swift6),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
         .testTarget(name: "CallsTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
