@@ -210,10 +210,16 @@ public final class WSConnection: ConnectionDelegate {
     public func connection(_ connection: Connection, didCloseWith error: NetError?) {
         if phase == .handshaking {
             finish(handshakeEndedByClose(error))
-        } else if let error, closeReason == nil {
+            return
+        }
+        // The state machine hears every end of the transport, as it hears every frame: after a
+        // completed closing handshake it says nothing more; otherwise it reports 1006.
+        let reasonBefore = closeReason
+        perform(machine.connectionLost())
+        if let error, reasonBefore == nil {
             finish(.transport(error))
         } else {
-            finish(closeReason ?? .closed(code: nil, reason: "connection closed without a close frame"))
+            finish(closeReason ?? .closed(code: WSCloseCode.abnormalClosure, reason: "the connection closed without a WebSocket closing handshake"))
         }
     }
 

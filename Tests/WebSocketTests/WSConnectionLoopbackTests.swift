@@ -90,6 +90,25 @@ final class EchoWebSocketServer {
         #expect(!socket.isOpen)
     }
 
+    /// The state machine hears the transport's end too (`connectionLost()`): a peer that drops
+    /// TCP without a close frame is reported as 1006, the code RFC 6455 §7.1.5 reserves for it.
+    @Test func server_reportsAPeerThatDropsWithoutAClose_as1006() throws {
+        let loop = try EventLoop()
+        let server = try EchoWebSocketServer(loop: loop)
+        let client = WSRecorder()
+        client.onOpen = { socket in socket.sendText("hello") }
+        let url = try WSURL("ws://127.0.0.1:\(server.server.port)/echo")
+        let socket = WSConnection.connect(to: url, headers: [], tls: nil, loop: loop, delegate: client)
+        #expect(loop.run(until: { client.texts == ["hello"] }, timeoutMs: 3_000))
+        socket.connection.abort(NetError("the test drops the connection"))  // TCP goes away; no close frame
+        #expect(loop.run(until: { server.recorder.closeReason != nil }, timeoutMs: 3_000))
+        guard case .closed(let code, _)? = server.recorder.closeReason else {
+            Issue.record("expected 1006, got \(String(describing: server.recorder.closeReason))")
+            return
+        }
+        #expect(code == WSCloseCode.abnormalClosure)
+    }
+
     @Test func client_reportsARefusedHandshakeWithStatusAndBody() throws {
         let loop = try EventLoop()
         let server = try EchoWebSocketServer(loop: loop)
