@@ -32,14 +32,6 @@ public struct HTTPRequestParser: Sendable {
 
     /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
     private var input = InputBuffer()
-    private var buffer: [UInt8] {
-        get { input.bytes }
-        _modify { yield &input.bytes }
-    }
-    private var readIndex: Int {
-        get { input.readIndex }
-        _modify { yield &input.readIndex }
-    }
     /// Bytes after `readIndex` already searched for a line feed, so a slow line is scanned once.
     private var scanned = 0
     private var state = State.requestLine
@@ -56,13 +48,13 @@ public struct HTTPRequestParser: Sendable {
 
     /// True when no part of a request is buffered: between requests on a kept-alive connection.
     public var isIdle: Bool {
-        if case .requestLine = state { return readIndex == buffer.count }
+        if case .requestLine = state { return input.readIndex == input.bytes.count }
         return false
     }
 
     /// Bytes received but not yet consumed by a returned request.
     public var bufferedByteCount: Int {
-        buffer.count - readIndex
+        input.bytes.count - input.readIndex
     }
 
     /// Adds received bytes.
@@ -100,9 +92,9 @@ public struct HTTPRequestParser: Sendable {
     /// Hands over the bytes that follow the last request returned by `next()` (the first
     /// WebSocket frames after an upgrade request) and resets the parser to empty.
     public mutating func takeBufferedBytes() -> [UInt8] {
-        let rest = Array(buffer[readIndex...])
-        buffer.removeAll()
-        readIndex = 0
+        let rest = Array(input.bytes[input.readIndex...])
+        input.bytes.removeAll()
+        input.readIndex = 0
         scanned = 0
         state = .requestLine
         partial = nil
@@ -114,14 +106,14 @@ public struct HTTPRequestParser: Sendable {
 
     private mutating func step() throws(HTTPParseError) -> HTTPRequest? {
         // A second reference to the storage (no copy): the closure mutates other fields of self.
-        let storage = buffer
+        let storage = input.bytes
         return try storage.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) -> HTTPRequest? in
             while true {
                 switch state {
                 case .requestLine:
                     // RFC 9112 §2.2: ignore at least one empty line before a request-line.
-                    while bytes.count - readIndex >= 2, bytes[readIndex] == HTTPSyntax.cr, bytes[readIndex + 1] == HTTPSyntax.lf {
-                        readIndex += 2
+                    while bytes.count - input.readIndex >= 2, bytes[input.readIndex] == HTTPSyntax.cr, bytes[input.readIndex + 1] == HTTPSyntax.lf {
+                        input.readIndex += 2
                         // What was scanned (at most the CR, or no LF would be here) is now behind us;
                         // found by fuzzing: a kept count skipped the next line's first byte.
                         scanned = 0
@@ -133,11 +125,11 @@ public struct HTTPRequestParser: Sendable {
                     headerBytes = 0
                     state = .headers
                 case .headers:
-                    let lineStart = readIndex
+                    let lineStart = input.readIndex
                     guard let line = try nextLine(bytes, limit: limits.maxHeaderBytes - headerBytes, limitStatus: 431, what: "header section") else {
                         return nil
                     }
-                    headerBytes += readIndex - lineStart
+                    headerBytes += input.readIndex - lineStart
                     if headerBytes > limits.maxHeaderBytes {
                         throw HTTPParseError(status: 431, reason: "header section exceeds \(limits.maxHeaderBytes) bytes")
                     }
@@ -151,14 +143,14 @@ public struct HTTPRequestParser: Sendable {
                     }
                     partial!.headers.add(name, value)
                 case .fixedBody(let length):
-                    guard bytes.count - readIndex >= length else { return nil }
-                    body = Array(bytes[readIndex..<(readIndex + length)])
-                    readIndex += length
+                    guard bytes.count - input.readIndex >= length else { return nil }
+                    body = Array(bytes[input.readIndex..<(input.readIndex + length)])
+                    input.readIndex += length
                     return finishRequest()
                 case .chunkedBody(var decoder):
-                    var index = readIndex  // a local: readIndex and body are both parts of self
+                    var index = input.readIndex  // a local: readIndex and body are both parts of self
                     let outcome = try decoder.decode(bytes, readIndex: &index, body: &body)
-                    readIndex = index
+                    input.readIndex = index
                     state = .chunkedBody(decoder)
                     guard case .complete = outcome else { return nil }
                     return finishRequest()
@@ -169,8 +161,8 @@ public struct HTTPRequestParser: Sendable {
 
     /// The next CRLF-terminated line without its CRLF, advancing past it; nil while incomplete.
     private mutating func nextLine(_ bytes: UnsafeBufferPointer<UInt8>, limit: Int, limitStatus: Int, what: String) throws(HTTPParseError) -> UnsafeBufferPointer<UInt8>? {
-        guard let lineFeed = HTTPSyntax.firstLineFeed(in: bytes, from: readIndex + scanned) else {
-            scanned = bytes.count - readIndex
+        guard let lineFeed = HTTPSyntax.firstLineFeed(in: bytes, from: input.readIndex + scanned) else {
+            scanned = bytes.count - input.readIndex
             // One byte of slack: the CR of a line that is exactly `limit` long.
             if scanned > limit + 1 {
                 throw HTTPParseError(status: limitStatus, reason: "\(what) exceeds \(limit) bytes")
@@ -178,14 +170,14 @@ public struct HTTPRequestParser: Sendable {
             return nil
         }
         scanned = 0
-        guard lineFeed > readIndex, bytes[lineFeed - 1] == HTTPSyntax.cr else {
+        guard lineFeed > input.readIndex, bytes[lineFeed - 1] == HTTPSyntax.cr else {
             throw HTTPParseError(status: 400, reason: "bare LF in the \(what) (lines must end with CRLF)")
         }
-        let line = UnsafeBufferPointer(rebasing: bytes[readIndex..<(lineFeed - 1)])
+        let line = UnsafeBufferPointer(rebasing: bytes[input.readIndex..<(lineFeed - 1)])
         if line.count > limit {
             throw HTTPParseError(status: limitStatus, reason: "\(what) exceeds \(limit) bytes")
         }
-        readIndex = lineFeed + 1
+        input.readIndex = lineFeed + 1
         return line
     }
 

@@ -49,14 +49,6 @@ public struct HTTPResponseParser: Sendable {
 
     /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
     private var input = InputBuffer()
-    private var buffer: [UInt8] {
-        get { input.bytes }
-        _modify { yield &input.bytes }
-    }
-    private var readIndex: Int {
-        get { input.readIndex }
-        _modify { yield &input.readIndex }
-    }
     private var scanned = 0
     private var head: HTTPResponseHead?
     private var framing = BodyFraming.none
@@ -106,17 +98,17 @@ public struct HTTPResponseParser: Sendable {
             completedBody = []
         case .length(let length):
             let wanted = min(length, maxBodyBytes)
-            guard buffer.count - readIndex >= wanted else { return nil }
+            guard input.bytes.count - input.readIndex >= wanted else { return nil }
             bodyWasTruncated = length > maxBodyBytes
-            completedBody = Array(buffer[readIndex..<(readIndex + wanted)])
-            readIndex += wanted
+            completedBody = Array(input.bytes[input.readIndex..<(input.readIndex + wanted)])
+            input.readIndex += wanted
         case .chunked(var decoder):
-            let storage = buffer
-            var index = readIndex  // a local: readIndex and body are both parts of self
+            let storage = input.bytes
+            var index = input.readIndex  // a local: readIndex and body are both parts of self
             let outcome = try storage.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) in
                 try decoder.decode(bytes, readIndex: &index, body: &body)
             }
-            readIndex = index
+            input.readIndex = index
             framing = .chunked(decoder)
             switch outcome {
             case .needMore: return nil
@@ -135,8 +127,8 @@ public struct HTTPResponseParser: Sendable {
     /// far). Before the head is complete, the raw bytes received, for a log line.
     public mutating func finish() -> [UInt8] {
         if let completedBody { return completedBody }
-        let rest = Array(buffer[readIndex...])
-        readIndex = buffer.count
+        let rest = Array(input.bytes[input.readIndex...])
+        input.readIndex = input.bytes.count
         switch framing {
         case .chunked:
             completedBody = body
@@ -151,29 +143,29 @@ public struct HTTPResponseParser: Sendable {
 
     /// Hands over the bytes after the head of a 101 (or after a complete body) and empties the buffer.
     public mutating func takeBufferedBytes() -> [UInt8] {
-        let rest = Array(buffer[readIndex...])
-        buffer.removeAll()
-        readIndex = 0
+        let rest = Array(input.bytes[input.readIndex...])
+        input.bytes.removeAll()
+        input.readIndex = 0
         return rest
     }
 
     /// Finds `CRLF CRLF` and parses the head before it; nil while incomplete.
     private mutating func parseHead() throws(HTTPParseError) -> HTTPResponseHead? {
-        let storage = buffer
+        let storage = input.bytes
         return try storage.withUnsafeBufferPointer { (bytes) throws(HTTPParseError) -> HTTPResponseHead? in
             // Restart 3 bytes back so a terminator split across appends is still found.
-            var index = readIndex + max(0, scanned - 3)
+            var index = input.readIndex + max(0, scanned - 3)
             while index + 3 < bytes.count {
                 if bytes[index] == HTTPSyntax.cr, bytes[index + 1] == HTTPSyntax.lf,
                    bytes[index + 2] == HTTPSyntax.cr, bytes[index + 3] == HTTPSyntax.lf {
-                    let head = try Self.parse(UnsafeBufferPointer(rebasing: bytes[readIndex..<(index + 2)]))
-                    readIndex = index + 4
+                    let head = try Self.parse(UnsafeBufferPointer(rebasing: bytes[input.readIndex..<(index + 2)]))
+                    input.readIndex = index + 4
                     scanned = 0
                     return head
                 }
                 index += 1
             }
-            scanned = bytes.count - readIndex
+            scanned = bytes.count - input.readIndex
             if scanned > maxHeaderBytes {
                 throw HTTPParseError(status: 502, reason: "response header section exceeds \(maxHeaderBytes) bytes")
             }
@@ -232,8 +224,8 @@ public struct HTTPResponseParser: Sendable {
 
     /// While reading until close, bytes past the cap are dropped as they arrive.
     private mutating func dropPastCap() {
-        guard head != nil, case .untilClose = framing, buffer.count - readIndex > maxBodyBytes else { return }
-        buffer.removeSubrange((readIndex + maxBodyBytes)...)
+        guard head != nil, case .untilClose = framing, input.bytes.count - input.readIndex > maxBodyBytes else { return }
+        input.bytes.removeSubrange((input.readIndex + maxBodyBytes)...)
         bodyWasTruncated = true
     }
 }

@@ -25,14 +25,6 @@ public struct WSFrameParser: Sendable {
 
     /// The bytes received and not yet parsed (shared with the other parsers: `InputBuffer`).
     private var input = InputBuffer()
-    private var buffer: [UInt8] {
-        get { input.bytes }
-        _modify { yield &input.bytes }
-    }
-    private var readIndex: Int {
-        get { input.readIndex }
-        _modify { yield &input.readIndex }
-    }
     private var failure: WSProtocolError?
     /// Payload bytes of the incomplete frame at `readIndex` already unmasked and checked.
     private var payloadProgress = 0
@@ -48,7 +40,7 @@ public struct WSFrameParser: Sendable {
 
     /// Bytes received but not yet returned as frames.
     public var bufferedByteCount: Int {
-        buffer.count - readIndex
+        input.bytes.count - input.readIndex
     }
 
     /// Adds received bytes.
@@ -83,18 +75,18 @@ public struct WSFrameParser: Sendable {
     }
 
     /// The buffer that `WSFrameSlice.payload` indexes (already unmasked).
-    public var bytes: [UInt8] { buffer }
+    public var bytes: [UInt8] { input.bytes }
 
     /// The frame `slice` describes, with its payload copied out of the buffer.
     public func frame(_ slice: WSFrameSlice) -> WSFrame {
-        WSFrame(fin: slice.fin, opcode: slice.opcode, payload: Array(buffer[slice.payload]))
+        WSFrame(fin: slice.fin, opcode: slice.opcode, payload: Array(input.bytes[slice.payload]))
     }
 
     private mutating func parseFrame() throws(WSProtocolError) -> WSFrameSlice? {
-        let available = buffer.count - readIndex
+        let available = input.bytes.count - input.readIndex
         guard available >= 2 else { return nil }
-        let first = buffer[readIndex]
-        let second = buffer[readIndex + 1]
+        let first = input.bytes[input.readIndex]
+        let second = input.bytes[input.readIndex + 1]
         let fin = first & 0x80 != 0
         // RFC 6455 §5.2: "MUST be 0 unless an extension is negotiated"; we never negotiate one.
         guard first & 0x70 == 0 else {
@@ -124,12 +116,12 @@ public struct WSFrameParser: Sendable {
         var headerLength = 2
         if length == 126 {
             guard available >= 4 else { return nil }
-            length = Int(buffer[readIndex + 2]) << 8 | Int(buffer[readIndex + 3])
+            length = Int(input.bytes[input.readIndex + 2]) << 8 | Int(input.bytes[input.readIndex + 3])
             headerLength = 4
         } else if length == 127 {
             guard available >= 10 else { return nil }
             var wide: UInt64 = 0
-            for index in (readIndex + 2)..<(readIndex + 10) { wide = wide << 8 | UInt64(buffer[index]) }
+            for index in (input.readIndex + 2)..<(input.readIndex + 10) { wide = wide << 8 | UInt64(input.bytes[index]) }
             // RFC 6455 §5.2: "the most significant bit MUST be 0".
             guard wide >> 63 == 0 else { throw .protocolViolation("64-bit payload length has its top bit set") }
             guard wide <= UInt64(maxFrameSize) else { throw .tooBig("frame of \(wide) bytes exceeds the limit of \(maxFrameSize)") }
@@ -141,11 +133,11 @@ public struct WSFrameParser: Sendable {
         if masked {
             guard available >= headerLength + 4 else { return nil }
             var key: UInt32 = 0
-            for index in (readIndex + headerLength)..<(readIndex + headerLength + 4) { key = key << 8 | UInt32(buffer[index]) }
+            for index in (input.readIndex + headerLength)..<(input.readIndex + headerLength + 4) { key = key << 8 | UInt32(input.bytes[index]) }
             maskingKey = key
             headerLength += 4
         }
-        let payloadStart = readIndex + headerLength
+        let payloadStart = input.readIndex + headerLength
         let arrived = min(length, available - headerLength)
         if opcode == .text && payloadProgress == 0 {
             utf8 = WSUTF8Validator()
@@ -155,23 +147,23 @@ public struct WSFrameParser: Sendable {
             payloadProgress = arrived
         }
         guard arrived == length else { return nil }
-        readIndex = payloadStart + length
+        input.readIndex = payloadStart + length
         payloadProgress = 0
         // A text frame that opens a message had its bytes checked from a fresh validator.
         let completeText = opcode == .text && utf8.isComplete
         if !opcode.isControl {
             textMessageInProgress = !fin && (opcode == .text || (opcode == .continuation && textMessageInProgress))
         }
-        return WSFrameSlice(fin: fin, opcode: opcode, payload: payloadStart..<readIndex, isCompleteText: completeText)
+        return WSFrameSlice(fin: fin, opcode: opcode, payload: payloadStart..<input.readIndex, isCompleteText: completeText)
     }
 
     /// Unmasks newly arrived payload bytes in place and, for text, checks them for UTF-8.
     private mutating func processArrivedPayload(_ range: Range<Int>, phase: Int, maskingKey: UInt32?, isText: Bool) throws(WSProtocolError) {
         if let maskingKey {
-            WSMasking.apply(key: maskingKey, phase: phase, to: &buffer, range: range)
+            WSMasking.apply(key: maskingKey, phase: phase, to: &input.bytes, range: range)
         }
         guard isText else { return }
-        let valid = buffer.withUnsafeBytes { raw in
+        let valid = input.bytes.withUnsafeBytes { raw in
             utf8.feed(UnsafeRawBufferPointer(rebasing: raw[range]))
         }
         // RFC 6455 §8.1: fail as soon as the bytes cannot be UTF-8, before the frame completes.
