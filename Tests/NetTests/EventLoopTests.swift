@@ -16,6 +16,27 @@ import Testing
         #expect(!cancelled.isPending)
     }
 
+    /// An iteration busy past `slowIterationUs` is reported with what ran in it; every iteration
+    /// feeds `onIteration` (the loop-busy histogram).
+    @Test func aSlowIteration_isReportedWithItsPhases() throws {
+        let loop = try EventLoop()
+        loop.slowIterationUs = 20_000
+        var iterations = 0
+        var reports: [(Int64, String)] = []
+        loop.onIteration = { _ in iterations += 1 }
+        loop.onSlowIteration = { busy, what in reports.append((busy, what)) }
+        loop.schedule(afterMs: 1) {
+            let until = MonotonicClock.nowUs() + 30_000
+            while MonotonicClock.nowUs() < until {}  // a handler that holds the loop for 30 ms
+        }
+        loop.schedule(afterMs: 60) { loop.stop() }
+        loop.run()
+        #expect(iterations >= 2)
+        #expect(reports.count == 1, "\(reports)")
+        #expect((reports.first?.0 ?? 0) >= 30_000)
+        #expect(reports.first?.1.contains("1 timers and their work") == true, "\(reports)")
+    }
+
     @Test func execute_fromAnotherThread_runsOnTheLoop() throws {
         let loop = try EventLoop()
         let ran = LoopConfinedFlag()
