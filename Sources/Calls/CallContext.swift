@@ -66,6 +66,12 @@ public struct CallContext {
     /// (Azure refuses `output_modalities`), whichever target of the pool it is.
     /// `instructions`, when given, replaces the default ones (an outbound call's override).
     func sessionUpdate(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> String {
+        RealtimeClientEvent.sessionUpdate(options(for: endpoint, instructions: instructions), dialect: endpoint.dialect)
+    }
+
+    /// The session options for `endpoint`: its provider's quirks, this call's instructions, and
+    /// the reasoning settings only where the model takes them.
+    func options(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> RealtimeSessionOptions {
         var options = sessionOptions
         options.provider = endpoint.provider
         if let instructions { options.instructions = instructions }
@@ -81,13 +87,14 @@ public struct CallContext {
             options.reasoningEffort = nil
             options.parallelToolCalls = nil
         }
-        return RealtimeClientEvent.sessionUpdate(options, dialect: endpoint.dialect)
+        return options
     }
 
     /// The negotiation of a session on `endpoint` (see `SessionNegotiation`), skipping what the
     /// target refused before.
     public func negotiation(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> SessionNegotiation {
-        SessionNegotiation(update: sessionUpdate(for: endpoint, instructions: instructions), dialect: endpoint.dialect,
+        SessionNegotiation(session: RealtimeClientEvent.session(options(for: endpoint, instructions: instructions), dialect: endpoint.dialect),
+                           dialect: endpoint.dialect,
                            skipping: sessionFields.refused(by: endpoint.label))
     }
 

@@ -17,8 +17,13 @@ public enum RealtimeClientEvent {
     ///   voice `alloy` by default, `input_audio_transcription`.
     /// `tools` and `tool_choice: "auto"` only when there are tools.
     public static func sessionUpdate(_ options: RealtimeSessionOptions, dialect: RealtimeDialect) -> String {
-        let session = dialect == .ga ? gaSession(options) : betaSession(options)
-        return JSON.object(["type": "session.update", "session": .object(session)]).serialized()
+        JSON.object(["type": "session.update", "session": .object(session(options, dialect: dialect))]).serialized()
+    }
+
+    /// The `session` object of `sessionUpdate`, for a caller that edits it before sending
+    /// (`SessionNegotiation`).
+    public static func session(_ options: RealtimeSessionOptions, dialect: RealtimeDialect) -> JSONObject {
+        dialect == .ga ? gaSession(options) : betaSession(options)
     }
 
     /// `{"type":"input_audio_buffer.append","audio":"…"}` with `base64` spliced in unescaped: it

@@ -62,16 +62,16 @@ public struct SessionNegotiation: Sendable {
     /// Whether the provider confirmed an update.
     public private(set) var isConfirmed = false
 
-    /// A negotiation of `update` (a `session.update` as `RealtimeClientEvent.sessionUpdate` makes
-    /// it) in `dialect`, leaving out at once the fields in `skipping` (refused before by this
-    /// target). `eventIdPrefix` names this session's updates (`event_id`) so errors can be matched.
-    public init(update: String, dialect: RealtimeDialect, skipping: Set<String> = [], eventIdPrefix: String = "vb_session") {
+    /// A negotiation of `session` (the object `RealtimeClientEvent.session` makes) in `dialect`,
+    /// leaving out at once the fields in `skipping` (refused before by this target).
+    /// `eventIdPrefix` names this session's updates (`event_id`) so errors can be matched.
+    public init(session: JSONObject, dialect: RealtimeDialect, skipping: Set<String> = [], eventIdPrefix: String = "vb_session") {
         self.dialect = dialect
         self.eventIdPrefix = eventIdPrefix
-        session = (try? JSON.parse(update))?["session"]?.objectValue ?? JSONObject()
+        self.session = session
         for field in skipping.sorted() {
             let path = Self.path(field)
-            guard !Self.isEssential(path, dialect: dialect), Self.remove(path, from: &session) else { continue }
+            guard !Self.isEssential(path, dialect: dialect), Self.remove(path, from: &self.session) else { continue }
             refused.append(field)
         }
     }
