@@ -76,6 +76,16 @@ final class LoopbackTwilio: WSConnectionDelegate {
         return Bridge(loop: loop, server: server, manager: manager, gate: gate)
     }
 
+    /// A drain begun at once, polling quickly, calling `onFinished` when it ends.
+    static func drain(_ b: Bridge, onFinished: @escaping () -> Void) -> DrainController {
+        let drain = DrainController(loop: b.loop, gate: b.gate, manager: b.manager, timeoutMs: 60_000, logger: Logger(),
+                                    onFinished: onFinished)
+        drain.pollMs = 20
+        drain.lingerMs = 0
+        drain.begin(signal: "SIGTERM")
+        return drain
+    }
+
     @Test func aCall_getsTheGreeting_andEndsWhenTwilioStops() throws {
         let b = try Self.bridge()
         let twilio = try LoopbackTwilio(port: b.server.port, loop: b.loop)
@@ -93,17 +103,13 @@ final class LoopbackTwilio: WSConnectionDelegate {
         let twilio = try LoopbackTwilio(port: b.server.port, loop: b.loop)
         #expect(b.loop.run(until: { b.manager.startedCalls == 1 }, timeoutMs: 3_000))
         var finished = false
-        let drain = DrainController(loop: b.loop, gate: b.gate, manager: b.manager, timeoutMs: 60_000, logger: Logger()) {
-            finished = true
-        }
-        drain.pollMs = 20
-        drain.lingerMs = 0
-        drain.begin(signal: "SIGTERM")
+        let drain = Self.drain(b) { finished = true }
         b.loop.run(forMs: 300)
         #expect(!finished, "a drain must not finish while a call is live")
         #expect(b.gate.isDraining)
         twilio.stop()
         #expect(b.loop.run(until: { finished }, timeoutMs: 3_000), "the drain finishes once the last call has ended")
+        #expect(drain.isDraining)
     }
 
     @Test func aStreamThatNeverStarts_isClosedAndDoesNotHoldTheDrain() throws {
@@ -121,13 +127,9 @@ final class LoopbackTwilio: WSConnectionDelegate {
                                           loop: b.loop, delegate: mute)
         #expect(b.loop.run(until: { b.manager.awaitingStart == 1 }, timeoutMs: 2_000))
         var finished = false
-        let drain = DrainController(loop: b.loop, gate: b.gate, manager: b.manager, timeoutMs: 60_000, logger: Logger()) {
-            finished = true
-        }
-        drain.pollMs = 20
-        drain.lingerMs = 0
-        drain.begin(signal: "SIGTERM")
+        let drain = Self.drain(b) { finished = true }
         #expect(b.loop.run(until: { finished }, timeoutMs: 2_000), "a stream without start is not a call to wait for")
+        #expect(drain.isDraining)
         #expect(b.loop.run(until: { mute.closed != nil }, timeoutMs: 3_000), "and it is closed after its deadline")
         if case .closed(let code, _) = mute.closed { #expect(code == 1008) } else { Issue.record("\(String(describing: mute.closed))") }
         withExtendedLifetime(socket) {}
