@@ -112,7 +112,7 @@ public struct CallContext {
             for field in sessionFields.record(refused, for: endpoint.label) {
                 log.warning("the provider refused a session option; calls on this target go on without it", [
                     ("field", field), ("target", endpoint.label),
-                    ("azure_api_version", endpoint.url.contains("api-version=") ? String(endpoint.url.split(separator: "api-version=").last?.prefix(while: { $0 != "&" }) ?? "") : "none"),
+                    ("azure_api_version", endpoint.apiVersion ?? "none"),
                     ("hint", "the service does not take this field at this API version; the audio is unaffected"),
                 ])
             }

@@ -34,7 +34,7 @@ extension CallSession: RealtimeClientDelegate {
         }
         // Nothing goes to the session before it confirms its configuration: a greeting or caller
         // audio under a refused one would be PCM16 played as μ-law, μ-law heard as PCM16.
-        if let action = negotiation?.pendingEventId == nil ? negotiation?.start() : nil { negotiated(action, on: client) }
+        if negotiation?.pendingEventId == nil, let action = negotiation?.start() { negotiated(action, on: client) }
         // A provider that never answers the update cannot carry the call either.
         negotiationTimer?.cancel()
         negotiationTimer = twilio.connection.loop.schedule(afterMs: Self.negotiationTimeoutMs) { [weak self, weak client] in
@@ -92,7 +92,6 @@ extension CallSession: RealtimeClientDelegate {
 
     /// What the assistant says first: this call's greeting, else `GREETING`.
     private var greeting: String { override?.greeting ?? context.greeting }
-
 
     public func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
         let decoded: RealtimeServerEvent

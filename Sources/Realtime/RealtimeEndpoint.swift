@@ -17,6 +17,12 @@ public struct RealtimeEndpoint: Sendable {
     /// The HTTP proxy whose CONNECT tunnel carries the socket (`HTTPS_PROXY`), if any.
     public var proxy: HTTPProxy?
 
+    /// The `api-version` of the URL (Azure's preview interface), nil when it has none.
+    public var apiVersion: String? {
+        guard let range = url.range(of: "api-version=") else { return nil }
+        return String(url[range.upperBound...].prefix { $0 != "&" })
+    }
+
     /// `provider host/model`, e.g. `azure myres.openai.azure.com/gpt-realtime`: how logs and
     /// `voice-bridge check` name this endpoint (no secrets).
     public var label: String {

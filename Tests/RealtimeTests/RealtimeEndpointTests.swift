@@ -58,4 +58,11 @@ struct RealtimeEndpointTests {
         #expect(RealtimeEndpoint.local.dialect == .ga)
         #expect(RealtimeEndpoint.local.headers.isEmpty)
     }
+
+    @Test func apiVersion_isTheURLsOnlyWhereItHasOne() {
+        #expect(RealtimeEndpoint.azure(endpoint: "https://r.openai.azure.com", deployment: "d", apiKey: "k",
+                                       apiVersion: "2024-10-01-preview").apiVersion == "2024-10-01-preview")
+        #expect(RealtimeEndpoint.azure(endpoint: "https://r.openai.azure.com", deployment: "d", apiKey: "k", apiVersion: nil).apiVersion == nil)
+        #expect(RealtimeEndpoint.openAI(apiKey: "k", model: "m").apiVersion == nil)
+    }
 }
