@@ -79,8 +79,7 @@ enum ServeCommand {
             var serverOptions = HTTPServer.Options()
             serverOptions.maxUpgradedConnections = limits.maxCalls + gate.maxAwaitingStart
             // Each call holds two descriptors (Twilio, provider); the rest of the limit is for HTTP.
-            let fileLimit = CallCapacity.raiseFileLimit()
-            serverOptions.maxConnections = max(16, min(1_000, fileLimit - 32 - 2 * limits.maxCalls - gate.maxAwaitingStart))
+            serverOptions.maxConnections = max(16, min(1_000, limits.fileLimit - 32 - 2 * limits.maxCalls - gate.maxAwaitingStart))
             router.metricsOnOwnPort = settings.metricsPort != nil
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         options: serverOptions, logger: log, handler: router.handle)

@@ -124,16 +124,16 @@ enum Wiring {
     }
 
     /// Call limits: `MAX_CALLS` or the machine's default, and the per-call output bound.
-    static func limits(for settings: Settings) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int) {
+    static func limits(for settings: Settings) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int, fileLimit: Int) {
         // Audio at 8000 bytes a second travels as base64 in JSON: about 11-14 kB a second on
         // either socket; 16 kB a second bounds both, plus room for one large message.
         let bufferedBytes = settings.maxBufferedAudioSeconds * 16_000 + 64 * 1024
         let fileLimit = CallCapacity.raiseFileLimit()
-        if let maxCalls = settings.maxCalls { return (maxCalls, "MAX_CALLS", bufferedBytes) }
+        if let maxCalls = settings.maxCalls { return (maxCalls, "MAX_CALLS", bufferedBytes, fileLimit) }
         // Worst case per call: both directions at their limit, plus parsers and pending audio.
         let sized = CallCapacity.defaultMaxCalls(fileLimit: fileLimit, memoryBytes: CallCapacity.memoryLimitBytes(),
                                                  perCallBytes: 2 * bufferedBytes + 512 * 1024)
-        return (sized.calls, "auto: " + sized.reason, bufferedBytes)
+        return (sized.calls, "auto: " + sized.reason, bufferedBytes, fileLimit)
     }
 
     /// The operations listener on `METRICS_PORT` (nil when unset): `/metrics`, `/healthz` and
