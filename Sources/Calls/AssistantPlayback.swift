@@ -1,9 +1,14 @@
-/// What the caller has actually heard of the assistant: the bookkeeping behind barge-in.
+/// What the caller has heard of the assistant, and when the rest will have played: the one
+/// model of assistant audio sent to Twilio, fed once per chunk as it leaves (`sent`).
 ///
 /// Every chunk of assistant audio sent to Twilio is followed by a `mark` named
 /// `<item_id>:<cumulative ms sent for that item>`. Twilio echoes a mark once the audio before it
 /// has **played** — or when a `clear` flushed it. So after a `clear`, the echoes of the marks that
 /// were still queued are discarded, not counted as heard (Twilio returns them in order).
+/// The marks say *whether* everything has played (barge-in, hang-up); the clock estimate says
+/// how long that should take (`remainingMs`), since Twilio plays μ-law at 8,000 bytes a second,
+/// in order, from arrival — so a hang-up bounds its wait without cutting a long goodbye short.
+///
 /// Pure state, no I/O: `CallSession` executes what it decides.
 struct AssistantPlayback {
     /// What to do when the caller starts talking over the assistant.
@@ -41,6 +46,11 @@ struct AssistantPlayback {
     private var interrupted: Set<String> = []
     /// The name of the last mark sent, to know when everything has played (hang-up).
     private(set) var lastMarkName: String?
+    /// The loop time (ms) at which the audio sent so far ends playing, by the estimate.
+    private(set) var playedOutAtMs: Int64 = 0
+
+    /// Milliseconds of audio still queued at Twilio at `nowMs`, by the estimate.
+    func remainingMs(nowMs: Int64) -> Int64 { max(0, playedOutAtMs - nowMs) }
 
     /// Milliseconds of `itemId` sent to Twilio.
     func sentMs(_ itemId: String) -> Int {
@@ -62,9 +72,11 @@ struct AssistantPlayback {
         return false
     }
 
-    /// Records `bytes` of audio of `itemId` sent to Twilio; returns the name of the mark to send after it.
-    mutating func sent(bytes: Int, itemId: String, responseId: String?) -> String {
+    /// Records `bytes` of audio of `itemId` sent to Twilio at loop time `nowMs`; returns the
+    /// name of the mark to send after it.
+    mutating func sent(bytes: Int, itemId: String, responseId: String?, nowMs: Int64) -> String {
         if itemId != currentItemId { makeCurrent(itemId) }
+        playedOutAtMs = max(playedOutAtMs, nowMs) + Int64(bytes) / 8
         currentResponseId = responseId
         currentSentBytes += bytes
         outstandingMarks += 1

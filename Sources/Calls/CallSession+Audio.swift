@@ -13,16 +13,9 @@ extension CallSession: AfterEventsTask {
             return
         }
         let item = itemId ?? responseId ?? "assistant"
-        let bytes = Self.decodedLength(ofBase64: delta)
-        // Base64 strings concatenate only when the first has no padding (a whole number of 3-byte groups).
-        if !outgoing.isEmpty && (outgoingItem != item || outgoing.last == "="
-                                 || outgoingBytes + bytes > context.maxCoalescedAudioBytes) {
-            flushAssistantAudio()
+        if let ready = coalescer.add(delta, bytes: Self.decodedLength(ofBase64: delta), itemId: item, responseId: responseId) {
+            send(ready)
         }
-        outgoing += delta
-        outgoingBytes += bytes
-        outgoingItem = item
-        outgoingResponse = responseId
         if !flushScheduled {
             flushScheduled = true
             twilio.connection.loop.afterCurrentEvents(self)
@@ -35,20 +28,24 @@ extension CallSession: AfterEventsTask {
         flushAssistantAudio()
     }
 
-    /// Sends the coalesced audio as one `media` message followed by its `mark`.
+    /// Sends the coalesced audio now.
     func flushAssistantAudio() {
-        guard !outgoing.isEmpty, let item = outgoingItem, state != .ended else { return }
+        guard !isEnded, let chunk = coalescer.take() else { return }
+        send(chunk)
+    }
+
+    /// Sends one chunk as a `media` message followed by its `mark`; the playback model records it.
+    private func send(_ chunk: AssistantAudioCoalescer.Chunk) {
+        let now = twilio.connection.loop.now
         if !firstAudioLogged {
             firstAudioLogged = true
-            log.info("first assistant audio", [("since_start_ms", String(MonotonicClock.nowMs() - providerOpenedAtMs))])
+            log.info("first assistant audio", [("since_start_ms", String(now - providerOpenedAtMs))])
         }
-        meter.assistantAudio(bytes: outgoingBytes)
-        twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: outgoing))
-        let mark = playback.sent(bytes: outgoingBytes, itemId: item, responseId: outgoingResponse)
+        meter.assistantAudio(bytes: chunk.bytes)
+        twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: chunk.payload))
+        let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
         twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))
         framesToCaller += 1
-        outgoing = ""
-        outgoingBytes = 0
     }
 
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
@@ -73,8 +70,7 @@ extension CallSession: AfterEventsTask {
 
     /// The caller started talking: stop the assistant where the caller stopped hearing it.
     func callerStartedSpeaking() {
-        outgoing = ""  // not yet sent: part of what is being interrupted
-        outgoingBytes = 0
+        coalescer.discard()  // not yet sent: part of what is being interrupted
         let decision = playback.callerStartedSpeaking()
         guard decision.clear else { return }
         twilio.sendText(TwilioOutbound.clear(streamSid: streamSid))
@@ -86,7 +82,7 @@ extension CallSession: AfterEventsTask {
         // With server VAD the provider cancels its own response; if it has not within a moment, do it.
         guard let interrupted = decision.interruptedResponseId, responseInProgress == interrupted else { return }
         twilio.connection.loop.schedule(afterMs: 300) { [weak self] in
-            guard let self, self.state == .active, self.responseInProgress == interrupted else { return }
+            guard let self, self.isActive, self.responseInProgress == interrupted else { return }
             self.provider?.send(RealtimeClientEvent.responseCancel())
         }
     }

@@ -6,7 +6,7 @@ extension CallSession {
     /// the model answers unless it is already speaking.
     func callerPressed(_ digit: String) {
         log.info("caller pressed a key", [("digit", digit)])
-        guard context.conversation.forwardDTMF, state == .active, let provider else { return }
+        guard context.conversation.forwardDTMF, isActive, let provider else { return }
         provider.send(RealtimeClientEvent.conversationItemCreateUserText("[caller pressed \(digit)]"))
         if responseInProgress == nil {
             provider.send(RealtimeClientEvent.responseCreate())

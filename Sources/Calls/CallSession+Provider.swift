@@ -5,7 +5,7 @@ import Twilio
 
 extension CallSession: ProviderFailoverDelegate {
     public func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
-        guard failover === link, state != .ended else { return }
+        guard failover === link, !isEnded else { return }
         client.delegate = self
         provider = client
         realtimeDidOpen(client)
@@ -19,28 +19,30 @@ extension CallSession: ProviderFailoverDelegate {
 
 extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
-        guard state == .connecting else { return }
-        let connectMs = MonotonicClock.nowMs() - providerOpenedAtMs
+        guard case .connecting(var connecting) = state else { return }
+        let connectMs = twilio.connection.loop.now - providerOpenedAtMs
         if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
-        log.info(restoring ? "provider session reopened" : "provider session open",
+        log.info(connecting.restoring ? "provider session reopened" : "provider session open",
                  [("provider", client.endpoint.provider), ("target", client.endpoint.label),
                   ("connect_ms", String(connectMs))])
-        if sessionConfigured {
+        if connecting.configured {
             begin(on: client)  // pre-warmed, and confirmed already
             return
         }
-        if negotiation == nil {
-            negotiation = context.negotiation(for: client.endpoint, instructions: override?.instructions)
-        }
         // Nothing goes to the session before it confirms its configuration: a greeting or caller
         // audio under a refused one would be PCM16 played as μ-law, μ-law heard as PCM16.
-        if negotiation?.pendingEventId == nil, let action = negotiation?.start() { negotiated(action, on: client) }
+        var negotiation = connecting.negotiation ?? context.negotiation(for: client.endpoint, instructions: override?.instructions)
+        let first = negotiation.pendingEventId == nil ? negotiation.start() : nil
+        connecting.negotiation = negotiation
         // A provider that never answers the update cannot carry the call either.
-        negotiationTimer?.cancel()
-        negotiationTimer = twilio.connection.loop.schedule(afterMs: Self.negotiationTimeoutMs) { [weak self, weak client] in
-            guard let self, let client, client === self.provider, self.state == .connecting, self.negotiation?.isConfirmed == false else { return }
+        connecting.timer?.cancel()
+        connecting.timer = twilio.connection.loop.schedule(afterMs: Self.negotiationTimeoutMs) { [weak self, weak client] in
+            guard let self, let client, client === self.provider, case .connecting(let now) = self.state,
+                  now.negotiation?.isConfirmed == false else { return }
             self.negotiated(.failOver(reason: "no session.updated within \(Self.negotiationTimeoutMs) ms"), on: client)
         }
+        state = .connecting(connecting)
+        if let first { negotiated(first, on: client) }
     }
 
     /// How long a provider may take to confirm a `session.update` before the call fails over.
@@ -49,24 +51,26 @@ extension CallSession: RealtimeClientDelegate {
     /// Feeds a provider event to the session's configuration while it is not confirmed; true
     /// when the event was about it.
     private func negotiate(_ event: RealtimeServerEvent, on client: RealtimeClient) -> Bool {
-        guard var current = negotiation, !current.isConfirmed, let action = current.received(event) else { return false }
-        negotiation = current
+        guard case .connecting(var connecting) = state, var negotiation = connecting.negotiation, !negotiation.isConfirmed,
+              let action = negotiation.received(event) else { return false }
+        connecting.negotiation = negotiation
+        state = .connecting(connecting)
         negotiated(action, on: client)
         return true
     }
 
     private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
         context.learn(from: action, endpoint: client.endpoint, log: log)
+        guard case .connecting(var connecting) = state else { return }
         switch action {
         case .send(let update, _):
             client.send(update)
         case .confirmed:
-            negotiationTimer?.cancel()
-            sessionConfigured = true
             begin(on: client)
         case .failOver(let reason):
-            negotiationTimer?.cancel()
-            negotiation = nil
+            connecting.timer?.cancel()
+            connecting.negotiation = nil
+            state = .connecting(connecting)
             provider = nil
             link?.rejectOpened(because: reason)
         }
@@ -75,19 +79,19 @@ extension CallSession: RealtimeClientDelegate {
     /// The session is configured: the greeting (or the restored conversation) and the caller's
     /// held audio go to it, and the call is active.
     private func begin(on client: RealtimeClient) {
-        state = .active
-        sessionConfigured = true
-        if restoring {
+        guard case .connecting(let connecting) = state else { return }
+        connecting.timer?.cancel()
+        state = .active(Active())
+        if connecting.restoring {
             restoreConversation(on: client)
         } else if !greeting.isEmpty {
             client.send(RealtimeClientEvent.responseCreate(instructions: RealtimeClientEvent.greetingInstructions(greeting)))
         }
-        if droppedBeforeConnect > 0 {
-            log.warning("caller audio dropped while the provider session opened", [("frames", String(droppedBeforeConnect))])
+        let held = callerAudio.release()
+        if callerAudio.droppedWhileHeld > 0 {
+            log.warning("caller audio dropped while the provider session opened", [("frames", String(callerAudio.droppedWhileHeld))])
         }
-        for payload in pendingAudio { client.send(RealtimeClientEvent.appendAudio(base64: payload)) }
-        pendingAudio = []
-        pendingAudioBytes = 0
+        for payload in held { client.send(RealtimeClientEvent.appendAudio(base64: payload)) }
     }
 
     /// What the assistant says first: this call's greeting, else `GREETING`.
@@ -101,7 +105,7 @@ extension CallSession: RealtimeClientDelegate {
             log.warning("ignored malformed provider event", [("error", String(describing: error))])
             return
         }
-        if state == .connecting, negotiate(decoded, on: client) { return }
+        if isConnecting, negotiate(decoded, on: client) { return }
         toolsObserve(decoded)
         switch decoded {
         case .audioDelta(let delta, let itemId, let responseId):
@@ -162,9 +166,12 @@ extension CallSession: RealtimeClientDelegate {
 
     /// The provider session ended, or could not be opened on any target.
     func providerClosed(_ reason: RealtimeCloseReason) {
-        guard state != .ended else { return }
-        if state == .active, recoverFromDrop(reason) { return }
-        if restoring {
+        switch state {
+        case .ended: return
+        case .active: if recoverFromDrop(reason) { return }
+        default: break
+        }
+        if case .connecting(let connecting) = state, connecting.restoring {
             log.error("could not reopen the provider session; ending the call", [("error", reason.description)])
             end(.providerDropped, closeTwilio: true, code: 1011, reason: "provider unavailable")
             return
@@ -176,7 +183,7 @@ extension CallSession: RealtimeClientDelegate {
             end(.providerRefused, closeTwilio: true, code: 1011, reason: "provider refused")
         case .failed(let why):
             log.error("provider connection failed", [("error", why)])
-            end(state == .connecting ? .providerRefused : .providerDropped, closeTwilio: true, code: 1011, reason: "provider unavailable")
+            end(isConnecting ? .providerRefused : .providerDropped, closeTwilio: true, code: 1011, reason: "provider unavailable")
         case .closed(let code, let why):
             log.warning("provider closed the session", [("code", code.map(String.init) ?? "none"), ("reason", why)])
             end(.providerDropped, closeTwilio: true, code: 1011, reason: "provider closed")

@@ -26,12 +26,10 @@ extension CallSession {
         responseInProgress = nil
         // Item and response ids belong to the old session: never truncate them on the new one.
         playback.forgetItems()
-        sessionConfigured = false
-        negotiation = nil
-        restoring = true
-        state = .connecting
-        providerOpenedAtMs = MonotonicClock.nowMs()
-        let plan = dropped.map { context.providers.planAfterDrop(of: $0) } ?? context.providers.planForNewCall()
+        state = .connecting(Connecting(restoring: true))
+        let now = twilio.connection.loop.now
+        providerOpenedAtMs = now
+        let plan = dropped.map { context.providers.planAfterDrop(of: $0, nowMs: now) } ?? context.providers.planForNewCall(nowMs: now)
         connectProvider(plan: plan, isReconnect: true)
         return true
     }
@@ -49,7 +47,6 @@ extension CallSession {
     /// sent), then every utterance so far as conversation items, then a response that picks up
     /// where the call was.
     func restoreConversation(on client: RealtimeClient) {
-        restoring = false
         let items = history.restoreEvents(dialect: client.endpoint.dialect)
         for item in items { client.send(item) }
         client.send(RealtimeClientEvent.responseCreate(instructions: Self.resumeInstructions))

@@ -11,39 +11,54 @@ extension CallSession {
     func makeTools() -> CallTools {
         let tools = CallTools()
         if let registry = context.tools, !registry.tools.isEmpty {
-            tools.runner = CallToolRunner(registry: registry, log: { [weak self] in self?.log ?? Logger() }) { [weak self] action in
-                self?.performToolAction(action)
-            }
-            let metrics = context.metrics
-            tools.runner?.onToolFinished = { tool, outcome in metrics.recordToolCall(tool: tool, outcome: outcome) }
+            tools.registry = registry
+            tools.runner = CallToolRunner(offered: Set(registry.names)) { [weak self] in self?.log ?? Logger() }
         }
         return tools
     }
 
     /// Hook: sees every decoded provider event before the session handles it.
     func toolsObserve(_ event: RealtimeServerEvent) {
-        if case .audioDelta(let delta, let itemId, let responseId) = event, !streamSid.isEmpty,
-           !playback.isInterrupted(responseId: responseId, itemId: itemId) {
-            tools.playback.sent(bytes: Self.decodedLength(ofBase64: delta), nowMs: twilio.connection.loop.now)
-        }
-        tools.runner?.observe(event)
+        guard tools.runner != nil, let toolEvent = CallToolRunner.Event(event),
+              let actions = tools.runner?.observe(toolEvent) else { return }
+        perform(actions)
     }
 
     /// Hook: the call is ending; stop every tool and timer.
     func toolsCallEnded() {
-        tools.runner?.stop()
+        if let actions = tools.runner?.stop() { perform(actions) }
         tools.goodbyeTimer?.cancel()
         tools.goodbyeTimer = nil
         tools.retryTimer?.cancel()
         tools.retryTimer = nil
     }
 
-    private func performToolAction(_ action: CallToolRunner.Action) {
-        guard state == .active else { return }
+    private func perform(_ actions: [CallToolRunner.Action]) {
+        for action in actions { perform(action) }
+    }
+
+    private func perform(_ action: CallToolRunner.Action) {
         switch action {
-        case .send(let event):
-            provider?.send(event)
+        case .run(let callId, let name, let arguments):
+            log.info("tool called", [("tool", name), ("call_id", callId)])
+            tools.running[callId] = (nil, name, twilio.connection.loop.now)
+            let task = tools.registry.run(ToolCall(name: name, callId: callId, arguments: arguments, log: log)) { [weak self] result in
+                self?.toolAnswered(callId: callId, result: result)
+            }
+            // A tool may have answered already (hang_up does, synchronously).
+            if tools.running[callId] != nil { tools.running[callId]?.task = task }
+        case .cancel(let callId):
+            tools.running.removeValue(forKey: callId)?.task?.cancel()
+        case .count(let tool, let outcome):
+            context.metrics.recordToolCall(tool: tool, outcome: outcome)
+        case .answer(let callId, let output):
+            guard isActive else { return }
+            provider?.send(RealtimeClientEvent.functionCallOutput(callId: callId, output: output))
+        case .requestResponse(let eventId, let instructions):
+            guard isActive else { return }
+            provider?.send(RealtimeClientEvent.responseCreate(instructions: instructions, eventId: eventId))
         case .hangUp(let waitForGoodbye):
+            guard isActive else { return }
             if waitForGoodbye {
                 log.info("assistant hung up without a goodbye; asking for one")
                 tools.goodbyeTimer = twilio.connection.loop.schedule(afterMs: CallTools.goodbyeWaitMs) { [weak self] in
@@ -53,12 +68,23 @@ extension CallSession {
                 hangUpAfterPlayback()
             }
         case .scheduleRetry(let afterMs):
+            guard isActive else { return }
             tools.retryTimer?.cancel()
             tools.retryTimer = twilio.connection.loop.schedule(afterMs: afterMs) { [weak self] in
-                self?.tools.retryTimer = nil
-                self?.tools.runner?.retryResponseCreate()
+                guard let self else { return }
+                self.tools.retryTimer = nil
+                if let actions = self.tools.runner?.retryResponseCreate() { self.perform(actions) }
             }
         }
+    }
+
+    /// A tool answered: logged with its time, then the runner decides what goes back.
+    private func toolAnswered(callId: String, result: ToolResult) {
+        guard !isEnded, let run = tools.running.removeValue(forKey: callId) else { return }
+        log.info("tool answered", [("tool", run.name), ("call_id", callId),
+                                   ("ms", String(twilio.connection.loop.now - run.startedAtMs)),
+                                   ("output_bytes", String(result.output.utf8.count))])
+        if let actions = tools.runner?.finished(callId: callId, result: result) { perform(actions) }
     }
 
     /// Waits for the mark of the last audio sent (it has then played), bounded by the queued
@@ -66,13 +92,15 @@ extension CallSession {
     private func hangUpAfterPlayback() {
         tools.goodbyeTimer?.cancel()
         tools.goodbyeTimer = nil
-        guard !tools.hangingUp, state == .active else { return }
-        tools.hangingUp = true
+        guard case .active(var active) = state, !active.hangingUp else { return }
+        active.hangingUp = true
+        state = .active(active)
+        flushAssistantAudio()
         let startedAt = twilio.connection.loop.now
-        let queued = tools.playback.remainingMs(nowMs: startedAt)
+        let queued = playback.remainingMs(nowMs: startedAt)
         log.info("hanging up after the queued audio plays", [("queued_ms", String(queued))])
         whenAssistantAudioPlayed(timeoutMs: min(queued + CallTools.playbackGraceMs, CallTools.maxPlaybackWaitMs)) { [weak self] in
-            guard let self, self.state != .ended else { return }
+            guard let self, !self.isEnded else { return }
             let why = self.playback.isPlaying ? "wait bound reached" : "goodbye played"
             self.log.info("assistant ended the call", [("why", why),
                                                        ("waited_ms", String(self.twilio.connection.loop.now - startedAt))])

@@ -35,7 +35,37 @@ public final class CallSession {
         case rejectedDraining = "rejected_draining"
     }
 
-    enum State { case awaitingStart, connecting, active, ended }
+    /// Where the call is. What belongs to one phase lives in its payload, so it cannot outlive it.
+    enum State {
+        /// The stream is open; Twilio's `start` has not come.
+        case awaitingStart
+        /// A provider session opens and confirms its configuration; the caller's audio is held.
+        case connecting(Connecting)
+        /// Audio flows both ways.
+        case active(Active)
+        /// Both sides closed and the outcome counted; whatever arrives now is ignored.
+        case ended(Outcome)
+    }
+
+    struct Connecting {
+        /// The session replaces one that dropped mid-call: restore the conversation, not greet.
+        var restoring = false
+        /// Set when a pre-warmed session arrives already configured.
+        var configured = false
+        /// The configuration in progress (see `SessionNegotiation`); nil until the session opens.
+        var negotiation: SessionNegotiation?
+        /// Bounds the wait for the provider to confirm the configuration.
+        var timer: LoopTimer?
+    }
+
+    struct Active {
+        /// Set once the hang-up waits for the goodbye to play.
+        var hangingUp = false
+    }
+
+    var isActive: Bool { if case .active = state { true } else { false } }
+    var isConnecting: Bool { if case .connecting = state { true } else { false } }
+    var isEnded: Bool { if case .ended = state { true } else { false } }
 
     /// A process-unique id for logs before Twilio's CallSid is known.
     public let id: Int
@@ -46,18 +76,13 @@ public final class CallSession {
     var provider: RealtimeClient?
     var streamSid = ""
     var callSid = ""
-    /// Caller μ-law collected for the next `CALLER_AUDIO_BATCH_MS` chunk (empty at the default).
-    var callerBatch: [UInt8] = []
-    var pendingAudio: [String] = []
-    var pendingAudioBytes = 0
+    /// The caller's audio toward the provider: held while a session opens, batched when asked.
+    var callerAudio: CallerAudioQueue
     let onEnd: (CallSession, Outcome) -> Void
 
     // Assistant audio toward Twilio (see CallSession+Audio.swift).
     var playback = AssistantPlayback()
-    var outgoing = ""
-    var outgoingBytes = 0
-    var outgoingItem: String?
-    var outgoingResponse: String?
+    var coalescer: AssistantAudioCoalescer
     var flushScheduled = false
     var whenPlayedOut: [() -> Void] = []
     var responseInProgress: String?
@@ -68,7 +93,7 @@ public final class CallSession {
 
     // Counters for the end-of-call line.
     var startedAtMs: Int64 = 0
-    var framesFromCaller = 0, framesToCaller = 0, droppedBeforeConnect = 0
+    var framesFromCaller = 0, framesToCaller = 0
     /// The loop's time of the last message from Twilio: a stream silent for long is dead.
     var lastHeardFromTwilioMs: Int64 = 0
     var firstAudioLogged = false
@@ -80,10 +105,6 @@ public final class CallSession {
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)?
     /// Admits the `start` (token, slot); nil when admitted.
     let admitStart: (TwilioStart) -> StartRefusal?
-    var sessionConfigured = false
-    /// The configuration of the provider session in progress (see `SessionNegotiation`).
-    var negotiation: SessionNegotiation?
-    var negotiationTimer: LoopTimer?
     /// Finds an outbound call's instructions and greeting from its `start` event.
     let claimOverride: (TwilioStart) -> CallOverride?
     /// This call's instructions and greeting, when they differ from the defaults.
@@ -95,8 +116,6 @@ public final class CallSession {
     /// What was said so far, to restore on a new session.
     var history = ConversationHistory()
     var reconnects = 0
-    /// The session opening now replaces one that dropped: restore instead of greeting.
-    var restoring = false
 
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
@@ -111,9 +130,12 @@ public final class CallSession {
         self.context = context
         self.onEnd = onEnd
         self.log = context.logger.with("conn", String(id))
-        self.startedAtMs = MonotonicClock.nowMs()
+        self.startedAtMs = twilio.connection.loop.now
         self.lastHeardFromTwilioMs = startedAtMs
         self.meter = CallMeter(metrics: context.metrics)
+        self.callerAudio = CallerAudioQueue(batchMs: context.conversation.callerAudioBatchMs,
+                                            maxHeldBytes: context.maxPendingAudioBytes)
+        self.coalescer = AssistantAudioCoalescer(maxBytes: context.maxCoalescedAudioBytes)
     }
 
 
@@ -149,7 +171,7 @@ public final class CallSession {
     }
 
     private func begin(_ start: TwilioStart) {
-        guard state == .awaitingStart else {
+        guard case .awaitingStart = state else {
             log.warning("ignored a second Twilio start event", [("streamSid", start.streamSid)])
             return
         }
@@ -182,18 +204,17 @@ public final class CallSession {
             log.info("per-call settings", [("instructions", override.instructions.map { "\($0.count) characters" } ?? "default"),
                                            ("greeting", greeting)])
         }
-        state = .connecting
-        providerOpenedAtMs = MonotonicClock.nowMs()
+        providerOpenedAtMs = twilio.connection.loop.now
         if let warm = claimPrewarmed(start.callSid) {
             log.info("using the pre-warmed provider session", [("open", String(warm.link.openClient != nil))])
+            state = .connecting(Connecting(configured: warm.configured, negotiation: warm.negotiation))
             link = warm.link
-            sessionConfigured = warm.configured
-            negotiation = warm.negotiation
             warm.link.delegate = self
             if let client = warm.link.openClient { providerFailover(warm.link, didOpen: client) }
             return
         }
-        connectProvider(plan: context.providers.planForNewCall(), isReconnect: false)
+        state = .connecting(Connecting())
+        connectProvider(plan: context.providers.planForNewCall(nowMs: twilio.connection.loop.now), isReconnect: false)
     }
 
     /// Opens a provider session trying `plan` in order (see `ProviderFailover`).
@@ -209,42 +230,13 @@ public final class CallSession {
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
-            guard context.conversation.callerAudioBatchMs > 20 else {
-                provider?.send(RealtimeClientEvent.appendAudio(base64: payload))  // each frame as it came
-                return
-            }
-            // CALLER_AUDIO_BATCH_MS: Twilio's base64 frames end in padding, so they cannot be
-            // joined as text; the μ-law bytes are collected and encoded once per chunk.
-            var text = payload
-            let decoded = text.withUTF8 { Base64.decode(UnsafeRawBufferPointer($0), appendingTo: &callerBatch) }
-            guard decoded else { return }  // TwilioInboundEvent.decode already checked it is base64
-            if callerBatch.count >= context.conversation.callerAudioBatchMs * 8 {
-                provider?.send(RealtimeClientEvent.appendAudio(base64: takeCallerBatch()))
-            }
+            if let chunk = callerAudio.forward(payload) { provider?.send(RealtimeClientEvent.appendAudio(base64: chunk)) }
         case .connecting, .awaitingStart:
-            // A chunk in progress goes first, so the caller's audio keeps its order.
-            if !callerBatch.isEmpty {
-                let chunk = takeCallerBatch()
-                pendingAudio.append(chunk)
-                pendingAudioBytes += chunk.utf8.count
-            }
-            // Keep what the caller says while the provider session opens, up to a bound.
-            pendingAudio.append(payload)
-            pendingAudioBytes += payload.utf8.count
-            while pendingAudioBytes > context.maxPendingAudioBytes, !pendingAudio.isEmpty {
-                pendingAudioBytes -= pendingAudio.removeFirst().utf8.count
-                droppedBeforeConnect += 1
-            }
+            // Kept, up to a bound, while the provider session opens.
+            callerAudio.hold(payload)
         case .ended:
             break
         }
-    }
-
-    /// The caller audio collected for the next chunk, as base64; the collection starts afresh.
-    private func takeCallerBatch() -> String {
-        let text = callerBatch.withUnsafeBytes { Base64.encode($0) }
-        callerBatch.removeAll(keepingCapacity: true)
-        return text
     }
 
     // MARK: Ending
@@ -253,16 +245,20 @@ public final class CallSession {
     /// Ends the call. `quiet` skips the "call ended" line, for streams refused before they
     /// became calls (their refusal was logged).
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "", quiet: Bool = false) {
-        guard state != .ended else { return }
-        if quiet {
-            state = .ended
+        if case .connecting(let connecting) = state { connecting.timer?.cancel() }
+        switch state {
+        case .ended:
+            return
+        case _ where quiet:
+            state = .ended(outcome)
             if closeTwilio { twilio.close(code: code, reason: reason) }
             onEnd(self, outcome)
             return
+        default:
+            break
         }
         if closeTwilio { flushAssistantAudio() }
-        state = .ended
-        negotiationTimer?.cancel()
+        state = .ended(outcome)
         link?.close()
         link = nil
         toolsCallEnded()
@@ -270,7 +266,7 @@ public final class CallSession {
         provider = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }
         if !callSid.isEmpty { context.transcripts?.finish(callSid: callSid) }
-        let seconds = Double(MonotonicClock.nowMs() - startedAtMs) / 1000
+        let seconds = Double(twilio.connection.loop.now - startedAtMs) / 1000
         var fields = [("outcome", outcome.rawValue), ("duration_s", format1(seconds)),
                       ("frames_in", String(framesFromCaller)), ("frames_out", String(framesToCaller)),
                       ("responses", String(usage.responses)),
@@ -309,7 +305,7 @@ extension CallSession: WSConnectionDelegate {
     }
 
     public func webSocket(_ socket: WSConnection, didCloseWith reason: WSCloseReason) {
-        if state != .ended { log.info("Twilio WebSocket closed", [("reason", reason.description)]) }
+        if !isEnded { log.info("Twilio WebSocket closed", [("reason", reason.description)]) }
         end(Self.outcome(ofTwilioClose: reason), closeTwilio: false)
     }
 

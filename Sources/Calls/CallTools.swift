@@ -1,15 +1,16 @@
 import Net
 import Tools
 
-/// A call's tool state: the function-call runner and the hang-up in progress. Held by the
-/// `CallSession`; the logic is in `CallSession+Tools.swift`.
+/// A call's tool state: the function-call runner, the tools running, and the hang-up's timers.
+/// Held by the `CallSession`; the logic is in `CallSession+Tools.swift`.
 final class CallTools {
-    /// Runs function calls; nil when the bridge offers no tools.
+    /// Decides the function-call loop; nil when the bridge offers no tools.
     var runner: CallToolRunner?
-    /// When the audio sent to the caller will have played, by the clock.
-    var playback = CallPlayback()
-    /// Set once the hang-up waits for the last audio to play.
-    var hangingUp = false
+    /// The tools offered on this call.
+    var registry = ToolRegistry()
+    /// Tools running, by `call_id`: their task (nil while a tool answers synchronously) and
+    /// when they started, for the log.
+    var running: [String: (task: ToolTask?, name: String, startedAtMs: Int64)] = [:]
     /// Bounds the wait for a requested goodbye.
     var goodbyeTimer: LoopTimer?
     /// The runner's one retry of a refused `response.create`.

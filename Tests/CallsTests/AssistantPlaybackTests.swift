@@ -4,7 +4,7 @@ import Testing
 @Suite struct AssistantPlaybackTests {
     /// Sends `chunks` chunks of 100 ms (800 bytes) of `item`; returns the mark names.
     func send(_ p: inout AssistantPlayback, item: String, response: String, chunks: Int) -> [String] {
-        (0..<chunks).map { _ in p.sent(bytes: 800, itemId: item, responseId: response) }
+        (0..<chunks).map { _ in p.sent(bytes: 800, itemId: item, responseId: response, nowMs: 0) }
     }
 
     @Test func marks_nameTheItemAndTheCumulativeMilliseconds() {
@@ -87,5 +87,16 @@ import Testing
         #expect(CallSession.decodedLength(ofBase64: "AAA=") == 2)
         #expect(CallSession.decodedLength(ofBase64: "AA==") == 1)
         #expect(CallSession.decodedLength(ofBase64: String(repeating: "/", count: 1068)) == 801)
+    }
+
+    @Test func estimate_queuesAudioBackToBack_at8000BytesASecond() {
+        var p = AssistantPlayback()
+        _ = p.sent(bytes: 1_600, itemId: "item_a", responseId: "r1", nowMs: 1_000)
+        #expect(p.remainingMs(nowMs: 1_000) == 200)
+        _ = p.sent(bytes: 800, itemId: "item_a", responseId: "r1", nowMs: 1_100)  // queued behind the first
+        #expect(p.playedOutAtMs == 1_300)
+        _ = p.sent(bytes: 8_000, itemId: "item_b", responseId: "r2", nowMs: 5_000)  // after a silence
+        #expect(p.remainingMs(nowMs: 5_000) == 1_000)
+        #expect(p.remainingMs(nowMs: 9_000) == 0)
     }
 }

@@ -26,16 +26,40 @@ import Tools
         }
     }
 
+    /// Carries out the runner's actions as the session does (the tools run through a registry)
+    /// and records the rest.
     final class Harness {
         let manual = ManualTool()
         var actions: [CallToolRunner.Action] = []
-        lazy var runner = CallToolRunner(registry: ToolRegistry([manual.tool(), HangUpTool.make()]), log: { Logger() }) { [unowned self] in
-            actions.append($0)
+        var counted: [String] = []
+        lazy var registry = ToolRegistry([manual.tool(), HangUpTool.make()])
+        lazy var runner = CallToolRunner(offered: Set(registry.names), log: { Logger() })
+        var tasks: [String: ToolTask] = [:]
+
+        func perform(_ new: [CallToolRunner.Action]) {
+            for action in new {
+                switch action {
+                case .run(let callId, let name, let arguments):
+                    tasks[callId] = registry.run(ToolCall(name: name, callId: callId, arguments: arguments)) { [unowned self] result in
+                        perform(runner.finished(callId: callId, result: result))
+                    }
+                case .cancel(let callId):
+                    tasks[callId]?.cancel()
+                case .count(let tool, let outcome):
+                    counted.append("\(tool):\(outcome)")
+                default:
+                    actions.append(action)
+                }
+            }
         }
 
         func event(_ json: String) {
-            runner.observe(try! RealtimeServerEvent.decode(json))
+            guard let event = CallToolRunner.Event(try! RealtimeServerEvent.decode(json)) else { return }
+            perform(runner.observe(event))
         }
+
+        func retry() { perform(runner.retryResponseCreate()) }
+        func stop() { perform(runner.stop()) }
 
         func functionCall(item: String, call: String, name: String = "lookup", arguments: String = #"{\"q\":\"x\"}"#) {
             event(#"{"type":"response.output_item.added","item":{"id":"\#(item)","type":"function_call","name":"\#(name)","call_id":"\#(call)","arguments":""}}"#)
@@ -59,18 +83,15 @@ import Tools
             manual.answer("call_\(n)", "answer \(n)")
         }
 
-        var sent: [String] {
-            actions.compactMap { if case .send(let text) = $0 { return text } else { return nil } }
-        }
     }
 
     static func output(_ callId: String, _ output: String) -> CallToolRunner.Action {
-        .send(RealtimeClientEvent.functionCallOutput(callId: callId, output: output))
+        .answer(callId: callId, output: output)
     }
 
     /// The runner's `n`th `response.create`, with the `event_id` an error would name.
     static func create(_ n: Int) -> CallToolRunner.Action {
-        .send(RealtimeClientEvent.responseCreate(eventId: "tool_response_\(n)"))
+        .requestResponse(eventId: "tool_response_\(n)", instructions: nil)
     }
 
     @Test func oneCall_startsOnce_thenOutputAndOneResponseCreate_afterTheResponseIsDone() {
@@ -83,6 +104,7 @@ import Tools
         #expect(h.actions.isEmpty, "nothing is sent while the tool runs")
         h.manual.answer("call_1", "42")
         #expect(h.actions == [Self.output("call_1", "42"), Self.create(1)])
+        #expect(h.counted == ["lookup:ok"])
     }
 
     @Test func severalCalls_areAllAnswered_beforeTheSingleResponseCreate() {
@@ -143,10 +165,10 @@ import Tools
         #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1)])
         h.error(eventId: "tool_response_1")
         #expect(h.actions.last == .scheduleRetry(afterMs: CallToolRunner.retryDelayMs), "the refusal is noticed, a retry scheduled")
-        h.runner.retryResponseCreate()
+        h.retry()
         #expect(h.actions.last == Self.create(2))
         h.error(eventId: "tool_response_2")
-        h.runner.retryResponseCreate()  // a stale timer must not send either
+        h.retry()  // a stale timer must not send either
         #expect(h.actions.count == 4, "a second refusal of the same batch is not retried: \(h.actions)")
         // The next batch of outputs gets its response.create, and its own single retry.
         h.answeredCall(2)
@@ -160,7 +182,7 @@ import Tools
         h.answeredCall(1)
         h.error(eventId: "tool_response_1")
         h.responseCreated()  // the caller spoke: this response sees the outputs
-        h.runner.retryResponseCreate()
+        h.retry()
         #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1), .scheduleRetry(afterMs: CallToolRunner.retryDelayMs)])
     }
 
@@ -170,7 +192,7 @@ import Tools
         h.error(eventId: "tool_response_1", code: CallToolRunner.activeResponseCode,
                 message: "Conversation already has an active response in progress: resp_1.")
         #expect(h.actions.count == 2, "no retry: a response is running")
-        h.runner.retryResponseCreate()
+        h.retry()
         h.responseDone()
         #expect(h.actions.count == 2, "one response.create, not one per response.done")
     }
@@ -180,12 +202,12 @@ import Tools
         h.answeredCall(1)
         h.error(eventId: nil)
         h.error(eventId: "c1")  // e.g. a refused truncate
-        h.runner.retryResponseCreate()
+        h.retry()
         #expect(h.actions == [Self.output("call_1", "answer 1"), Self.create(1)], "no retry for someone else's error")
         h.responseCreated()
         h.responseDone()
         h.error(eventId: "tool_response_1")  // late, after its response ran: not a refusal
-        h.runner.retryResponseCreate()
+        h.retry()
         #expect(h.actions.count == 2)
     }
 
@@ -204,6 +226,7 @@ import Tools
         h.functionCall(item: "item_1", call: "call_1", name: "teleport")
         h.responseDone()
         #expect(h.actions == [Self.output("call_1", "There is no tool named 'teleport'. Available tools: lookup, hang_up."), Self.create(1)])
+        #expect(h.counted == ["unknown:unknown_tool"], "a name not offered is counted as unknown")
     }
 
     @Test func hangUpAfterAGoodbye_sendsTheOutput_andHangsUpWithoutANewResponse() {
@@ -228,7 +251,7 @@ import Tools
         h.responseDone()
         #expect(h.actions == [
             Self.output("call_1", "The call ends once your goodbye has played."),
-            .send(RealtimeClientEvent.responseCreate(instructions: CallToolRunner.goodbyeInstructions)),
+            .requestResponse(eventId: nil, instructions: CallToolRunner.goodbyeInstructions),
             .hangUp(waitForGoodbye: true),
         ])
         h.responseCreated()
@@ -241,12 +264,13 @@ import Tools
         let h = Harness()
         h.responseCreated()
         h.functionCall(item: "item_1", call: "call_1")
-        h.runner.stop()
+        h.stop()
         #expect(h.manual.cancelled == ["call_1"])
         h.responseDone()
         h.manual.answer("call_1", "too late")
         #expect(h.actions.isEmpty)
         #expect(h.runner.pendingCalls == 0)
+        #expect(h.counted == ["lookup:cancelled"], "counted once, as cancelled")
     }
 
     @Test func outputItemAdded_decodesTheFunctionCallItem() throws {
