@@ -284,14 +284,15 @@ class LiveSession:
         await self.send({"type": "error", "error": err})
 
     async def violation(self, event: dict[str, Any] | Any, code: str, message: str,
-                        param: str | None = None) -> None:
+                        param: str | None = None, answer: bool = True) -> None:
         """A client mistake: recorded, and answered with an error as the service would."""
         kind = event.get("type") if isinstance(event, dict) else None
         eid = event.get("event_id") if isinstance(event, dict) else None
         self.violations += 1
         self.record("violation", event_type=kind, event_id=eid, code=code, param=param,
                     problem=message)
-        await self.error(code, message, param, eid if isinstance(eid, str) else None)
+        if answer:
+            await self.error(code, message, param, eid if isinstance(eid, str) else None)
 
     # --- main loop ------------------------------------------------------------------------
 
@@ -317,13 +318,9 @@ class LiveSession:
 
     async def dispatch(self, event: Any) -> None:
         problems = check_client_event(event)
-        if problems:
-            for p in problems[1:]:  # the service answers with one error; all are recorded
-                self.violations += 1
-                self.record("violation", event_type=event.get("type") if isinstance(event, dict) else None,
-                            event_id=event.get("event_id") if isinstance(event, dict) else None,
-                            code=p.code, param=p.param, problem=p.message)
-            await self.violation(event, problems[0].code, problems[0].message, problems[0].param)
+        if problems:  # every problem is recorded; the service answers with one error
+            for i, p in enumerate(problems):
+                await self.violation(event, p.code, p.message, p.param, answer=(i == 0))
             return
         kind, eid = event["type"], event.get("event_id")
         if kind == "session.start":
@@ -466,8 +463,8 @@ class LiveSession:
             await self.send({"type": "session.output_audio.delta", "delta": audio})
         if self.o.transcribe_after is not None and self.appends == self.o.transcribe_after:
             end = self.in_bytes // bytes_per_ms(self.fmt)
-            step = 200
-            start = max(0, end - step * len(INPUT_TRANSCRIPT))
+            step = max(1, min(200, end // len(INPUT_TRANSCRIPT)))  # ending where input is
+            start = end - step * len(INPUT_TRANSCRIPT)
             for i, word in enumerate(INPUT_TRANSCRIPT):
                 await self.send({"type": "session.input_transcript.delta", "delta": word,
                                  "start_ms": start + i * step, "end_ms": start + (i + 1) * step})
@@ -570,7 +567,7 @@ class LiveSession:
                                        "delta": arguments})
             await self.response_event({"type": "response.function_call_arguments.done",
                                        "item_id": item_id, "output_index": index,
-                                       "name": name, "arguments": arguments})
+                                       "arguments": arguments})  # no `name` in Responses
             await self.response_event({"type": "response.output_item.done", "output_index": index,
                                        "item": {**item, "arguments": arguments,
                                                 "status": "completed"}})
