@@ -20,11 +20,12 @@ public final class CallManager {
     /// milliseconds: Twilio sends a frame every 20 ms, silence included.
     public var silentStreamTimeoutMs: Int64 = 15_000
     /// Outbound calls' metadata and overrides too long for their TwiML, kept server-side.
-    public let outboundRecords = OutboundCallRecords()
+    public let outboundRecords: OutboundCallRecords
 
     /// Creates a manager for calls configured by `context`; `loop` enables pre-warming.
     public init(context: CallContext, loop: EventLoop? = nil) {
         self.context = context
+        self.outboundRecords = OutboundCallRecords(clock: loop?.clock ?? .monotonic)
         if let loop, context.conversation.prewarm { prewarmed = PrewarmedSessions(context: context, loop: loop) }
     }
 
@@ -32,6 +33,9 @@ public final class CallManager {
     public func prewarm(callSid: String) {
         prewarmed?.warm(callSid: callSid)
     }
+
+    /// Provider sessions pre-warmed for webhooks whose stream has not claimed them yet.
+    public var prewarmedSessions: Int { prewarmed?.count ?? 0 }
 
     /// The number of Media Streams open, started or not.
     public var activeCalls: Int { sessions.count }

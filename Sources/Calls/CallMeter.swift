@@ -17,17 +17,17 @@ struct CallMeter {
 
     /// A media message of `bytes` of audio about to be sent to Twilio; closes a pending
     /// first-audio measurement.
-    mutating func assistantAudio(bytes: Int) {
+    mutating func assistantAudio(bytes: Int, nowMs: Int64) {
         metrics.countToCaller(bytes: bytes)
         if let ended = speechEndedAtMs {
             speechEndedAtMs = nil
-            metrics.recordFirstAudio(ms: MonotonicClock.nowMs() - ended)
+            metrics.recordFirstAudio(ms: nowMs - ended)
         }
     }
 
     /// The provider's VAD heard the caller stop (`input_audio_buffer.speech_stopped`).
-    mutating func callerStoppedSpeaking() {
-        speechEndedAtMs = MonotonicClock.nowMs()
+    mutating func callerStoppedSpeaking(nowMs: Int64) {
+        speechEndedAtMs = nowMs
     }
 
     /// The caller started again before any answer: that turn has no first audio to measure.

@@ -41,7 +41,7 @@ extension CallSession: AfterEventsTask {
             firstAudioLogged = true
             log.info("first assistant audio", [("since_start_ms", String(now - providerOpenedAtMs))])
         }
-        meter.assistantAudio(bytes: chunk.bytes)
+        meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
         twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: chunk.payload))
         let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
         twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))

@@ -133,7 +133,7 @@ extension CallSession: RealtimeClientDelegate {
             log.debug("caller started speaking")
             callerStartedSpeaking()
         case .speechStopped:
-            meter.callerStoppedSpeaking()
+            meter.callerStoppedSpeaking(nowMs: twilio.connection.loop.now)
             log.debug("caller stopped speaking")
         case .inputTranscriptCompleted(_, let transcript):
             utterance(role: "caller", transcript)

@@ -14,7 +14,10 @@ public final class OutboundCallRecords {
     private var records: [String: (override: CallOverride, expiresAtMs: Int64)] = [:]
 
     /// Creates an empty store.
-    public init() {}
+    /// The serve loop's clock (records expire by it).
+    private let clock: LoopClock
+
+    public init(clock: LoopClock = .monotonic) { self.clock = clock }
 
     /// Records waiting for their stream (expired ones forgotten).
     public var count: Int {
@@ -31,7 +34,7 @@ public final class OutboundCallRecords {
             let hex = String(word, radix: 16)
             return String(repeating: "0", count: 8 - hex.count) + hex
         }.joined()
-        records[token] = (override, MonotonicClock.nowMs() + lifetimeMs)
+        records[token] = (override, clock.nowMs() + lifetimeMs)
         return token
     }
 
@@ -42,7 +45,7 @@ public final class OutboundCallRecords {
     }
 
     private func forgetExpired() {
-        let now = MonotonicClock.nowMs()
+        let now = clock.nowMs()
         records = records.filter { $0.value.expiresAtMs > now }
     }
 }

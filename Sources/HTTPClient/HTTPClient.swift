@@ -91,15 +91,15 @@ public final class HTTPClient {
     @discardableResult
     public func send(_ request: HTTPClientRequest, completion: @escaping Completion) -> HTTPClientTask {
         let task = HTTPClientTask()
-        let startedAt = MonotonicClock.nowMs()
+        let startedAt = loop.currentTimeMs()
         do {
             let easy = try CurlEasy(request, trust: options.trust, proxy: options.proxy,
                                     maxBodyBytes: options.maxResponseBytes, userAgent: options.userAgent)
             // The transfer holds the task until it ends, so a caller may drop the handle.
-            try multi.add(easy) { code in
+            try multi.add(easy) { [weak multi] code in
                 guard !task.isFinished else { return }
                 task.finish()
-                completion(Self.result(of: easy, code: code, request: request, startedAt: startedAt))
+                completion(Self.result(of: easy, code: code, request: request, elapsedMs: (multi?.loop.currentTimeMs() ?? startedAt) - startedAt))
             }
             task.onCancel = { [weak multi] in multi?.remove(easy) }
         } catch {
@@ -114,8 +114,7 @@ public final class HTTPClient {
     }
 
     private static func result(of easy: CurlEasy, code: CURLcode, request: HTTPClientRequest,
-                               startedAt: Int64) -> Result<HTTPClientResponse, HTTPClientError> {
-        let elapsed = MonotonicClock.nowMs() - startedAt
+                               elapsedMs elapsed: Int64) -> Result<HTTPClientResponse, HTTPClientError> {
         switch code {
         case CURLE_OK:
             return .success(HTTPClientResponse(status: easy.status, body: easy.body, elapsedMs: elapsed))

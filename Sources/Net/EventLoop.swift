@@ -54,15 +54,19 @@ public final class EventLoop {
     /// What each descriptor is, for the slow-iteration report (a connection's peer).
     private var labels: [String?] = []
 
-    /// Creates a loop with its own epoll instance and wake-up eventfd.
-    public init() throws {
+    /// The loop's time source; see `LoopClock`.
+    public let clock: LoopClock
+
+    /// Creates a loop with its own epoll instance and wake-up eventfd, on `clock`.
+    public init(clock: LoopClock = .monotonic) throws {
+        self.clock = clock
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw NetError.syscall("epoll_create1") }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
         guard wakeFD >= 0 else { throw NetError.syscall("eventfd") }
         events = Array(repeating: epoll_event(), count: 256)
         readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
-        now = MonotonicClock.nowMs()
+        now = clock.nowUs() / 1000
         try register(fd: wakeFD, interest: .readable) { [unowned self] _ in self.drainWakeups() }
     }
 
@@ -119,8 +123,11 @@ public final class EventLoop {
     /// Runs `callback` on the loop thread after `ms` milliseconds, unless cancelled.
     @discardableResult
     public func schedule(afterMs ms: Int64, _ callback: @escaping () -> Void) -> LoopTimer {
-        timers.schedule(deadline: MonotonicClock.nowMs() + ms, callback)
+        timers.schedule(deadline: currentTimeMs() + ms, callback)
     }
+
+    /// The clock's time now, in milliseconds (a fresh read; `now` is the iteration's).
+    public func currentTimeMs() -> Int64 { clock.nowUs() / 1000 }
 
     /// Runs `callback` on the loop thread once the current batch of events is handled.
     /// Connections use this to write everything produced in one iteration with one syscall.
@@ -161,49 +168,55 @@ public final class EventLoop {
     /// Runs until `stop()` is called. Blocks the calling thread, which becomes the loop thread.
     public func run() {
         running = true
-        while running {
-            now = MonotonicClock.nowMs()
-            var timeout: Int32 = -1
-            if !afterEvents.isEmpty || !deferredTasks.isEmpty {
-                timeout = 0
-            } else if let deadline = timers.nextDeadline() {
-                timeout = Int32(clamping: max(0, deadline - now))
+        while running { runOnce(maxWaitMs: -1) }
+    }
+
+    /// One iteration: waits for readiness (at most `maxWaitMs`, -1 for the next timer), handles
+    /// what is ready, the deferred work and the timers now due. Tests on a `ManualClock` advance
+    /// the clock and call this with 0 to fire what is due without waiting.
+    public func runOnce(maxWaitMs: Int32) {
+        now = clock.nowUs() / 1000
+        var timeout: Int32 = maxWaitMs
+        if !afterEvents.isEmpty || !deferredTasks.isEmpty {
+            timeout = 0
+        } else if let deadline = timers.nextDeadline() {
+            let untilDue = Int32(clamping: max(0, deadline - now))
+            timeout = timeout < 0 ? untilDue : min(timeout, untilDue)
+        }
+        let count = events.withUnsafeMutableBufferPointer { buffer in
+            epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
+        }
+        if count < 0 && errno != EINTR {
+            // Only EBADF/EFAULT/EINVAL can land here: a programming error, not a peer's doing.
+            fatalError("epoll_wait failed: \(String(cString: strerror(errno)))")
+        }
+        let busyStartUs = clock.nowUs()
+        now = busyStartUs / 1000
+        if count > 0 {
+            for i in 0..<Int(count) {
+                let fd = Int(events[i].data.fd)
+                guard fd < handlers.count, let handler = handlers[fd] else { continue }
+                handler(Events(rawValue: events[i].events))
             }
-            let count = events.withUnsafeMutableBufferPointer { buffer in
-                epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
-            }
-            if count < 0 && errno != EINTR {
-                // Only EBADF/EFAULT/EINVAL can land here: a programming error, not a peer's doing.
-                fatalError("epoll_wait failed: \(String(cString: strerror(errno)))")
-            }
-            let busyStartUs = MonotonicClock.nowUs()
-            now = busyStartUs / 1000
-            if count > 0 {
-                for i in 0..<Int(count) {
-                    let fd = Int(events[i].data.fd)
-                    guard fd < handlers.count, let handler = handlers[fd] else { continue }
-                    handler(Events(rawValue: events[i].events))
-                }
-            }
-            // Clock reads per iteration, never per event: the report of a slow iteration names the
-            // descriptors it served and how long each phase took.
-            let handledUs = onSlowIteration == nil ? 0 : MonotonicClock.nowUs()
-            runAfterEvents()
-            let dueUs = MonotonicClock.nowUs()
-            var fired = 0
-            while let timer = timers.popDue(now: dueUs / 1000) {
-                timer.fire()
-                fired += 1
-            }
-            runAfterEvents()
-            guard onIteration != nil || onSlowIteration != nil else { continue }
-            let endUs = MonotonicClock.nowUs()
-            onIteration?(endUs - busyStartUs)
-            if endUs - busyStartUs > slowIterationUs, let onSlowIteration {
-                onSlowIteration(endUs - busyStartUs,
-                                "\(count) events (\(served(Int(max(count, 0))))) in \((handledUs - busyStartUs) / 1000) ms; "
-                                    + "deferred work \((dueUs - handledUs) / 1000) ms; \(fired) timers and their work \((endUs - dueUs) / 1000) ms")
-            }
+        }
+        // Clock reads per iteration, never per event: the report of a slow iteration names the
+        // descriptors it served and how long each phase took.
+        let handledUs = onSlowIteration == nil ? 0 : clock.nowUs()
+        runAfterEvents()
+        let dueUs = clock.nowUs()
+        var fired = 0
+        while let timer = timers.popDue(now: dueUs / 1000) {
+            timer.fire()
+            fired += 1
+        }
+        runAfterEvents()
+        guard onIteration != nil || onSlowIteration != nil else { return }
+        let endUs = clock.nowUs()
+        onIteration?(endUs - busyStartUs)
+        if endUs - busyStartUs > slowIterationUs, let onSlowIteration {
+            onSlowIteration(endUs - busyStartUs,
+                            "\(count) events (\(served(Int(max(count, 0))))) in \((handledUs - busyStartUs) / 1000) ms; "
+                                + "deferred work \((dueUs - handledUs) / 1000) ms; \(fired) timers and their work \((endUs - dueUs) / 1000) ms")
         }
     }
 

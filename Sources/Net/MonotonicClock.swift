@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 
 /// Monotonic time in milliseconds, immune to wall-clock changes.
@@ -17,4 +18,40 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
+}
+
+/// The time an event loop runs on: the monotonic clock in production, a hand-moved one in tests
+/// (`ManualClock`), so that timeouts of seconds are tested without waiting for them. Everything
+/// on a loop reads time through its loop (`EventLoop.now`, `EventLoop.currentTimeMs()`).
+public struct LoopClock: Sendable {
+    /// Microseconds since a fixed point.
+    public let nowUs: @Sendable () -> Int64
+
+    public init(nowUs: @escaping @Sendable () -> Int64) {
+        self.nowUs = nowUs
+    }
+
+    /// Milliseconds since the same fixed point.
+    public func nowMs() -> Int64 { nowUs() / 1000 }
+
+    /// The monotonic clock (`CLOCK_MONOTONIC`).
+    public static let monotonic = LoopClock { MonotonicClock.nowUs() }
+
+    /// A clock that moves only when `clock.advance(ms:)` says so.
+    public static func manual(_ clock: ManualClock) -> LoopClock {
+        LoopClock { clock.nowUs }
+    }
+}
+
+/// A clock for tests: it starts at `startMs` and moves by `advance(ms:)` only.
+public final class ManualClock: @unchecked Sendable {
+    // Safe: the value is behind a lock.
+    private let lock = NSLock()
+    private var us: Int64
+
+    public init(startMs: Int64 = 1_000_000) { us = startMs * 1000 }
+
+    public var nowUs: Int64 { lock.withLock { us } }
+
+    public func advance(ms: Int64) { lock.withLock { us += ms * 1000 } }
 }

@@ -23,22 +23,22 @@ extension Preflight {
             emit(PreflightLine(.failed, subject, "public host", nameReason,
                                fix: "Twilio connects from the internet: use your ngrok or load-balancer host"))
         }
-        let started = MonotonicClock.nowMs()
+        let started = loop.currentTimeMs()
         Resolver.resolve(host: host, port: port, on: loop) { [unowned self] result in
             switch result {
             case .failure(let error):
                 self.emit(PreflightLine(.failed, subject, "DNS", error.message, fix: "check the host name in PUBLIC_URL",
-                                        elapsedMs: MonotonicClock.nowMs() - started))
+                                        elapsedMs: loop.currentTimeMs() - started))
                 done()
             case .success(let addresses):
                 let texts = addresses.map(Preflight.addressText)
                 if nameReason == nil, let inner = texts.first(where: { Self.nonPublicReason($0) != nil }) {
                     self.emit(PreflightLine(.failed, subject, "DNS", "\(host) resolves to \(inner), which the internet cannot reach",
                                             fix: "Twilio connects from the internet: use your ngrok or load-balancer host",
-                                            elapsedMs: MonotonicClock.nowMs() - started))
+                                            elapsedMs: loop.currentTimeMs() - started))
                 } else {
                     self.emit(PreflightLine(.passed, subject, "DNS", "\(host) → \(texts.prefix(3).joined(separator: ", "))",
-                                            elapsedMs: MonotonicClock.nowMs() - started))
+                                            elapsedMs: loop.currentTimeMs() - started))
                 }
                 self.checkCertificate(host: host, port: port, subject: subject, done: done)
             }
@@ -60,9 +60,9 @@ extension Preflight {
 
     /// Twilio needs `wss://` with a certificate it trusts: the same check our TLS client makes.
     private func checkCertificate(host: String, port: Int, subject: String, done: @escaping () -> Void) {
-        let started = MonotonicClock.nowMs()
+        let started = loop.currentTimeMs()
         let probe = TLSProbe { [unowned self] error in
-            let elapsed = MonotonicClock.nowMs() - started
+            let elapsed = loop.currentTimeMs() - started
             if let error {
                 self.emit(PreflightLine(.failed, subject, "TLS", error.message,
                                         fix: "Twilio refuses wss:// without a trusted certificate for this host (error 31910); "

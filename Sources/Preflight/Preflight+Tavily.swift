@@ -12,10 +12,10 @@ extension Preflight {
                 done()
                 return
             }
-            let started = MonotonicClock.nowMs()
+            let started = loop.currentTimeMs()
             let subject = "Tavily \(client.configuration.baseURL)"
             _ = client.search("voice-bridge check") { result in
-                let elapsed = MonotonicClock.nowMs() - started
+                let elapsed = self.loop.currentTimeMs() - started
                 switch result {
                 case .success(let answer):
                     self.emit(PreflightLine(.passed, subject, "search", "\(answer.results.count) results", elapsedMs: elapsed))

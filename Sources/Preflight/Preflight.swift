@@ -117,9 +117,9 @@ public final class Preflight {
             done()
             return
         }
-        let started = MonotonicClock.nowMs()
-        tokens.token { [unowned self] result in
-            let elapsed = MonotonicClock.nowMs() - started
+        let started = loop.currentTimeMs()
+        tokens.token(nowMs: loop.currentTimeMs()) { [unowned self] result in
+            let elapsed = loop.currentTimeMs() - started
             switch result {
             case .success:
                 self.emit(PreflightLine(.passed, "managed identity", "token", "from the \(tokens.sourceDescription)", elapsedMs: elapsed))

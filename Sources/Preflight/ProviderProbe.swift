@@ -29,7 +29,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
 
     private var loop: EventLoop { preflight.loop }
     private var timeoutMs: Int64 { preflight.context.providerConnectTimeoutMs }
-    private var elapsed: Int64 { MonotonicClock.nowMs() - stepStarted }
+    private var elapsed: Int64 { loop.currentTimeMs() - stepStarted }
 
     /// The variable a person edits to change this target's address.
     private var addressVariable: String {
@@ -60,7 +60,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
         guard let url else { return }
         let proxy = target.endpoint.proxy
         let host = proxy?.host ?? url.host
-        stepStarted = MonotonicClock.nowMs()
+        stepStarted = loop.currentTimeMs()
         let step = proxy == nil ? "DNS" : "DNS (proxy)"
         Resolver.resolve(host: host, port: proxy?.port ?? url.port, on: loop) { [self] result in
             switch result {
@@ -80,7 +80,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
 
     private func connectTLS() {
         guard let url else { return }
-        stepStarted = MonotonicClock.nowMs()
+        stepStarted = loop.currentTimeMs()
         connection = Connection.connect(host: url.host, port: url.port, tls: url.isSecure ? preflight.context.tls : nil,
                                         loop: loop, timeoutMs: timeoutMs, proxy: target.endpoint.proxy, delegate: self)
     }
@@ -118,12 +118,12 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     // MARK: WebSocket upgrade and session
 
     private func upgrade() {
-        stepStarted = MonotonicClock.nowMs()
+        stepStarted = loop.currentTimeMs()
         guard target.usesManagedIdentity, let tokens = preflight.context.providers.tokens else {
             client = RealtimeClient.connect(target.endpoint, loop: loop, tls: preflight.context.tls, timeoutMs: timeoutMs, delegate: self)
             return
         }
-        tokens.token { [self] result in
+        tokens.token(nowMs: loop.currentTimeMs()) { [self] result in
             switch result {
             case .success(let token):
                 client = RealtimeClient.connect(target.endpoint.authorized(bearer: token), loop: loop, tls: preflight.context.tls,
@@ -136,7 +136,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
 
     func realtimeDidOpen(_ client: RealtimeClient) {
         pass("WebSocket upgrade", "HTTP 101, \(target.endpoint.dialect == .ga ? "GA" : "preview (beta)") interface")
-        stepStarted = MonotonicClock.nowMs()
+        stepStarted = loop.currentTimeMs()
         var negotiation = preflight.context.negotiation(for: target.endpoint)
         let first = negotiation.start()
         self.negotiation = negotiation

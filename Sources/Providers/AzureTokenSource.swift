@@ -44,7 +44,7 @@ public final class AzureTokenSource {
     }
 
     /// A valid token: the cached one, or a fresh one. `completion` runs once, on the loop.
-    public func token(nowMs: Int64 = MonotonicClock.nowMs(), _ completion: @escaping (Result<String, TokenError>) -> Void) {
+    public func token(nowMs: Int64, _ completion: @escaping (Result<String, TokenError>) -> Void) {
         if let cached, nowMs < cached.refreshAtMs {
             completion(.success(cached.token))
             return

@@ -70,7 +70,7 @@ public final class ProviderFailover: RealtimeClientDelegate {
         guard position < plan.count else { return }
         let index = plan[position]
         let target = pool.targets[index]
-        attemptStartedMs = MonotonicClock.nowMs()
+        attemptStartedMs = loop.currentTimeMs()
         if position > 0 || pool.isCoolingDown(index) {
             log.info("trying provider", [("target", target.endpoint.label), ("attempt", String(position + 1)),
                                          ("of", String(plan.count))])
@@ -79,7 +79,7 @@ public final class ProviderFailover: RealtimeClientDelegate {
             client = RealtimeClient.connect(target.endpoint, loop: loop, tls: tls, timeoutMs: timeoutMs, delegate: self)
             return
         }
-        tokens.token { [weak self] result in
+        tokens.token(nowMs: loop.now) { [weak self] result in
             guard let self, !self.closed else { return }
             switch result {
             case .success(let token):
@@ -120,7 +120,7 @@ public final class ProviderFailover: RealtimeClientDelegate {
         position += 1
         let last = position >= plan.count
         var fields = [("target", target.endpoint.label), ("error", reason.description),
-                      ("elapsed_ms", String(MonotonicClock.nowMs() - attemptStartedMs))]
+                      ("elapsed_ms", String(loop.currentTimeMs() - attemptStartedMs))]
         if case .configuration(let status) = failure {
             fields.append(("hint", status == 0 ? "check the managed identity (AZURE_OPENAI_AUTH=managed-identity)"
                                              : ProviderHint.forStatus(status, provider: target.endpoint.provider)))

@@ -60,7 +60,11 @@ public final class ProviderPool {
     public private(set) var reconnects: [String: Int] = [:]
 
     /// A pool over `primary` endpoints (rotated) and an optional `fallback`.
-    public init(primary: [Target], fallback: Target? = nil, cooldownMs: Int64 = 60_000) {
+    /// The clock cool-downs and health run on (the serve loop's; a `ManualClock` in tests).
+    public let clock: LoopClock
+
+    public init(primary: [Target], fallback: Target? = nil, cooldownMs: Int64 = 60_000, clock: LoopClock = .monotonic) {
+        self.clock = clock
         var all = primary
         if var fallback {
             fallback.isFallback = true
@@ -112,8 +116,8 @@ public final class ProviderPool {
     }
 
     /// Whether `index` is cooling down now.
-    public func isCoolingDown(_ index: Int, nowMs: Int64 = MonotonicClock.nowMs()) -> Bool {
-        targets[index].cooldownUntilMs > nowMs
+    public func isCoolingDown(_ index: Int, nowMs: Int64? = nil) -> Bool {
+        targets[index].cooldownUntilMs > (nowMs ?? clock.nowMs())
     }
 
     /// The counters as (target, outcome) pairs, for `/metrics`.
@@ -129,8 +133,8 @@ public final class ProviderPool {
     public private(set) var health = ProviderHealth()
 
     /// Whether new calls would most likely fail at the provider now.
-    public func isKnownDown(nowMs: Int64 = MonotonicClock.nowMs()) -> Bool {
-        health.isKnownDown(nowMs: nowMs)
+    public func isKnownDown(nowMs: Int64? = nil) -> Bool {
+        health.isKnownDown(nowMs: nowMs ?? clock.nowMs())
     }
 
     /// `index` opened a session; `position` is where it stood in a new call's plan (0 = first
@@ -148,7 +152,8 @@ public final class ProviderPool {
     }
 
     /// `index` failed to open; a configuration failure starts its cool-down.
-    func recordFailure(_ index: Int, _ failure: Failure, nowMs: Int64 = MonotonicClock.nowMs()) {
+    func recordFailure(_ index: Int, _ failure: Failure, nowMs: Int64? = nil) {
+        let nowMs = nowMs ?? clock.nowMs()
         switch failure {
         case .configuration:
             attempts[targets[index].endpoint.label + " refused_config", default: 0] += 1
@@ -159,7 +164,8 @@ public final class ProviderPool {
     }
 
     /// Every target of a call's plan failed.
-    func recordUnavailable(nowMs: Int64 = MonotonicClock.nowMs()) {
+    func recordUnavailable(nowMs: Int64? = nil) {
+        let nowMs = nowMs ?? clock.nowMs()
         callsByPath["unavailable", default: 0] += 1
         health.recordFailure(nowMs: nowMs)
     }

@@ -45,7 +45,7 @@ public final class RealtimeClient {
     private var local: RealtimeLocalProvider?
     private var ended = false
     private var opened = false
-    private let startedAtMs = MonotonicClock.nowMs()
+    private let startedAtMs: Int64
     /// Milliseconds from `connect` to the session being open (DNS, TCP, TLS, upgrade); nil
     /// until then. Measured here, so a pre-warmed session reports its real handshake.
     public private(set) var handshakeMs: Int64?
@@ -53,6 +53,7 @@ public final class RealtimeClient {
     private init(endpoint: RealtimeEndpoint, loop: EventLoop) {
         self.endpoint = endpoint
         self.loop = loop
+        self.startedAtMs = loop.currentTimeMs()
     }
 
     /// Opens a session. Network providers must finish DNS, TCP, TLS and the upgrade within `timeoutMs`.
@@ -66,7 +67,7 @@ public final class RealtimeClient {
             loop.afterCurrentEvents { [weak client] in
                 guard let client, !client.ended else { return }
                 client.opened = true
-                client.handshakeMs = MonotonicClock.nowMs() - client.startedAtMs
+                client.handshakeMs = loop.currentTimeMs() - client.startedAtMs
                 client.delegate?.realtimeDidOpen(client)
                 client.deliverLocal(provider.start())
             }
@@ -130,7 +131,7 @@ public final class RealtimeClient {
 
     fileprivate func didOpen() {
         opened = true
-        handshakeMs = MonotonicClock.nowMs() - startedAtMs
+        handshakeMs = loop.currentTimeMs() - startedAtMs
         delegate?.realtimeDidOpen(self)
     }
 

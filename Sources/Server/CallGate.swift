@@ -46,10 +46,13 @@ public final class CallGate {
     private var unsignedSinceLog = 0
     private var unsignedTotal = 0
     private var lastUnsignedLogMs: Int64?
+    /// The serve loop's clock (reservations expire by it).
+    private let clock: LoopClock
 
     /// A gate. `validator` nil accepts unsigned requests (signature validation off).
     public init(maxCalls: Int = .max, validator: TwilioRequestValidator? = nil, metrics: CallMetrics = CallMetrics(),
-                logger: Logger = Logger()) {
+                logger: Logger = Logger(), clock: LoopClock = .monotonic) {
+        self.clock = clock
         self.maxCalls = maxCalls
         self.validator = validator
         self.metrics = metrics
@@ -63,7 +66,7 @@ public final class CallGate {
     }
 
     private func expireReservations() {
-        let now = MonotonicClock.nowMs()
+        let now = clock.nowMs()
         if reservations.values.contains(where: { $0 <= now }) { reservations = reservations.filter { $0.value > now } }
     }
 
@@ -74,7 +77,7 @@ public final class CallGate {
     /// Stops admitting new calls; reservations made before still admit their streams.
     public func beginDraining() {
         isDraining = true
-        let deadline = MonotonicClock.nowMs() + drainingReservationMs
+        let deadline = clock.nowMs() + drainingReservationMs
         reservations = reservations.mapValues { min($0, deadline) }
     }
 
@@ -99,7 +102,7 @@ public final class CallGate {
                                                        ("pending_calls", String(reservations.count))])
             return busyTwiML()
         }
-        if let callSid, !callSid.isEmpty { reservations[callSid] = MonotonicClock.nowMs() + reservationMs }
+        if let callSid, !callSid.isEmpty { reservations[callSid] = clock.nowMs() + reservationMs }
         return nil
     }
 
@@ -169,7 +172,7 @@ public final class CallGate {
         unsignedSinceLog += 1
         unsignedTotal += 1
         // One line a second at most, however many arrive: each names the latest and counts the rest.
-        let now = MonotonicClock.nowMs()
+        let now = clock.nowMs()
         if lastUnsignedLogMs.map({ now - $0 >= 1_000 }) ?? true {
             // Never the signature or the token; the URL shows what was checked, which is what a
             // wrong PUBLIC_URL gets wrong. Its query is left out (it may hold caller data).

@@ -42,7 +42,7 @@ public final class DrainController {
     /// Starts draining (once; later calls do nothing).
     public func begin(signal: String) {
         guard startedAtMs == nil else { return }
-        let now = MonotonicClock.nowMs()
+        let now = loop.currentTimeMs()
         startedAtMs = now
         lastProgressAtMs = now
         gate.beginDraining()
@@ -56,7 +56,7 @@ public final class DrainController {
 
     private func check() {
         guard let startedAtMs, !finished else { return }
-        let now = MonotonicClock.nowMs()
+        let now = loop.currentTimeMs()
         let active = manager.startedCalls, pending = gate.pendingCalls
         if active == 0 && pending == 0 {
             log.info("drained: no calls left", [("waited_ms", String(now - startedAtMs))])

@@ -32,7 +32,7 @@ extension WSConnection {
     private func keepAliveTick() {
         keepAliveTimer = nil
         guard phase == .open else { return }
-        let now = MonotonicClock.nowMs()
+        let now = connection.loop.now
         let silentMs = now - lastReceivedMs
         if deadPeerTimeoutMs > 0 && silentMs >= deadPeerTimeoutMs {
             connection.abort(NetError("no data from \(label.isEmpty ? connection.peer : label) for \(silentMs) ms (dead-peer timeout \(deadPeerTimeoutMs) ms): the connection is presumed dead"))

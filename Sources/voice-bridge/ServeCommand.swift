@@ -58,7 +58,7 @@ enum ServeCommand {
             let manager = CallManager(context: context, loop: loop)
             let gate = CallGate(maxCalls: limits.maxCalls,
                                 validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
-                                metrics: context.metrics, logger: log)
+                                metrics: context.metrics, logger: log, clock: loop.clock)
             gate.streamTokens = settings.streamTokenSecret.map(StreamToken.init(secret:))
             var router = CallRouter(publicHost: settings.publicHost, manager: manager)
             router.publicScheme = settings.publicURLScheme

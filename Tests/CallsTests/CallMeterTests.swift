@@ -11,16 +11,17 @@ import Testing
     @Test func firstAudio_isMeasuredOncePerTurn_fromSpeechEnd() {
         let metrics = CallMetrics()
         var meter = CallMeter(metrics: metrics)
-        meter.assistantAudio(bytes: 3)            // the greeting: no turn to measure
-        meter.callerStoppedSpeaking()
-        meter.assistantAudio(bytes: 3)            // measured
-        meter.assistantAudio(bytes: 3)            // same answer: not again
-        meter.callerStoppedSpeaking()
-        meter.callerStartedSpeaking()                    // talked on: nothing to measure
-        meter.assistantAudio(bytes: 3)
+        meter.assistantAudio(bytes: 3, nowMs: 0)           // the greeting: no turn to measure
+        meter.callerStoppedSpeaking(nowMs: 1_000)
+        meter.assistantAudio(bytes: 3, nowMs: 1_250)       // measured: 0.25 s
+        meter.assistantAudio(bytes: 3, nowMs: 1_300)       // same answer: not again
+        meter.callerStoppedSpeaking(nowMs: 2_000)
+        meter.callerStartedSpeaking()                      // talked on: nothing to measure
+        meter.assistantAudio(bytes: 3, nowMs: 9_000)
         meter.callerAudio(bytes: 1)
         let text = metrics.render(.init(activeCalls: 0, maxCalls: 1, pendingCalls: 0, draining: false, ready: true))
         #expect(text.contains("voice_bridge_first_audio_seconds_count 1\n"))
+        #expect(text.contains("voice_bridge_first_audio_seconds_sum 0.25\n"), "\(text)")
         #expect(text.contains("voice_bridge_media_frames_total{direction=\"to_caller\"} 4\n"))
         #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"to_caller\"} 12\n"))
         #expect(text.contains("voice_bridge_media_frames_total{direction=\"from_caller\"} 1\n"))

@@ -32,4 +32,16 @@ extension EventLoop {
         run()
         timer.cancel()
     }
+
+    /// Runs iterations until `condition` holds or `wallMs` of real time pass; returns whether it
+    /// held. Unlike `run(until:timeoutMs:)` it needs no timer, so it works on a `ManualClock`.
+    @discardableResult
+    public func spin(until condition: () -> Bool, wallMs: Int64) -> Bool {
+        let deadline = MonotonicClock.nowMs() + wallMs
+        while !condition() {
+            guard MonotonicClock.nowMs() < deadline else { return false }
+            runOnce(maxWaitMs: 5)
+        }
+        return true
+    }
 }

@@ -18,6 +18,26 @@ import Testing
 
     /// An iteration busy past `slowIterationUs` is reported with what ran in it; every iteration
     /// feeds `onIteration` (the loop-busy histogram).
+    @Test func onAManualClock_timersFireWhenTheClockSaysSo_notByTheWallClock() throws {
+        let clock = ManualClock()
+        let loop = try EventLoop(clock: .manual(clock))
+        var fired: [String] = []
+        loop.schedule(afterMs: 10_000) { fired.append("10 s") }
+        loop.schedule(afterMs: 15_000) { fired.append("15 s") }
+        loop.runOnce(maxWaitMs: 0)
+        #expect(fired.isEmpty)
+        clock.advance(ms: 9_999)
+        loop.runOnce(maxWaitMs: 0)
+        #expect(fired.isEmpty, "one millisecond early")
+        clock.advance(ms: 1)
+        loop.runOnce(maxWaitMs: 0)
+        #expect(fired == ["10 s"])
+        #expect(loop.now == loop.currentTimeMs() && loop.now == clock.nowUs / 1000)
+        clock.advance(ms: 60_000)
+        loop.runOnce(maxWaitMs: 0)
+        #expect(fired == ["10 s", "15 s"])
+    }
+
     @Test func aSlowIteration_isReportedWithItsPhases() throws {
         let loop = try EventLoop()
         loop.slowIterationUs = 20_000

@@ -64,8 +64,8 @@ final class LoopbackTwilio: WSConnectionDelegate {
         let gate: CallGate
     }
 
-    static func bridge(greeting: String = "Hello") throws -> Bridge {
-        let loop = try EventLoop()
+    static func bridge(greeting: String = "Hello", clock: LoopClock = .monotonic) throws -> Bridge {
+        let loop = try EventLoop(clock: clock)
         let context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "be brief"),
                                   greeting: greeting, tls: nil, logger: Logger())
         let manager = CallManager(context: context, loop: loop)
@@ -133,5 +133,25 @@ final class LoopbackTwilio: WSConnectionDelegate {
         #expect(b.loop.run(until: { mute.closed != nil }, timeoutMs: 3_000), "and it is closed after its deadline")
         if case .closed(let code, _) = mute.closed { #expect(code == 1008) } else { Issue.record("\(String(describing: mute.closed))") }
         withExtendedLifetime(socket) {}
+    }
+
+    /// On a manual clock: the claim deadline passes without waiting 15 s of real time.
+    @Test func aPrewarmedSession_isClaimedByItsStream_andAnUnclaimedOneIsDiscardedAtItsDeadline() throws {
+        let clock = ManualClock()
+        let b = try Self.bridge(clock: .manual(clock))
+        let claimed = "CA" + String(repeating: "2", count: 32), unclaimed = "CA" + String(repeating: "3", count: 32)
+        b.manager.prewarm(callSid: claimed)
+        b.manager.prewarm(callSid: unclaimed)
+        b.manager.prewarm(callSid: claimed)  // Twilio retried the webhook: still one session
+        #expect(b.manager.prewarmedSessions == 2)
+        let twilio = try LoopbackTwilio(port: b.server.port, loop: b.loop, callSid: claimed)
+        #expect(b.loop.spin(until: { b.manager.startedCalls == 1 }, wallMs: 3_000))
+        #expect(b.manager.prewarmedSessions == 1, "the stream took the session warmed for its CallSid")
+        #expect(b.loop.spin(until: { twilio.media > 0 }, wallMs: 3_000), "and the greeting came over it")
+        clock.advance(ms: 14_000)
+        b.loop.runOnce(maxWaitMs: 0)
+        #expect(b.manager.prewarmedSessions == 1, "before its deadline, the other one waits")
+        clock.advance(ms: 1_000)
+        #expect(b.loop.spin(until: { b.manager.prewarmedSessions == 0 }, wallMs: 1_000), "discarded at its deadline")
     }
 }
