@@ -22,7 +22,7 @@ let package = Package(
         .executable(name: "voice-bridge", targets: ["voice-bridge"]),
         .executable(name: "vb-load", targets: ["vb-load"]),
         // For the fuzz package (Fuzz/), which builds these with libFuzzer instrumentation.
-        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Config", "Logging", "JSON", "Base64"]),
+        .library(name: "VoiceBridgeParsers", targets: ["WebSocket", "HTTP", "Twilio", "Realtime", "Live", "Config", "Logging", "JSON", "Base64"]),
     ],
     targets: [
         // C at the edge.
@@ -49,6 +49,9 @@ let package = Package(
         .target(name: "HTTPClient", dependencies: ["CCurl", "Net", "Config", "Logging"], swiftSettings: runtime),
         .target(name: "Twilio", dependencies: ["JSON", "Base64", "HTTP", "HTTPClient", "Net", "CSSL"], swiftSettings: runtime),
         .target(name: "Realtime", dependencies: ["JSON", "Base64", "Audio", "WebSocket"], swiftSettings: runtime),
+        // GPT-Live (`/v1/live/sessions`): its events, session configuration and endpoints. Apart from
+        // Realtime: the two protocols share no event, and either can go without the other.
+        .target(name: "Live", dependencies: ["JSON", "Base64"], swiftSettings: runtime),
         // Tools the model may call: web search (Tavily), hang-up.
         .target(name: "Tools", dependencies: ["HTTPClient", "Net", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
@@ -87,6 +90,7 @@ let package = Package(
         .testTarget(name: "TwilioTests", dependencies: ["Twilio", "JSON", "HTTP", "HTTPClient", "Net", "NetTestSupport"], resources: [.copy("Resources")], swiftSettings: swift6),
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: swift6),
+        .testTarget(name: "LiveTests", dependencies: ["Live", "JSON"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
