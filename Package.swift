@@ -58,20 +58,24 @@ let package = Package(
         // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
 
+        // What `/metrics` says: the counters and histograms, Prometheus text, process stats.
+        .target(name: "Metrics", dependencies: ["Providers", "Net"], swiftSettings: runtime),
+
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Base64", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
+        .target(name: "Calls", dependencies: ["Base64", "Metrics", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
-        .target(name: "Server", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
-        .target(name: "Preflight", dependencies: ["Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .target(name: "Preflight", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
-        .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
+                          path: "Benchmarks/vb-load", swiftSettings: runtime),
 
         // Test-only tools: separate executables, never linked into voice-bridge.
         .executableTarget(name: "ws-conformance", dependencies: ["WebSocket", "HTTP", "Net"],
-                          path: "Tests/ws-conformance", swiftSettings: swift6),
+                          path: "Conformance/ws-conformance", swiftSettings: swift6),
 
         // Helpers shared by test targets: a seeded random generator (no dependencies).
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swift6),
@@ -93,8 +97,9 @@ let package = Package(
         .testTarget(name: "LiveTests", dependencies: ["Live", "JSON"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Providers", "Realtime"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
-        .testTarget(name: "CallsTests", dependencies: ["Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "CallsTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

@@ -1,3 +1,4 @@
+import Metrics
 import Providers
 import Config
 import Logging

@@ -1,3 +1,4 @@
+import Metrics
 import Net
 import Twilio
 import WebSocket

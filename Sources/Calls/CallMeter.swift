@@ -1,3 +1,4 @@
+import Metrics
 import Net
 
 /// One call's hooks into `CallMetrics`: counts its media each way and measures the time from

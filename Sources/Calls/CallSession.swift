@@ -1,3 +1,4 @@
+import Metrics
 import Base64
 import Providers
 import Audio

@@ -1,3 +1,4 @@
+import Metrics
 import Calls
 import Providers
 import HTTP

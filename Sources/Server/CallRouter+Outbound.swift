@@ -1,3 +1,4 @@
+import Metrics
 import Calls
 import HTTP
 import JSON

@@ -1,3 +1,4 @@
+import Metrics
 import HTTPClient
 import Server
 import Providers

@@ -1,4 +1,4 @@
-import Providers
+import Metrics
 import Testing
 @testable import Calls
 
@@ -26,17 +26,5 @@ import Testing
         #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"to_caller\"} 12\n"))
         #expect(text.contains("voice_bridge_media_frames_total{direction=\"from_caller\"} 1\n"))
         #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"from_caller\"} 1\n"))
-    }
-
-    @Test func providerHealth_downAfterThreeFailures_upAfterSuccessOrTime() {
-        var health = ProviderHealth()
-        health.recordFailure(nowMs: 1_000)
-        health.recordFailure(nowMs: 2_000)
-        #expect(!health.isKnownDown(nowMs: 2_000))
-        health.recordFailure(nowMs: 3_000)
-        #expect(health.isKnownDown(nowMs: 3_000))
-        #expect(!health.isKnownDown(nowMs: 3_000 + health.memoryMs), "a stale verdict lets a call try again")
-        health.recordSuccess()
-        #expect(!health.isKnownDown(nowMs: 3_001))
     }
 }

@@ -1,5 +1,6 @@
 @testable import Providers
 @testable import Server
+import Metrics
 import Logging
 import HTTP
 import Realtime

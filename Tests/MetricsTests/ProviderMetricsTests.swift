@@ -1,5 +1,5 @@
+@testable import Metrics
 import Testing
-@testable import Calls
 @testable import Providers
 import Realtime
 

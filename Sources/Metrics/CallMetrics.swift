@@ -94,7 +94,7 @@ public final class CallMetrics {
     }
 
     /// The provider's WebSocket opened `ms` after the call asked for it.
-    func recordProviderHandshake(ms: Int64) {
+    public func recordProviderHandshake(ms: Int64) {
         handshake.observe(Double(ms) / 1000)
     }
 
@@ -104,18 +104,18 @@ public final class CallMetrics {
     }
 
     /// The first assistant audio came `ms` after the caller stopped speaking.
-    func recordFirstAudio(ms: Int64) {
+    public func recordFirstAudio(ms: Int64) {
         firstAudio.observe(Double(ms) / 1000)
     }
 
     /// One media message from the caller with `bytes` of audio.
-    func countFromCaller(bytes: Int) {
+    public func countFromCaller(bytes: Int) {
         frames.fromCaller += 1
         audioBytes.fromCaller += bytes
     }
 
     /// One media message to the caller with `bytes` of audio.
-    func countToCaller(bytes: Int) {
+    public func countToCaller(bytes: Int) {
         frames.toCaller += 1
         audioBytes.toCaller += bytes
     }
@@ -183,7 +183,7 @@ public final class CallMetrics {
 
 extension CallMetrics {
     /// Failover and fallback: which path new calls took, handshakes per target, mid-call reconnects.
-    func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
+    public func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
         text.family("voice_bridge_provider_calls_total", .counter,
                     help: "New calls by the provider path they took: primary, failover, fallback, unavailable.")
         for path in pool.callsByPath.keys.sorted() {

@@ -1,6 +1,6 @@
 import Glibc
 import Testing
-@testable import Calls
+@testable import Metrics
 
 /// The exposition format by the letter; the e2e suite also parses a live `/metrics` with
 /// `prometheus_client`'s parser.

@@ -46,7 +46,10 @@ public struct ProcessStats {
         var buffer = [UInt8](repeating: 0, count: limit)
         let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, limit) }
         guard n > 0 else { return nil }
-        return String(decoding: buffer[..<n], as: UTF8.self).trimmed(of: [" ", "\n"])
+        var bytes = buffer[..<n]
+        while let first = bytes.first, first == 0x20 || first == 0x0A { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x0A { bytes = bytes.dropLast() }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// Writes the `process_*` families.
