@@ -19,7 +19,7 @@ extension CallSession: ProviderFailoverDelegate {
 
 extension CallSession: RealtimeClientDelegate {
     public func realtimeDidOpen(_ client: RealtimeClient) {
-        guard case .connecting(var connecting) = state else { return }
+        guard case .connecting(let connecting) = state else { return }
         let connectMs = twilio.connection.loop.now - providerOpenedAtMs
         if let handshakeMs = client.handshakeMs { meter.providerOpened(afterMs: handshakeMs) }
         log.info(connecting.restoring ? "provider session reopened" : "provider session open",
@@ -41,7 +41,6 @@ extension CallSession: RealtimeClientDelegate {
                   now.negotiation?.isConfirmed == false else { return }
             self.negotiated(.failOver(reason: "no session.updated within \(Self.negotiationTimeoutMs) ms"), on: client)
         }
-        state = .connecting(connecting)
         if let first { negotiated(first, on: client) }
     }
 
@@ -51,17 +50,16 @@ extension CallSession: RealtimeClientDelegate {
     /// Feeds a provider event to the session's configuration while it is not confirmed; true
     /// when the event was about it.
     private func negotiate(_ event: RealtimeServerEvent, on client: RealtimeClient) -> Bool {
-        guard case .connecting(var connecting) = state, var negotiation = connecting.negotiation, !negotiation.isConfirmed,
+        guard case .connecting(let connecting) = state, var negotiation = connecting.negotiation, !negotiation.isConfirmed,
               let action = negotiation.received(event) else { return false }
         connecting.negotiation = negotiation
-        state = .connecting(connecting)
         negotiated(action, on: client)
         return true
     }
 
     private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
         context.learn(from: action, endpoint: client.endpoint, log: log)
-        guard case .connecting(var connecting) = state else { return }
+        guard case .connecting(let connecting) = state else { return }
         switch action {
         case .send(let update, _):
             client.send(update)
@@ -70,7 +68,6 @@ extension CallSession: RealtimeClientDelegate {
         case .failOver(let reason):
             connecting.timer?.cancel()
             connecting.negotiation = nil
-            state = .connecting(connecting)
             provider = nil
             link?.rejectOpened(because: reason)
         }

@@ -20,9 +20,13 @@ extension CallSession {
 
     /// Hook: sees every decoded provider event before the session handles it.
     func toolsObserve(_ event: RealtimeServerEvent) {
-        guard tools.runner != nil, let toolEvent = CallToolRunner.Event(event),
-              let actions = tools.runner?.observe(toolEvent) else { return }
-        perform(actions)
+        guard let runner = tools.runner else { return }
+        if case .audioDelta = event {
+            _ = runner.observe(.assistantAudio)  // the audio path: no conversion, never an action
+            return
+        }
+        guard let toolEvent = CallToolRunner.Event(event) else { return }
+        perform(runner.observe(toolEvent))
     }
 
     /// Hook: the call is ending; stop every tool and timer.

@@ -48,7 +48,8 @@ public final class CallSession {
         case ended(Outcome)
     }
 
-    struct Connecting {
+    /// A class, so that the state enum copies a reference on the audio path, not this.
+    final class Connecting {
         /// The session replaces one that dropped mid-call: restore the conversation, not greet.
         var restoring = false
         /// Set when a pre-warmed session arrives already configured.
@@ -57,6 +58,12 @@ public final class CallSession {
         var negotiation: SessionNegotiation?
         /// Bounds the wait for the provider to confirm the configuration.
         var timer: LoopTimer?
+
+        init(restoring: Bool = false, configured: Bool = false, negotiation: SessionNegotiation? = nil) {
+            self.restoring = restoring
+            self.configured = configured
+            self.negotiation = negotiation
+        }
     }
 
     struct Active {

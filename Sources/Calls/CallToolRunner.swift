@@ -19,8 +19,10 @@ import Tools
 /// after `retryDelayMs`, unless a response starts first; a second refusal is logged and left for
 /// the next tool output or the caller's next turn.
 ///
-/// It owns no socket and no clock; tests drive it with events and read the actions.
-struct CallToolRunner {
+/// It owns no socket and no clock; tests drive it with events and read the actions. A class, so
+/// that the audio path (every delta is `assistantAudio`) never copies its state. Confined to
+/// the call's loop thread.
+final class CallToolRunner {
     /// What the provider said, in the runner's terms.
     enum Event: Equatable {
         /// A response started (whichever: it sees the outputs already in the conversation).
@@ -118,7 +120,7 @@ struct CallToolRunner {
     var pendingCalls: Int { calls.count }
 
     /// Feeds one provider event.
-    mutating func observe(_ event: Event) -> [Action] {
+    func observe(_ event: Event) -> [Action] {
         guard !stopped else { return [] }
         switch event {
         case .responseStarted:
@@ -159,14 +161,14 @@ struct CallToolRunner {
     }
 
     /// The tool of `callId` answered.
-    mutating func finished(callId: String, result: ToolResult) -> [Action] {
+    func finished(callId: String, result: ToolResult) -> [Action] {
         guard !stopped, let index = calls.firstIndex(where: { $0.callId == callId }), calls[index].result == nil else { return [] }
         calls[index].result = result
         return [.count(tool: metricName(calls[index].name), outcome: result.outcome)] + flush()
     }
 
     /// The call ended: every tool still running is cancelled, and whatever arrives later ignored.
-    mutating func stop() -> [Action] {
+    func stop() -> [Action] {
         guard !stopped else { return [] }
         stopped = true
         let running = calls.filter { $0.result == nil }
@@ -179,7 +181,7 @@ struct CallToolRunner {
 
     /// The scheduled retry is due: requests a response unless one started since the refusal
     /// (it speaks the outputs) or the call is ending.
-    mutating func retryResponseCreate() -> [Action] {
+    func retryResponseCreate() -> [Action] {
         guard !stopped, retryScheduled else { return [] }
         retryScheduled = false
         guard !endingCall, !responseActive else { return [] }
@@ -191,7 +193,7 @@ struct CallToolRunner {
 
     /// The server refused the runner's last request with an `error` naming its `event_id`
     /// (OpenAI: `error.event_id`, PROTOCOLS.md §2).
-    private mutating func refused(code: String?, message: String) -> [Action] {
+    private func refused(code: String?, message: String) -> [Action] {
         unansweredCreateId = nil
         var fields = [("code", code ?? ""), ("message", message)]
         guard code != Self.activeResponseCode, !message.contains("already has an active response") else {
@@ -215,7 +217,7 @@ struct CallToolRunner {
 
     // MARK: Running calls
 
-    private mutating func start(callId: String, name: String, arguments: String) -> [Action] {
+    private func start(callId: String, name: String, arguments: String) -> [Action] {
         guard startedCallIds.insert(callId).inserted else { return [] }
         guard !endingCall else {
             log().info("ignored a tool call made while the call is ending", [("tool", name), ("call_id", callId)])
@@ -231,7 +233,7 @@ struct CallToolRunner {
 
     /// The outputs of finished responses whose calls are all answered, then at most one
     /// response request once no response is running.
-    private mutating func flush() -> [Action] {
+    private func flush() -> [Action] {
         var actions: [Action] = []
         let done = calls.prefix { $0.responseDone }
         if !done.isEmpty, done.allSatisfy({ $0.result != nil }) {
@@ -265,3 +267,6 @@ struct CallToolRunner {
         return actions
     }
 }
+
+@available(*, unavailable)
+extension CallToolRunner: Sendable {}

@@ -47,7 +47,7 @@ public enum LiveServerEvent: Equatable, Sendable {
     case other(type: String)
 }
 
-extension LiveServerEvent {
+extension LiveServerEvent: JSONEvent {
     /// Decodes one text frame from the server, given as UTF-8 bytes.
     ///
     /// - Throws: `LiveEventError` when the text is not an event or lacks what its type needs.
@@ -59,23 +59,6 @@ extension LiveServerEvent {
         let json: JSON
         do throws(JSONError) { json = try JSON.parse(text) } catch { throw LiveEventError(.notJSON(error)) }
         return try decode(json: json)
-    }
-
-    /// Decodes one text frame given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: [UInt8]) throws(LiveEventError) -> LiveServerEvent {
-        let result = text.withUnsafeBytes { raw in
-            Result { () throws(LiveEventError) -> LiveServerEvent in try decode(raw) }
-        }
-        return try result.get()
-    }
-
-    /// Decodes one text frame; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: String) throws(LiveEventError) -> LiveServerEvent {
-        var text = text
-        let result = text.withUTF8 { utf8 in
-            Result { () throws(LiveEventError) -> LiveServerEvent in try decode(UnsafeRawBufferPointer(utf8)) }
-        }
-        return try result.get()
     }
 
     /// An audio delta of the usual shape, decoded from a `JSONFlatObject` index: the same value

@@ -23,23 +23,31 @@ public enum MonotonicClock {
 /// The time an event loop runs on: the monotonic clock in production, a hand-moved one in tests
 /// (`ManualClock`), so that timeouts of seconds are tested without waiting for them. Everything
 /// on a loop reads time through its loop (`EventLoop.now`, `EventLoop.currentTimeMs()`).
+///
+/// The monotonic case is read inline (`clock_gettime`, no closure or dynamic call): the loop
+/// reads it a few times per iteration.
 public struct LoopClock: Sendable {
-    /// Microseconds since a fixed point.
-    public let nowUs: @Sendable () -> Int64
+    private let manual: ManualClock?
 
-    public init(nowUs: @escaping @Sendable () -> Int64) {
-        self.nowUs = nowUs
+    private init(manual: ManualClock?) { self.manual = manual }
+
+    /// Microseconds since a fixed point.
+    @inline(__always)
+    public func nowUs() -> Int64 {
+        if let manual { return manual.nowUs }
+        return MonotonicClock.nowUs()
     }
 
     /// Milliseconds since the same fixed point.
+    @inline(__always)
     public func nowMs() -> Int64 { nowUs() / 1000 }
 
     /// The monotonic clock (`CLOCK_MONOTONIC`).
-    public static let monotonic = LoopClock { MonotonicClock.nowUs() }
+    public static let monotonic = LoopClock(manual: nil)
 
     /// A clock that moves only when `clock.advance(ms:)` says so.
     public static func manual(_ clock: ManualClock) -> LoopClock {
-        LoopClock { clock.nowUs }
+        LoopClock(manual: clock)
     }
 }
 

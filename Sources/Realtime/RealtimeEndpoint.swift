@@ -14,6 +14,9 @@ public struct RealtimeEndpoint: Sendable {
     public var dialect: RealtimeDialect
     /// The model (OpenAI) or deployment (Azure) name, for logs.
     public var model: String
+    /// Which voice API the endpoint serves: the Realtime API (`dialect` says which shape) or
+    /// GPT-Live (`/live/sessions`, the `Live` module's events).
+    public var api = VoiceAPI.realtime
     /// The HTTP proxy whose CONNECT tunnel carries the socket (`HTTPS_PROXY`), if any.
     public var proxy: HTTPProxy?
 
@@ -30,7 +33,7 @@ public struct RealtimeEndpoint: Sendable {
         var rest = Substring(url)
         if let separator = rest.range(of: "://") { rest = rest[separator.upperBound...] }
         let host = rest.prefix { $0 != "/" && $0 != "?" }
-        return "\(provider) \(host)/\(model)"
+        return "\(provider) \(host)/\(model)" + (api == .live ? " (live)" : "")
     }
 
     /// The same endpoint authenticated with an Entra ID token (`Authorization: Bearer`) instead
@@ -58,6 +61,40 @@ public struct RealtimeEndpoint: Sendable {
     /// kept; a base without a scheme is taken as `https`. The model is percent-encoded.
     /// Header `Authorization: Bearer <apiKey>`; no `OpenAI-Beta` header (GA refuses beta shapes).
     public static func openAI(apiKey: String, baseURL: String = "https://api.openai.com/v1", model: String) -> RealtimeEndpoint {
+        RealtimeEndpoint(
+            provider: "openai",
+            url: socketBase(baseURL) + "/realtime?model=" + percentEncoded(model),
+            headers: [("Authorization", "Bearer " + apiKey)],
+            dialect: .ga,
+            model: model
+        )
+    }
+
+    /// OpenAI's GPT-Live endpoint (GPT-LIVE.md §2): `<base>/live/sessions`, no query, no model in
+    /// the URL (it goes in `session.start`), `Authorization: Bearer <apiKey>`, no beta header.
+    public static func openAILive(apiKey: String, baseURL: String = "https://api.openai.com/v1", model: String) -> RealtimeEndpoint {
+        var endpoint = RealtimeEndpoint(provider: "openai", url: socketBase(baseURL) + "/live/sessions",
+                                        headers: [("Authorization", "Bearer " + apiKey)], dialect: .ga, model: model)
+        endpoint.api = .live
+        return endpoint
+    }
+
+    /// Azure Foundry's GPT-Live endpoint: `wss://E/openai/v1/live/sessions` (the v1 path, no
+    /// `api-version`), `deployment` named in `session.start`. Key auth sends `api-key: <key>`,
+    /// which a third-party live test found the WebSocket needs (GPT-LIVE.md §2, open question
+    /// 3); managed identity switches to `Authorization: Bearer` (`authorized(bearer:)`), as
+    /// Azure's how-to shows.
+    public static func azureLive(endpoint: String, deployment: String, apiKey: String) -> RealtimeEndpoint {
+        var live = RealtimeEndpoint(provider: "azure", url: "wss://" + endpoint + "/openai/v1/live/sessions",
+                                    headers: [("api-key", apiKey)], dialect: .ga, model: deployment)
+        live.api = .live
+        return live
+    }
+
+    /// A REST base URL as a WebSocket base: `https` maps to `wss` and `http` to `ws` (a loopback
+    /// test server); host, port and path prefix are kept, the query and trailing slashes dropped;
+    /// a base without a scheme is taken as `https`.
+    static func socketBase(_ baseURL: String) -> String {
         var scheme = "https"
         var rest = Substring(baseURL)
         if let separator = baseURL.firstRange(of: "://") {
@@ -66,14 +103,7 @@ public struct RealtimeEndpoint: Sendable {
         }
         rest = rest.prefix { $0 != "?" && $0 != "#" }
         while rest.hasSuffix("/") { rest = rest.dropLast() }
-        let socketScheme = (scheme == "http" || scheme == "ws") ? "ws" : "wss"
-        return RealtimeEndpoint(
-            provider: "openai",
-            url: socketScheme + "://" + rest + "/realtime?model=" + percentEncoded(model),
-            headers: [("Authorization", "Bearer " + apiKey)],
-            dialect: .ga,
-            model: model
-        )
+        return ((scheme == "http" || scheme == "ws") ? "ws" : "wss") + "://" + rest
     }
 
     /// An Azure OpenAI realtime deployment.
@@ -140,4 +170,11 @@ public enum RealtimeDialect: Equatable, Sendable {
     case ga
     /// The beta interface: Azure preview `api-version` URLs, with `OpenAI-Beta: realtime=v1`.
     case beta
+}
+
+/// The voice API a target serves (`VOICE_API`): OpenAI's Realtime API (`/realtime`, both
+/// dialects) or GPT-Live (`/live/sessions`), which OpenAI and Azure now offer beside it.
+public enum VoiceAPI: String, Equatable, Sendable {
+    case realtime
+    case live
 }

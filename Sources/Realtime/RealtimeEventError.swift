@@ -1,44 +1,9 @@
 import JSON
 
-/// Why a message from the Realtime server could not be decoded into a `RealtimeServerEvent`.
-///
-/// The session logs it and carries on: one bad event must not end a call.
-public struct RealtimeEventError: Error, CustomStringConvertible, Equatable, Sendable {
-    /// What is wrong.
-    public enum Kind: Equatable, Sendable {
-        /// The text is not JSON.
-        case notJSON(JSONError)
-        /// The text is JSON but not an object.
-        case notAnObject
-        /// The object has no string `type`.
-        case missingType
-        /// An event of `type` lacks `field`, without which it means nothing.
-        case missingField(type: String, field: String)
-        /// An audio `delta` is not padded base64; `prefix` is its first characters.
-        case deltaNotBase64(prefix: String)
-    }
-
-    /// What is wrong.
-    public let kind: Kind
-
-    /// An error of the given kind.
-    public init(_ kind: Kind) {
-        self.kind = kind
-    }
-
-    /// A sentence for the log.
-    public var description: String {
-        switch kind {
-        case .notJSON(let error):
-            return "Realtime server sent a message that is not JSON (\(error)); the message was ignored"
-        case .notAnObject:
-            return "Realtime server sent JSON that is not an event object; the message was ignored"
-        case .missingType:
-            return "Realtime server sent an event without a \"type\"; the message was ignored"
-        case .missingField(let type, let field):
-            return "Realtime \"\(type)\" event lacks \(field); the event was ignored"
-        case .deltaNotBase64(let prefix):
-            return "Realtime audio delta is not base64 (starts \"\(prefix)\"); the chunk was dropped"
-        }
-    }
+/// The Realtime service, as `ServerEventError` names it.
+public enum RealtimeService: ServerEventSource {
+    public static let name = "Realtime"
 }
+
+/// Why a message from the Realtime server could not be decoded into a `RealtimeServerEvent`.
+public typealias RealtimeEventError = ServerEventError<RealtimeService>

@@ -40,7 +40,7 @@ public enum RealtimeServerEvent: Equatable, Sendable {
     case other(type: String)
 }
 
-extension RealtimeServerEvent {
+extension RealtimeServerEvent: JSONEvent {
     /// Decodes one text frame from the server, given as UTF-8 bytes.
     ///
     /// - Throws: `RealtimeEventError` when the text is not an event or lacks what its type needs.
@@ -52,23 +52,6 @@ extension RealtimeServerEvent {
         let json: JSON
         do throws(JSONError) { json = try JSON.parse(text) } catch { throw RealtimeEventError(.notJSON(error)) }
         return try decode(json: json)
-    }
-
-    /// Decodes one text frame given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: [UInt8]) throws(RealtimeEventError) -> RealtimeServerEvent {
-        let result = text.withUnsafeBytes { raw in
-            Result { () throws(RealtimeEventError) -> RealtimeServerEvent in try decode(raw) }
-        }
-        return try result.get()
-    }
-
-    /// Decodes one text frame; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: String) throws(RealtimeEventError) -> RealtimeServerEvent {
-        var text = text
-        let result = text.withUTF8 { utf8 in
-            Result { () throws(RealtimeEventError) -> RealtimeServerEvent in try decode(UnsafeRawBufferPointer(utf8)) }
-        }
-        return try result.get()
     }
 
     /// An audio delta of the usual shape (either dialect's name), decoded from a `JSONFlatObject`

@@ -98,7 +98,7 @@ public struct TwilioMedia: Equatable, Sendable {
     }
 }
 
-extension TwilioInboundEvent {
+extension TwilioInboundEvent: JSONEvent {
     /// Decodes one text frame from Twilio, given as UTF-8 bytes.
     ///
     /// - Throws: `TwilioEventError` naming what is wrong (not JSON, missing `event`, a `start`
@@ -111,23 +111,6 @@ extension TwilioInboundEvent {
         let json: JSON
         do throws(JSONError) { json = try JSON.parse(text) } catch { throw TwilioEventError(.notJSON(error)) }
         return try decode(json: json)
-    }
-
-    /// Decodes one text frame from Twilio, given as UTF-8 bytes; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: [UInt8]) throws(TwilioEventError) -> TwilioInboundEvent {
-        let result = text.withUnsafeBytes { raw in
-            Result { () throws(TwilioEventError) -> TwilioInboundEvent in try decode(raw) }
-        }
-        return try result.get()
-    }
-
-    /// Decodes one text frame from Twilio; see `decode(_: UnsafeRawBufferPointer)`.
-    public static func decode(_ text: String) throws(TwilioEventError) -> TwilioInboundEvent {
-        var text = text
-        let result = text.withUTF8 { utf8 in
-            Result { () throws(TwilioEventError) -> TwilioInboundEvent in try decode(UnsafeRawBufferPointer(utf8)) }
-        }
-        return try result.get()
     }
 
     /// `media` and `mark` events of the usual shape, decoded from a `JSONFlatObject` index: the

@@ -65,4 +65,25 @@ struct RealtimeEndpointTests {
         #expect(RealtimeEndpoint.azure(endpoint: "https://r.openai.azure.com", deployment: "d", apiKey: "k", apiVersion: nil).apiVersion == nil)
         #expect(RealtimeEndpoint.openAI(apiKey: "k", model: "m").apiVersion == nil)
     }
+
+    @Test func live_openAI_noQueryNoModelInTheURL_noBetaHeader() {
+        let endpoint = RealtimeEndpoint.openAILive(apiKey: "sk-test", model: "gpt-live-1")
+        #expect(endpoint.api == .live)
+        #expect(endpoint.url == "wss://api.openai.com/v1/live/sessions")
+        #expect(endpoint.headers.map { "\($0.0): \($0.1)" } == ["Authorization: Bearer sk-test"])
+        #expect(endpoint.label == "openai api.openai.com/gpt-live-1 (live)")
+        #expect(RealtimeEndpoint.openAILive(apiKey: "k", baseURL: "https://gw.example.com:8443/proxy/v1/", model: "m").url
+            == "wss://gw.example.com:8443/proxy/v1/live/sessions")
+        #expect(RealtimeEndpoint.openAILive(apiKey: "k", baseURL: "http://127.0.0.1:9000/v1", model: "m").url
+            == "ws://127.0.0.1:9000/v1/live/sessions")
+    }
+
+    @Test func live_azure_apiKeyHeader_orAnEntraToken() {
+        let keyed = RealtimeEndpoint.azureLive(endpoint: "myres.openai.azure.com", deployment: "gpt-live-1", apiKey: "az-key")
+        #expect(keyed.api == .live && keyed.apiVersion == nil)
+        #expect(keyed.url == "wss://myres.openai.azure.com/openai/v1/live/sessions")
+        #expect(keyed.headers.map { "\($0.0): \($0.1)" } == ["api-key: az-key"])
+        #expect(keyed.authorized(bearer: "tok").headers.map { "\($0.0): \($0.1)" } == ["Authorization: Bearer tok"])
+        #expect(RealtimeEndpoint.openAI(apiKey: "k", model: "m").api == .realtime)
+    }
 }
