@@ -48,7 +48,7 @@ let package = Package(
         // An HTTP client on libcurl's multi interface, driven by the event loop (Tavily, Twilio's REST API).
         .target(name: "HTTPClient", dependencies: ["CCurl", "Net", "Config", "Logging"], swiftSettings: runtime),
         .target(name: "Twilio", dependencies: ["JSON", "Base64", "HTTP", "HTTPClient", "Net", "CSSL"], swiftSettings: runtime),
-        .target(name: "Realtime", dependencies: ["JSON", "Base64", "Audio", "WebSocket"], swiftSettings: runtime),
+        .target(name: "Realtime", dependencies: ["Live", "JSON", "Base64", "Audio", "WebSocket"], swiftSettings: runtime),
         // GPT-Live (`/v1/live/sessions`): its events, session configuration and endpoints. Apart from
         // Realtime: the two protocols share no event, and either can go without the other.
         .target(name: "Live", dependencies: ["JSON", "Base64"], swiftSettings: runtime),
@@ -62,7 +62,7 @@ let package = Package(
         .target(name: "Metrics", dependencies: ["Providers", "Net"], swiftSettings: runtime),
 
         // Calls and the executable that wires them.
-        .target(name: "Calls", dependencies: ["Base64", "Metrics", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
+        .target(name: "Calls", dependencies: ["Live", "Base64", "Metrics", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
         .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),

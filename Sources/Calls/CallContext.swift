@@ -3,6 +3,8 @@ import Providers
 import Config
 import Logging
 import Net
+import JSON
+import Live
 import Realtime
 import Tools
 
@@ -51,6 +53,10 @@ public struct CallContext {
     public var metrics = CallMetrics()
     /// The optional `session.update` fields each target refused (shared: a reference).
     public var sessionFields = SessionFieldMemory()
+    /// GPT-Live's choices (`VOICE_API=live`): backend model and instructions, web search, format.
+    public var live = LiveSettings()
+    /// GPT-Live's backend model's prices (its text tokens), when the price table has its row.
+    public var backendPrices: PriceRow?
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
@@ -97,6 +103,30 @@ public struct CallContext {
         SessionNegotiation(session: RealtimeClientEvent.session(options(for: endpoint, instructions: instructions), dialect: endpoint.dialect),
                            dialect: endpoint.dialect,
                            skipping: sessionFields.refused(by: endpoint.label))
+    }
+
+    /// The `session.start` session for a GPT-Live target: the voice instructions (this call's
+    /// override, else `INSTRUCTIONS`), μ-law unless `LIVE_AUDIO_FORMAT` says otherwise, the
+    /// voice, the conversation so far as text-only startup `input` (a reconnect), and Responses
+    /// delegation carrying every tool the bridge offers — with the service's hosted `web_search`
+    /// instead of Tavily's when `LIVE_WEB_SEARCH=hosted` (GPT-LIVE.md §3).
+    func liveConfig(for endpoint: RealtimeEndpoint, instructions: String? = nil, input: [LiveInputMessage] = []) -> LiveSessionConfig {
+        let format: LiveAudioFormat
+        switch live.audioFormat {
+        case .pcmu: format = .pcmu
+        case .pcm16: format = .pcm16000
+        case .pcm24: format = .pcm24000
+        }
+        var definitions = tools?.definitions ?? []
+        let webSearch = live.webSearch(tavily: tools?.tool(named: "web_search") != nil)
+        if webSearch != .tavily { definitions.removeAll { $0["name"]?.stringValue == "web_search" } }
+        if webSearch == .hosted { definitions.append(["type": "web_search"]) }
+        let delegation = LiveDelegation.responses(
+            model: live.backendModel, instructions: live.backendInstructions ?? LiveSettings.defaultBackendInstructions,
+            tools: definitions, toolChoice: definitions.isEmpty ? nil : "auto",
+            parallelToolCalls: conversation.parallelToolCalls, reasoningEffort: conversation.reasoningEffort)
+        return LiveSessionConfig(model: endpoint.model, instructions: instructions ?? sessionOptions.instructions, format: format,
+                                 voice: sessionOptions.voice, delegation: delegation, input: Array(input.suffix(128)))
     }
 
     /// Handles a negotiation's outcome that concerns every call: learns the refused fields

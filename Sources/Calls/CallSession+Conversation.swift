@@ -7,6 +7,10 @@ extension CallSession {
     func callerPressed(_ digit: String) {
         log.info("caller pressed a key", [("digit", digit)])
         guard context.conversation.forwardDTMF, isActive, let provider else { return }
+        if live != nil {
+            provider.send(liveKeyPress(digit))
+            return
+        }
         provider.send(RealtimeClientEvent.conversationItemCreateUserText("[caller pressed \(digit)]"))
         if responseInProgress == nil {
             provider.send(RealtimeClientEvent.responseCreate())

@@ -25,6 +25,10 @@ extension CallSession: RealtimeClientDelegate {
         log.info(connecting.restoring ? "provider session reopened" : "provider session open",
                  [("provider", client.endpoint.provider), ("target", client.endpoint.label),
                   ("connect_ms", String(connectMs))])
+        if client.endpoint.api == .live {
+            liveOpened(client, connecting)
+            return
+        }
         if connecting.configured {
             begin(on: client)  // pre-warmed, and confirmed already
             return
@@ -95,6 +99,10 @@ extension CallSession: RealtimeClientDelegate {
     private var greeting: String { override?.greeting ?? context.greeting }
 
     public func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
+        if let live {
+            liveReceived(event, from: client, live)
+            return
+        }
         let decoded: RealtimeServerEvent
         do {
             decoded = try RealtimeServerEvent.decode(event)

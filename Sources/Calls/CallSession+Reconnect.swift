@@ -23,6 +23,12 @@ extension CallSession {
         flushAssistantAudio()
         playReconnectPrompt()
         provider = nil
+        if let live {
+            live.turnTimer?.cancel()
+            flushLiveTurns(live, force: true)
+            usage.liveSessionEnded()
+        }
+        live = nil
         responseInProgress = nil
         // Item and response ids belong to the old session: never truncate them on the new one.
         playback.forgetItems()

@@ -1,4 +1,5 @@
 import Metrics
+import Live
 import Logging
 import Net
 import Realtime
@@ -29,6 +30,26 @@ extension CallSession {
         perform(runner.observe(toolEvent))
     }
 
+    /// Hook: a provider event in the runner's terms (GPT-Live's backend events).
+    func toolsObserve(_ event: CallToolRunner.Event) {
+        guard let runner = tools.runner else { return }
+        perform(runner.observe(event))
+        if let live, case .functionCall = event { answerLiveCallsIfTheResponseStaysOpen(live) }
+    }
+
+    /// GPT-Live's backend may keep its response open while it waits for the outputs ("continue
+    /// a delegated response waiting for tool results", the SDK says) or complete it as the
+    /// Responses API does; the runner answers after a `response.completed`, so if none comes
+    /// within a moment of a function call, the calls made so far are taken as the whole batch.
+    private func answerLiveCallsIfTheResponseStaysOpen(_ live: LiveCall) {
+        tools.liveBatchTimer?.cancel()
+        tools.liveBatchTimer = twilio.connection.loop.schedule(afterMs: CallTools.liveBatchWaitMs) { [weak self, weak live] in
+            guard let self, let live, live === self.live, let runner = self.tools.runner, runner.awaitsResponseDone else { return }
+            self.log.debug("backend response still open after its function calls; answering them")
+            self.perform(runner.observe(.responseDone))
+        }
+    }
+
     /// Hook: the call is ending; stop every tool and timer.
     func toolsCallEnded() {
         if let actions = tools.runner?.stop() { perform(actions) }
@@ -36,6 +57,8 @@ extension CallSession {
         tools.goodbyeTimer = nil
         tools.retryTimer?.cancel()
         tools.retryTimer = nil
+        tools.liveBatchTimer?.cancel()
+        tools.liveBatchTimer = nil
     }
 
     private func perform(_ actions: [CallToolRunner.Action]) {
@@ -58,13 +81,21 @@ extension CallSession {
             context.metrics.recordToolCall(tool: tool, outcome: outcome)
         case .answer(let callId, let output):
             guard isActive else { return }
-            provider?.send(RealtimeClientEvent.functionCallOutput(callId: callId, output: output))
+            provider?.send(live == nil ? RealtimeClientEvent.functionCallOutput(callId: callId, output: output)
+                                       : LiveClientEvent.functionCallOutput(callId: callId, output: output))
         case .requestResponse(let eventId, let instructions):
             guard isActive else { return }
-            provider?.send(RealtimeClientEvent.responseCreate(instructions: instructions, eventId: eventId))
+            if live != nil {
+                if let instructions { provider?.send(LiveClientEvent.instructionsAppend(content: instructions, delegationId: nil)) }
+                provider?.send(LiveClientEvent.responseCreate(eventId: eventId))
+            } else {
+                provider?.send(RealtimeClientEvent.responseCreate(instructions: instructions, eventId: eventId))
+            }
         case .hangUp(let waitForGoodbye):
             guard isActive else { return }
-            if waitForGoodbye {
+            if let live {
+                liveHangUp(live)
+            } else if waitForGoodbye {
                 log.info("assistant hung up without a goodbye; asking for one")
                 tools.goodbyeTimer = twilio.connection.loop.schedule(afterMs: CallTools.goodbyeWaitMs) { [weak self] in
                     self?.hangUpAfterPlayback()

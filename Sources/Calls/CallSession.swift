@@ -82,6 +82,8 @@ public final class CallSession {
     var log: Logger
     var state = State.awaitingStart
     var provider: RealtimeClient?
+    /// The GPT-Live session's state, when the provider speaks GPT-Live (CallSession+Live.swift).
+    var live: LiveCall?
     var streamSid = ""
     var callSid = ""
     /// The caller's audio toward the provider: held while a session opens, batched when asked.
@@ -238,7 +240,9 @@ public final class CallSession {
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
-            if let chunk = callerAudio.forward(payload) { provider?.send(RealtimeClientEvent.appendAudio(base64: chunk)) }
+            if let chunk = callerAudio.forward(payload) {
+                provider?.send(live == nil ? RealtimeClientEvent.appendAudio(base64: chunk) : callerAudioEvent(chunk))
+            }
         case .connecting, .awaitingStart:
             // Kept, up to a bound, while the provider session opens.
             callerAudio.hold(payload)
@@ -270,8 +274,13 @@ public final class CallSession {
         link?.close()
         link = nil
         toolsCallEnded()
-        provider?.close()
+        if let live, let provider {
+            liveClose(provider, live)  // session.close now; the socket waits for session.closed
+        } else {
+            provider?.close()
+        }
         provider = nil
+        live = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }
         if !callSid.isEmpty { context.transcripts?.finish(callSid: callSid) }
         let seconds = Double(twilio.connection.loop.now - startedAtMs) / 1000
@@ -282,7 +291,12 @@ public final class CallSession {
                       ("usage_audio_out", String(usage.audioOutput)),
                       ("usage_text_in", String(usage.textInput + usage.textInputCached)),
                       ("usage_text_out", String(usage.textOutput))]
-        if let cost = usage.cost(context.prices) { fields.append(("cost_usd_est", Self.formatCost(cost))) }
+        if usage.liveSeconds > 0 || usage.backendInput > 0 {
+            fields.append(("usage_live_s", format1(usage.liveSeconds)))
+            fields.append(("usage_backend_in", String(usage.backendInput)))
+            fields.append(("usage_backend_out", String(usage.backendOutput)))
+        }
+        if let cost = usage.cost(context.prices, backend: context.backendPrices) { fields.append(("cost_usd_est", Self.formatCost(cost))) }
         log.info("call ended", fields)
         onEnd(self, outcome)
     }

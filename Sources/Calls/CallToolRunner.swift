@@ -119,6 +119,9 @@ final class CallToolRunner {
     /// Calls started and not yet answered (or answered, waiting for their response to finish).
     var pendingCalls: Int { calls.count }
 
+    /// Whether calls wait for the end of the response that made them.
+    var awaitsResponseDone: Bool { calls.contains { !$0.responseDone } }
+
     /// Feeds one provider event.
     func observe(_ event: Event) -> [Action] {
         guard !stopped else { return [] }

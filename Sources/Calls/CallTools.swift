@@ -15,6 +15,9 @@ final class CallTools {
     var goodbyeTimer: LoopTimer?
     /// The runner's one retry of a refused `response.create`.
     var retryTimer: LoopTimer?
+    /// GPT-Live: answers function calls whose backend response stays open (see `CallSession`).
+    var liveBatchTimer: LoopTimer?
+    static let liveBatchWaitMs: Int64 = 1_000
 
     /// How long a hang-up waits beyond the audio still queued, and at most in all.
     static let playbackGraceMs: Int64 = 1_500

@@ -1,10 +1,35 @@
 import JSON
 
-/// Tokens a call used, summed over its `response.done` events, and their estimated cost.
+/// What a call used, and its estimated cost: Realtime tokens summed over its `response.done`
+/// events; for GPT-Live, the session's seconds (`session.usage.updated`, `session.closed`) and
+/// the backend's tokens (its nested `response.completed`).
 public struct CallUsage: Equatable {
     public var audioInput = 0, audioInputCached = 0, textInput = 0, textInputCached = 0
     public var audioOutput = 0, textOutput = 0
     public var responses = 0
+    /// GPT-Live: seconds of session billed, as the service last reported them (cumulative per
+    /// session; sessions a call reopened are summed).
+    public var liveSeconds = 0.0
+    private var liveSecondsOfEarlierSessions = 0.0
+    /// GPT-Live's backend (Responses) tokens.
+    public var backendInput = 0, backendOutput = 0
+
+    /// GPT-Live reported `seconds` for the current session (cumulative: the last report counts).
+    public mutating func liveSession(seconds: Double) {
+        liveSeconds = liveSecondsOfEarlierSessions + seconds
+    }
+
+    /// A new GPT-Live session starts counting from zero (a reconnect).
+    public mutating func liveSessionEnded() {
+        liveSecondsOfEarlierSessions = liveSeconds
+    }
+
+    /// Adds a GPT-Live backend `response.usage` (`input_tokens`, `output_tokens`).
+    public mutating func addBackend(_ usage: JSON) {
+        responses += 1
+        backendInput += usage["input_tokens"]?.intValue ?? 0
+        backendOutput += usage["output_tokens"]?.intValue ?? 0
+    }
 
     /// Creates an empty tally.
     public init() {}
@@ -25,19 +50,23 @@ public struct CallUsage: Equatable {
         textOutput += output?["text_tokens"]?.intValue ?? 0
     }
 
-    /// The estimated cost in USD with `prices` (USD per 1M tokens), or nil without a price row.
-    public func cost(_ prices: PriceRow?) -> Double? {
+    /// The estimated cost in USD with `prices` (USD per 1M tokens, per minute for GPT-Live), or
+    /// nil without a price row. GPT-Live's backend tokens count with `backend`'s text prices
+    /// when that row exists.
+    public func cost(_ prices: PriceRow?, backend: PriceRow? = nil) -> Double? {
         guard let p = prices else { return nil }
-        let sum = Double(audioInput) * p.audioInput + Double(audioInputCached) * p.audioInputCached
+        var sum = Double(audioInput) * p.audioInput + Double(audioInputCached) * p.audioInputCached
             + Double(textInput) * p.textInput + Double(textInputCached) * p.textInputCached
             + Double(audioOutput) * p.audioOutput + Double(textOutput) * p.textOutput
-        return sum / 1_000_000
+        if let b = backend { sum += Double(backendInput) * b.textInput + Double(backendOutput) * b.textOutput }
+        return sum / 1_000_000 + liveSeconds / 60 * p.perMinute
     }
 }
 
-/// One model's prices, USD per 1M tokens.
+/// One model's prices: USD per 1M tokens, and USD per minute of session (GPT-Live).
 public struct PriceRow: Equatable {
     public var audioInput, audioInputCached, audioOutput, textInput, textInputCached, textOutput: Double
+    public var perMinute = 0.0
 }
 
 /// The price table of `config/prices.json`, editable by the user.
@@ -52,6 +81,12 @@ public struct PriceTable {
         let root = try JSON.parse(text)
         guard let object = root.objectValue else { throw PriceTableError(message: "the price table must be a JSON object of model rows") }
         for (model, row) in object where !model.hasPrefix("_") {
+            if let perMinute = row["per_minute"]?.doubleValue {
+                // GPT-Live: billed per second of session, at this price per minute.
+                rows[model] = PriceRow(audioInput: 0, audioInputCached: 0, audioOutput: 0, textInput: 0, textInputCached: 0,
+                                       textOutput: 0, perMinute: perMinute)
+                continue
+            }
             func field(_ name: String) throws -> Double {
                 guard let v = row[name]?.doubleValue else {
                     throw PriceTableError(message: "row '\(model)' has no number '\(name)' (USD per 1M tokens)")
@@ -63,6 +98,9 @@ public struct PriceTable {
                                    textInputCached: try field("text_input_cached"), textOutput: try field("text_output"))
         }
     }
+
+    /// The row named `name`, if any (no `default`).
+    public func row(exactly name: String) -> PriceRow? { rows[name] }
 
     /// The row for the first name present, else `default`.
     public func row(for names: [String?]) -> PriceRow? {

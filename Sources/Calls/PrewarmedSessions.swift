@@ -21,7 +21,9 @@ final class PrewarmedSessions {
 
         func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
             client.delegate = self
-            guard let owner else { return }
+            // GPT-Live: only the socket is warmed; `session.start`, which starts the billing,
+            // waits for the stream (CallSession+Live.swift).
+            guard let owner, client.endpoint.api == .realtime else { return }
             var negotiation = owner.context.negotiation(for: client.endpoint)
             let action = negotiation.start()
             self.negotiation = negotiation

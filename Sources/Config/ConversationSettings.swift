@@ -24,7 +24,8 @@ public struct ConversationSettings: Sendable, Equatable {
     public var forwardDTMF = true
     /// `TRANSCRIPTS_DIR`: when set, each call's utterances go to `<dir>/<CallSid>.jsonl`.
     public var transcriptsDir: String?
-    /// `PREWARM`: open the provider session when Twilio fetches the webhook. Default true.
+    /// `PREWARM`: open the provider session when Twilio fetches the webhook. Default true for
+    /// the Realtime API, false for GPT-Live (a Live session bills by the second while the phone rings).
     public var prewarm = true
     /// `PREWARM_CLAIM_TIMEOUT_MS`: how long a pre-warmed session waits for its stream. Default 15000.
     public var prewarmClaimTimeoutMs = 15_000
@@ -87,7 +88,8 @@ public struct ConversationSettings: Sendable, Equatable {
             }
         }
         s.forwardDTMF = try value("FORWARD_DTMF").map { try Settings.parseBool($0, variable: "FORWARD_DTMF") } ?? true
-        s.prewarm = try value("PREWARM").map { try Settings.parseBool($0, variable: "PREWARM") } ?? true
+        s.prewarm = try value("PREWARM").map { try Settings.parseBool($0, variable: "PREWARM") }
+            ?? (value("VOICE_API")?.lowercased() != LiveSettings.API.live.rawValue)
         s.prewarmClaimTimeoutMs = try milliseconds(value("PREWARM_CLAIM_TIMEOUT_MS"), "PREWARM_CLAIM_TIMEOUT_MS",
                                                    range: 100...120_000) ?? s.prewarmClaimTimeoutMs
         if let text = value("CALLER_AUDIO_BATCH_MS") {

@@ -83,6 +83,7 @@ extension Settings {
         settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {
             try parseMilliseconds($0, variable: "TAVILY_TIMEOUT_MS", range: 100...120_000)
         } ?? 8_000
+        settings.live = try LiveSettings.load(from: value, tavily: tavilyAPIKey != nil)
         try loadOperationsPort(&settings, value: value)
         return settings
     }

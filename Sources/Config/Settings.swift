@@ -62,6 +62,9 @@ public struct Settings: Sendable {
     /// `METRICS_HOST`: the address the metrics listener binds; default `0.0.0.0`.
     public var metricsHost = "0.0.0.0"
 
+    /// `VOICE_API` and the GPT-Live choices (see `LiveSettings`).
+    public var live = LiveSettings()
+
     /// `VOICE`; nil means the dialect's default voice.
     public var voice: String?
     /// `INSTRUCTIONS`, else `config/instructions.md`, else `Settings.defaultInstructions`.
@@ -135,15 +138,17 @@ public struct Settings: Sendable {
 
     /// A redacted view for the start-up log line: no secret values, only whether each is set.
     public func summary() -> [(String, String)] {
-        var fields: [(String, String)] = [("provider", provider.name)]
+        var fields: [(String, String)] = [("provider", provider.name), ("voice_api", live.api.rawValue)]
         switch provider {
         case .openAI:
-            fields.append(("model", openAIRealtimeModel))
+            fields.append(("model", live.api == .live ? live.openAIModel : openAIRealtimeModel))
             fields.append(("endpoint", (try? AddressParts.parse(openAIBaseURL).hostAndPort) ?? openAIBaseURL))
         case .azure:
             fields.append(("deployment", azureDeployment ?? "unset"))
             fields.append(("endpoint", azureEndpoint ?? "unset"))
-            fields.append(("dialect", azureAPIVersion.map { "preview api-version=\($0)" } ?? "ga"))
+            if live.api == .realtime {
+                fields.append(("dialect", azureAPIVersion.map { "preview api-version=\($0)" } ?? "ga"))
+            }
             fields.append(("azure_targets", String(providers.azureTargets.count)))
             fields.append(("azure_auth", providers.azureAuth.rawValue))
             fields.append(("fallback_openai", providers.fallbackToOpenAI ? "on" : "off"))

@@ -42,7 +42,7 @@ public final class RealtimeClient {
     public weak var delegate: RealtimeClientDelegate?
     private let loop: EventLoop
     private var socket: WSConnection?
-    private var local: RealtimeLocalProvider?
+    private var local: LocalSpeechService?
     private var ended = false
     private var opened = false
     private let startedAtMs: Int64
@@ -62,7 +62,7 @@ public final class RealtimeClient {
         let client = RealtimeClient(endpoint: endpoint, loop: loop)
         client.delegate = delegate
         if endpoint.provider == "local" {
-            let provider = RealtimeLocalProvider()
+            let provider: LocalSpeechService = endpoint.api == .live ? LiveLocalProvider() : RealtimeLocalProvider()
             client.local = provider
             loop.afterCurrentEvents { [weak client] in
                 guard let client, !client.ended else { return }
@@ -165,4 +165,13 @@ public final class RealtimeClient {
             }
         }
     }
+}
+
+/// A built-in provider that stands in for the service's socket: it takes client events as text
+/// and returns the server events they cause (`RealtimeLocalProvider`, `LiveLocalProvider`).
+public protocol LocalSpeechService: AnyObject {
+    /// The events the server sends as soon as the socket opens.
+    func start() -> [String]
+    /// The server events one client event (JSON text) causes, in order.
+    func receive(_ text: String) -> [String]
 }

@@ -135,6 +135,13 @@ public struct RealtimeEndpoint: Sendable {
         )
     }
 
+    /// The built-in parrot in GPT-Live's protocol (`LiveLocalProvider`): no keys, no network.
+    public static let localLive: RealtimeEndpoint = {
+        var endpoint = RealtimeEndpoint(provider: "local", url: "local://parrot", headers: [], dialect: .ga, model: "parrot")
+        endpoint.api = .live
+        return endpoint
+    }()
+
     /// The built-in parrot (`RealtimeLocalProvider`): no keys, no network, GA events.
     public static let local = RealtimeEndpoint(
         provider: "local", url: "local://parrot", headers: [], dialect: .ga, model: "parrot")

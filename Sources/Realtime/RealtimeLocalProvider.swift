@@ -19,7 +19,7 @@ import JSON
 ///   `response_cancel_not_active`; anything unknown gets an `invalid_request_error`.
 ///
 /// Confined to the call that owns it, like the socket it stands in for.
-public final class RealtimeLocalProvider {
+public final class RealtimeLocalProvider: LocalSpeechService {
     /// The VAD window, in ms.
     public let frameMs: Int
     /// The audio per `response.output_audio.delta`: 100 ms of 8 kHz μ-law.

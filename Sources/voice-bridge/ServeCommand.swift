@@ -50,6 +50,14 @@ enum ServeCommand {
             context.conversation = conversation
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
+            context.live = settings.live
+            context.backendPrices = Wiring.backendPrices(for: settings, conversation: conversation)
+            if settings.live.api == .live {
+                let search = settings.live.webSearch(tavily: settings.tavilyAPIKey != nil)
+                log.info("voice API: GPT-Live", [("backend_model", settings.live.backendModel), ("web_search", search.rawValue),
+                                                 ("audio_format", settings.live.audioFormat.rawValue),
+                                                 ("prewarm", conversation.prewarm ? "socket only" : "off")])
+            }
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
             }

@@ -32,14 +32,27 @@ enum Wiring {
     static func endpoint(for settings: Settings) -> RealtimeEndpoint {
         switch settings.provider {
         case .openAI:
-            return .openAI(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL,
-                           model: settings.openAIRealtimeModel)
+            return openAIEndpoint(for: settings)
         case .azure:
-            return .azure(endpoint: settings.azureEndpoint ?? "", deployment: settings.azureDeployment ?? "",
-                          apiKey: settings.azureAPIKey ?? "", apiVersion: settings.azureAPIVersion)
+            return azureEndpoint(for: settings, endpoint: settings.azureEndpoint ?? "", deployment: settings.azureDeployment ?? "",
+                                 apiKey: settings.azureAPIKey ?? "")
         case .local:
-            return .local
+            return settings.live.api == .live ? .localLive : .local
         }
+    }
+
+    /// OpenAI's endpoint for the chosen voice API (`VOICE_API`).
+    static func openAIEndpoint(for settings: Settings) -> RealtimeEndpoint {
+        settings.live.api == .live
+            ? .openAILive(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL, model: settings.live.openAIModel)
+            : .openAI(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL, model: settings.openAIRealtimeModel)
+    }
+
+    /// One Azure deployment's endpoint for the chosen voice API (GPT-Live has no `api-version`).
+    static func azureEndpoint(for settings: Settings, endpoint: String, deployment: String, apiKey: String) -> RealtimeEndpoint {
+        settings.live.api == .live
+            ? .azureLive(endpoint: endpoint, deployment: deployment, apiKey: apiKey)
+            : .azure(endpoint: endpoint, deployment: deployment, apiKey: apiKey, apiVersion: settings.azureAPIVersion)
     }
 
     /// Failover, fallback, managed identity, timeouts and mid-call recovery, from `settings`.
@@ -72,15 +85,14 @@ enum Wiring {
             }
             return copy
         }
-        let openAI = RealtimeEndpoint.openAI(apiKey: settings.openAIAPIKey ?? "", baseURL: settings.openAIBaseURL,
-                                             model: settings.openAIRealtimeModel)
+        let openAI = openAIEndpoint(for: settings)
         let pool: ProviderPool
         switch settings.provider {
         case .azure:
             let managed = providers.azureAuth == .managedIdentity
             let primaries = providers.azureTargets.map { target in
-                ProviderPool.Target(endpoint: proxied(.azure(endpoint: target.endpoint, deployment: target.deployment,
-                                                             apiKey: target.apiKey ?? "", apiVersion: settings.azureAPIVersion)),
+                ProviderPool.Target(endpoint: proxied(azureEndpoint(for: settings, endpoint: target.endpoint,
+                                                                    deployment: target.deployment, apiKey: target.apiKey ?? "")),
                                     usesManagedIdentity: managed)
             }
             let fallback = providers.fallbackToOpenAI ? ProviderPool.Target(endpoint: proxied(openAI)) : nil
@@ -88,7 +100,7 @@ enum Wiring {
         case .openAI:
             pool = ProviderPool(primary: [.init(endpoint: proxied(openAI))], cooldownMs: Int64(providers.cooldownMs))
         case .local:
-            pool = ProviderPool(single: .local)
+            pool = ProviderPool(single: endpoint(for: settings))
         }
         return pool
     }
@@ -231,7 +243,7 @@ enum Wiring {
         do {
             let table = try PriceTable(json: text)
             let model: String? = switch settings.provider {
-            case .openAI: settings.openAIRealtimeModel
+            case .openAI: settings.live.api == .live ? settings.live.openAIModel : settings.openAIRealtimeModel
             case .azure: settings.azureDeployment
             case .local: "local"
             }
@@ -240,5 +252,12 @@ enum Wiring {
             log.warning("price table ignored", [("error", String(describing: error))])
             return nil
         }
+    }
+
+    /// GPT-Live's backend model's row (its text tokens), when the price table has one.
+    static func backendPrices(for settings: Settings, conversation: ConversationSettings) -> PriceRow? {
+        guard settings.live.api == .live, let text = try? String(contentsOfFile: conversation.pricesFile, encoding: .utf8),
+              let table = try? PriceTable(json: text) else { return nil }
+        return table.row(exactly: settings.live.backendModel)
     }
 }
