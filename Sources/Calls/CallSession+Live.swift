@@ -252,13 +252,14 @@ extension CallSession {
 
     // MARK: Hang-up and close
 
-    /// The model called `hang_up`: let the backend finish (one `response.create`), wait until
-    /// the assistant has been quiet for a moment (its goodbye said), then for the goodbye's
-    /// marks, then end the call with `session.close`.
-    func liveHangUp(_ live: LiveCall) {
+    /// The model called `hang_up`: let the backend finish (one `response.create`, unless the
+    /// runner just asked for the goodbye with one), wait until the assistant has been quiet for a
+    /// moment (its goodbye said), then for the goodbye's marks, then end the call with
+    /// `session.close`.
+    func liveHangUp(_ live: LiveCall, goodbyeRequested: Bool) {
         guard !live.hangingUp, isActive else { return }
         live.hangingUp = true
-        provider?.send(LiveClientEvent.responseCreate(eventId: "hang_up_goodbye"))
+        if !goodbyeRequested { provider?.send(LiveClientEvent.responseCreate(eventId: "hang_up_goodbye")) }
         let startedAt = twilio.connection.loop.now
         log.info("hanging up once the goodbye has been said and played")
         waitForLiveQuiet(live, startedAt: startedAt)

@@ -94,7 +94,7 @@ extension CallSession {
         case .hangUp(let waitForGoodbye):
             guard isActive else { return }
             if let live {
-                liveHangUp(live)
+                liveHangUp(live, goodbyeRequested: waitForGoodbye)
             } else if waitForGoodbye {
                 log.info("assistant hung up without a goodbye; asking for one")
                 tools.goodbyeTimer = twilio.connection.loop.schedule(afterMs: CallTools.goodbyeWaitMs) { [weak self] in

@@ -271,11 +271,12 @@ public final class CallSession {
         }
         if closeTwilio { flushAssistantAudio() }
         state = .ended(outcome)
-        link?.close()
+        let liveSession = live.flatMap { live in provider.map { (live, $0) } }
+        if liveSession != nil { link?.detach() } else { link?.close() }
         link = nil
         toolsCallEnded()
-        if let live, let provider {
-            liveClose(provider, live)  // session.close now; the socket waits for session.closed
+        if let (live, client) = liveSession {
+            liveClose(client, live)  // session.close now; the socket waits for session.closed
         } else {
             provider?.close()
         }

@@ -52,6 +52,13 @@ public final class ProviderFailover: RealtimeClientDelegate {
         client?.close()
     }
 
+    /// Stops trying (the call ended) but leaves the open session's socket open: its owner
+    /// closes it (a GPT-Live session waits for `session.closed`).
+    public func detach() {
+        closed = true
+        client = nil
+    }
+
     /// The session opened on the current target cannot carry the call (it refused the audio
     /// formats): closes it, counts it against the target like a refused handshake and tries the
     /// next target, or reports the failure when none is left.
