@@ -51,4 +51,20 @@ import Testing
         #expect(table.row(for: ["gpt-realtime"]) != nil)
         #expect(table.row(for: ["local"])?.audioOutput == 0)
     }
+
+    @Test func live_secondsPerMinute_backendTokens_andSessionsAddUp() throws {
+        var usage = CallUsage()
+        usage.liveSession(seconds: 30)
+        usage.liveSession(seconds: 60)  // cumulative: the last report counts
+        usage.liveSessionEnded()        // a reconnect
+        usage.liveSession(seconds: 30)
+        #expect(usage.liveSeconds == 90)
+        usage.addBackend(try JSON.parse(#"{"input_tokens":1000,"output_tokens":100,"total_tokens":1100}"#))
+        #expect(usage.backendInput == 1_000 && usage.backendOutput == 100 && usage.responses == 1)
+        let table = try PriceTable(json: #"{"gpt-live-1":{"per_minute":0.05},"gpt-5.5":{"audio_input":0,"audio_input_cached":0,"audio_output":0,"text_input":2.0,"text_input_cached":0.2,"text_output":10.0}}"#)
+        let live = try #require(table.row(for: ["gpt-live-1"]))
+        #expect(abs(usage.cost(live)! - 0.075) < 1e-9, "1.5 min at $0.05")
+        #expect(abs(usage.cost(live, backend: table.row(exactly: "gpt-5.5"))! - (0.075 + 0.002 + 0.001)) < 1e-9)
+        #expect(table.row(exactly: "gpt-4") == nil)
+    }
 }
