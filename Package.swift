@@ -67,7 +67,7 @@ let package = Package(
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
         .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
-        .target(name: "Preflight", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         .executableTarget(name: "voice-bridge", dependencies: ["Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],

@@ -110,7 +110,7 @@ public struct CallContext {
     /// voice, the conversation so far as text-only startup `input` (a reconnect), and Responses
     /// delegation carrying every tool the bridge offers — with the service's hosted `web_search`
     /// instead of Tavily's when `LIVE_WEB_SEARCH=hosted` (GPT-LIVE.md §3).
-    func liveConfig(for endpoint: RealtimeEndpoint, instructions: String? = nil, input: [LiveInputMessage] = []) -> LiveSessionConfig {
+    public func liveConfig(for endpoint: RealtimeEndpoint, instructions: String? = nil, input: [LiveInputMessage] = []) -> LiveSessionConfig {
         let format: LiveAudioFormat
         switch live.audioFormat {
         case .pcmu: format = .pcmu

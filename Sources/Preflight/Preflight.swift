@@ -106,6 +106,10 @@ public final class Preflight {
             parts.append(pool.targets.contains(where: \.isFallback) ? "fallback to OpenAI" : "no fallback")
         }
         if let proxy = settings.providers.proxy { parts.append("proxy \(proxy.host):\(proxy.port)") }
+        if settings.live.api == .live {
+            let search = settings.live.webSearch(tavily: settings.tavilyAPIKey != nil)
+            parts.append("GPT-Live (backend \(settings.live.backendModel), web search \(search.rawValue))")
+        }
         return parts.joined(separator: ", ")
     }
 

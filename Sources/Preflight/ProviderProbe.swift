@@ -1,12 +1,14 @@
 import Calls
 import Providers
 import JSON
+import Live
 import Net
 import Realtime
 import WebSocket
 
 /// `voice-bridge check` for one provider target: DNS, TCP + TLS, the WebSocket upgrade, and
-/// `session.update` → `session.updated`, each its own line; the first failure ends the probe.
+/// `session.update` → `session.updated` (GPT-Live: `session.start` → `session.started`, with
+/// the audio format the service resolved), each its own line; the first failure ends the probe.
 final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     private let preflight: Preflight
     private let target: ProviderPool.Target
@@ -17,6 +19,7 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     private var client: RealtimeClient?
     private var timer: LoopTimer?
     private var negotiation: SessionNegotiation?
+    private var liveStart: LiveStart?
     private var finished = false
     private var url: WSURL?
 
@@ -135,6 +138,10 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     }
 
     func realtimeDidOpen(_ client: RealtimeClient) {
+        if target.endpoint.api == .live {
+            liveOpened(client)
+            return
+        }
         pass("WebSocket upgrade", "HTTP 101, \(target.endpoint.dialect == .ga ? "GA" : "preview (beta)") interface")
         stepStarted = loop.currentTimeMs()
         var negotiation = preflight.context.negotiation(for: target.endpoint)
@@ -148,6 +155,10 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
     }
 
     func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
+        if liveStart != nil {
+            liveReceived(event, on: client)
+            return
+        }
         guard !finished, let decoded = try? RealtimeServerEvent.decode(event) else { return }
         if var current = negotiation, let action = current.received(decoded) {
             negotiation = current
@@ -177,6 +188,46 @@ final class ProviderProbe: ConnectionDelegate, RealtimeClientDelegate {
             finish()
         case .failOver(let reason):
             fail("session.update", reason, fix: "this target cannot carry calls (they fail over to the next); check the model or deployment and AZURE_API_VERSION, and report this line if they are right")
+        }
+    }
+
+    // MARK: GPT-Live
+
+    private func liveOpened(_ client: RealtimeClient) {
+        pass("WebSocket upgrade", "HTTP 101, GPT-Live")
+        stepStarted = loop.currentTimeMs()
+        var start = LiveStart(config: preflight.context.liveConfig(for: target.endpoint))
+        let first = start.start()
+        liveStart = start
+        liveAction(first, on: client)
+        timer = loop.schedule(afterMs: max(timeoutMs, 5_000)) { [weak self] in
+            self?.fail("session.start", "no session.started within \(max(self?.timeoutMs ?? 0, 5_000)) ms",
+                       fix: "the service accepted the socket but did not start the session; check that the model or deployment is a GPT-Live one")
+        }
+    }
+
+    private func liveReceived(_ event: UnsafeRawBufferPointer, on client: RealtimeClient) {
+        guard !finished, let decoded = try? LiveServerEvent.decode(event), var start = liveStart,
+              let action = start.received(decoded) else { return }
+        liveStart = start
+        liveAction(action, on: client)
+    }
+
+    private func liveAction(_ action: LiveStart.Action, on client: RealtimeClient) {
+        switch action {
+        case .send(let text):
+            if !(liveStart?.refusedFormats.isEmpty ?? true) {
+                preflight.emit(PreflightLine(.warning, subject, "session.start", "the service refused audio/pcmu; asking for audio/pcm at 24000 Hz",
+                                             fix: "calls on this target resample μ-law both ways (a few µs per frame)", elapsedMs: elapsed))
+            }
+            client.send(text)
+        case .started(let format):
+            let resampled = format == .pcmu ? "μ-law passes through untouched" : "resampled by the bridge from and to μ-law"
+            pass("session.start", "session.started, audio \(format.type) at \(format.rate) Hz: \(resampled)")
+            client.send(LiveClientEvent.sessionClose())  // the probe's session bills by the second
+            finish()
+        case .failOver(let reason):
+            fail("session.start", reason, fix: "this target cannot carry calls (they fail over to the next); check OPENAI_LIVE_MODEL or the deployment, and LIVE_BACKEND_MODEL")
         }
     }
 

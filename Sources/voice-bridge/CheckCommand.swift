@@ -33,6 +33,8 @@ enum CheckCommand {
                                       sessionOptions: Wiring.sessionOptions(for: settings, conversation: conversation),
                                       greeting: settings.greeting, tls: try TLSContext.client(), logger: log)
             context.conversation = conversation  // the probe's session.update is the one serve sends
+            context.live = settings.live         // and GPT-Live's session.start too
+            context.tools = Wiring.tools(for: settings, loop: loop)
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
                 print(line.rendered)

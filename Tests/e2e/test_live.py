@@ -12,6 +12,7 @@ import audioop  # Python 3.11 (deprecated, still present): μ-law for the resamp
 import base64
 import json
 import math
+import re
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -345,6 +346,27 @@ def test_a_dropped_live_session_is_reopened_with_the_conversation_as_input(
     (resume,) = events(mock, "session.commentary.append", conn=2)
     assert "back" in resume["event"]["content"]
     no_violations(mock)
+
+
+def test_check_probes_session_start_and_prints_the_resolved_format(
+        run_bridge: Callable[..., Any], start_live: Callable[..., MockProcess], pki: TestPKI) -> None:
+    good = start_live()
+    done = run_bridge("check", env=live_env(good, pki, PUBLIC_URL=""))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^✔ configuration: valid — provider openai, GPT-Live \(backend gpt-5.5, web search off\)$", done.stdout, re.M)
+    subject = f"openai localhost:{good.port}/gpt-live-1.1 \\(live\\)"
+    assert re.search(rf"^✔ {subject}: WebSocket upgrade — HTTP 101, GPT-Live", done.stdout, re.M), done.stdout
+    assert re.search(rf"^✔ {subject}: session.start — session.started, audio audio/pcmu at 8000 Hz: μ-law passes "
+                     rf"through untouched", done.stdout, re.M), done.stdout
+    assert wait_until(lambda: events(good, "session.close") or None, 5), "the probe's session is closed at once"
+    no_violations(good)
+
+    pcm_only = start_live("--refuse-format", "audio/pcmu")
+    done = run_bridge("check", env=live_env(pcm_only, pki, PUBLIC_URL=""))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert re.search(r"^! .*session.start: the service refused audio/pcmu", done.stdout, re.M), done.stdout
+    assert re.search(r"^✔ .*session.start — session.started, audio audio/pcm at 24000 Hz: resampled", done.stdout, re.M)
+    no_violations(pcm_only)
 
 
 def test_simulate_runs_the_live_path_on_the_local_parrot(run_bridge: Callable[..., Any],
