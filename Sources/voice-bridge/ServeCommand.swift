@@ -57,6 +57,10 @@ enum ServeCommand {
                 log.info("voice API: GPT-Live", [("backend_model", settings.live.backendModel), ("web_search", search.rawValue),
                                                  ("audio_format", settings.live.audioFormat.rawValue),
                                                  ("prewarm", conversation.prewarm ? "socket only" : "off")])
+                if settings.useAzure, let version = settings.azureAPIVersion {
+                    log.warning("AZURE_API_VERSION is not used with VOICE_API=live (GPT-Live's v1 path takes none)",
+                                [("AZURE_API_VERSION", version), ("hint", "unset it, or set VOICE_API=realtime for the preview interface")])
+                }
             }
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
