@@ -19,6 +19,6 @@ import JSON
 
     @Test func lineAndColumn_countCharactersNotBytes() {
         #expect(JSONFile.lineAndColumn(of: 0, in: "x") == (1, 1))
-        #expect(JSONFile.lineAndColumn(of: 5, in: "ab\nμc") == (2, 3), "μ is two bytes, one column")
+        #expect(JSONFile.lineAndColumn(of: 5, in: "ab\nμc") == (2, 2), "c follows μ, two bytes but one column")
     }
 }
