@@ -37,7 +37,7 @@ let package = Package(
         .target(name: "JSON", swiftSettings: runtime),
         // The logger: logfmt/JSON lines, redaction, a bounded background writer.
         .target(name: "Logging", swiftSettings: runtime),
-        .target(name: "Config", dependencies: ["Logging", "Base64"], swiftSettings: runtime),
+        .target(name: "Config", dependencies: ["Logging", "Base64", "JSON"], swiftSettings: runtime),
 
         // Transport.
         .target(name: "Net", dependencies: ["CLinux", "CSSL"], swiftSettings: runtime),
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: swift6),
         .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: swift6),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: swift6),
-        .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging", "JSON"], swiftSettings: swift6),
         .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "HTTPTests", dependencies: ["HTTP", "Net", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "WebSocketTests", dependencies: ["WebSocket", "HTTP", "Net", "NetTestSupport", "TestSupport"], swiftSettings: swift6),

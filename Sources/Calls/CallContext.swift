@@ -53,6 +53,12 @@ public struct CallContext {
     public var metrics = CallMetrics()
     /// The optional `session.update` fields each target refused (shared: a reference).
     public var sessionFields = SessionFieldMemory()
+    /// The agent these calls belong to (`config/agents/NAME.json`); nil for the environment's
+    /// one agent.
+    public var agentName: String?
+    /// `max_call_seconds` of the agent: a minute before, the model is asked to wrap up; then the
+    /// call ends (`max_duration`).
+    public var maxCallSeconds: Int?
     /// GPT-Live's choices (`VOICE_API=live`): backend model and instructions, web search, format.
     public var live = LiveSettings()
     /// GPT-Live's backend model's prices (its text tokens), when the price table has its row.

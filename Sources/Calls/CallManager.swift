@@ -6,8 +6,10 @@ import WebSocket
 /// Owns the live calls of one event loop: creates a `CallSession` for each Media Stream and
 /// forgets it when it ends.
 public final class CallManager {
-    /// Shared call configuration.
+    /// Shared call configuration: the environment's agent, or the defaults agents build on.
     public let context: CallContext
+    /// The agents of `config/agents/`, when there are any; swapped whole on reload.
+    public var agents: Agents?
     private var sessions: [Int: CallSession] = [:]
     private var nextID = 1
     private var trimTimers: [LoopTimer] = []
@@ -30,9 +32,17 @@ public final class CallManager {
         if let loop, context.conversation.prewarm { prewarmed = PrewarmedSessions(context: context, loop: loop) }
     }
 
-    /// Opens the provider session for `callSid` now, while Twilio is still fetching the TwiML.
-    public func prewarm(callSid: String) {
-        prewarmed?.warm(callSid: callSid)
+    /// Opens the provider session for `callSid` now, while Twilio is still fetching the TwiML,
+    /// on the target of `agent`'s context (the default one when nil).
+    public func prewarm(callSid: String, agent: String? = nil) {
+        prewarmed?.warm(callSid: callSid, context: context(forAgent: agent))
+    }
+
+    /// The context of the agent named `agent`, else the default agent's, else the environment's.
+    public func context(forAgent agent: String?) -> CallContext {
+        guard let agents else { return context }
+        if let agent, let found = agents.context(named: agent) { return found }
+        return agents.defaultName.flatMap { agents.context(named: $0) } ?? context
     }
 
     /// Provider sessions pre-warmed for webhooks whose stream has not claimed them yet.
@@ -56,6 +66,10 @@ public final class CallManager {
         let session = CallSession(id: id, twilio: socket, context: context,
                                   claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) },
                                   claimOverride: { [weak self] start in self?.override(for: start) },
+                                  selectContext: { [weak self] start in
+                                      guard let self else { return nil }
+                                      return self.context(forAgent: start.customParameters["agent"])
+                                  },
                                   admitStart: { [weak self] start in
                                       guard let self else { return nil }
                                       let refusal = admit(start.callSid, start.customParameters, self.startedCalls)

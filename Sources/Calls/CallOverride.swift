@@ -17,26 +17,30 @@ public struct CallOverride: Equatable, Sendable {
     /// transcript, its keys logged when the stream starts. Empty when none (or when the stream
     /// landed on a replica that does not hold the record).
     public var metadata: JSONObject
+    /// The agent that takes the call (`config/agents/NAME.json`); nil for the default. Travels
+    /// as the `agent` parameter, under the call's stream token.
+    public var agent: String?
 
     /// Characters per piece: name and value together stay under `TwiML.parameterLengthLimit`.
     static let pieceLength = 450
 
     /// Creates an override.
-    public init(instructions: String? = nil, greeting: String? = nil, metadata: JSONObject = JSONObject()) {
+    public init(instructions: String? = nil, greeting: String? = nil, metadata: JSONObject = JSONObject(), agent: String? = nil) {
         self.instructions = instructions
         self.greeting = greeting
         self.metadata = metadata
+        self.agent = agent
     }
 
     /// Whether it changes nothing.
-    public var isEmpty: Bool { instructions == nil && greeting == nil && metadata.isEmpty }
+    public var isEmpty: Bool { instructions == nil && greeting == nil && metadata.isEmpty && agent == nil }
 
     /// Whether the instructions or greeting differ from the defaults.
     public var changesTheConversation: Bool { instructions != nil || greeting != nil }
 
-    /// The `<Parameter>` pairs that carry the instructions and greeting (never the metadata).
+    /// The `<Parameter>` pairs that carry the agent, instructions and greeting (never the metadata).
     public var parameters: [(String, String)] {
-        var pairs: [(String, String)] = []
+        var pairs: [(String, String)] = agent.map { [("agent", $0)] } ?? []
         for (name, text) in [("instructions", instructions), ("greeting", greeting)] {
             guard let text else { continue }
             var rest = Substring(text)
@@ -61,7 +65,7 @@ public struct CallOverride: Equatable, Sendable {
             }
             return text
         }
-        self.init(instructions: joined("instructions"), greeting: joined("greeting"))
+        self.init(instructions: joined("instructions"), greeting: joined("greeting"), agent: customParameters["agent"])
         if isEmpty { return nil }
     }
 }

@@ -24,6 +24,6 @@ extension CallSession {
         log.debug(role == "caller" ? "caller said" : "assistant said", [("text", text)] + (phase.map { [("phase", $0)] } ?? []))
         history.append(role: role, text)
         guard !callSid.isEmpty, let transcripts = context.transcripts else { return }
-        transcripts.append(callSid: callSid, role: role, text: text, phase: phase)
+        transcripts.append(callSid: callSid, role: role, text: text, phase: phase, agent: context.agentName)
     }
 }

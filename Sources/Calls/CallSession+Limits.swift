@@ -1,4 +1,6 @@
+import Live
 import Net
+import Realtime
 
 extension CallSession {
     /// Whether audio may still be queued toward both peers. A peer that stops reading makes our
@@ -28,4 +30,27 @@ extension CallSession {
         }
         return true
     }
+
+    /// The agent's `max_call_seconds`: a minute before, the model is told to wrap up politely
+    /// (a system note; GPT-Live: an instructions append); at the limit the call ends.
+    func limitCallLength() {
+        guard let seconds = context.maxCallSeconds else { return }
+        let loop = twilio.connection.loop
+        let noteAtMs = Int64(max(0, seconds - Self.wrapUpLeadSeconds)) * 1000
+        lengthTimers.append(loop.schedule(afterMs: noteAtMs) { [weak self] in
+            guard let self, self.isActive, let provider = self.provider else { return }
+            self.log.info("the call nears its maximum length; asking the model to wrap up", [("max_call_seconds", String(seconds))])
+            provider.send(self.live == nil ? RealtimeClientEvent.conversationItemCreateSystemText(Self.wrapUpNote)
+                                           : LiveClientEvent.instructionsAppend(content: Self.wrapUpNote, delegationId: nil))
+        })
+        lengthTimers.append(loop.schedule(afterMs: Int64(seconds) * 1000) { [weak self] in
+            guard let self, !self.isEnded else { return }
+            self.log.info("the call reached its maximum length; ending it", [("max_call_seconds", String(seconds))])
+            self.end(.maxDuration, closeTwilio: true, code: 1000, reason: "maximum call length")
+        })
+    }
+
+    static let wrapUpLeadSeconds = 60
+    static let wrapUpNote = "The call must end in about a minute. Wrap up politely now: summarise briefly, "
+        + "say what happens next, and say goodbye."
 }

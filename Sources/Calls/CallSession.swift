@@ -34,6 +34,8 @@ public final class CallSession {
         case rejectedBusy = "rejected_busy"
         /// The `start` was refused: draining, and its webhook was not answered here.
         case rejectedDraining = "rejected_draining"
+        /// The call reached its agent's `max_call_seconds`.
+        case maxDuration = "max_duration"
     }
 
     /// Where the call is. What belongs to one phase lives in its payload, so it cannot outlive it.
@@ -78,7 +80,8 @@ public final class CallSession {
     /// A process-unique id for logs before Twilio's CallSid is known.
     public let id: Int
     let twilio: WSConnection
-    let context: CallContext
+    /// The call's configuration: the process's until `start` names the call's agent.
+    var context: CallContext
     var log: Logger
     var state = State.awaitingStart
     var provider: RealtimeClient?
@@ -117,6 +120,8 @@ public final class CallSession {
     let admitStart: (TwilioStart) -> StartRefusal?
     /// Finds an outbound call's instructions and greeting from its `start` event.
     let claimOverride: (TwilioStart) -> CallOverride?
+    /// The context of the agent the call's signed parameters name (nil keeps the process's).
+    let selectContext: (TwilioStart) -> CallContext?
     /// This call's instructions and greeting, when they differ from the defaults.
     var override: CallOverride?
 
@@ -126,16 +131,20 @@ public final class CallSession {
     /// What was said so far, to restore on a new session.
     var history = ConversationHistory()
     var reconnects = 0
+    /// The wrap-up note and the end at the agent's `max_call_seconds`.
+    var lengthTimers: [LoopTimer] = []
 
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
          claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
+         selectContext: @escaping (TwilioStart) -> CallContext? = { _ in nil },
          admitStart: @escaping (TwilioStart) -> StartRefusal? = { _ in nil },
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.admitStart = admitStart
         self.claimPrewarmed = claimPrewarmed
         self.claimOverride = claimOverride
+        self.selectContext = selectContext
         self.twilio = twilio
         self.context = context
         self.onEnd = onEnd
@@ -196,6 +205,13 @@ public final class CallSession {
         streamSid = start.streamSid
         callSid = start.callSid
         log = log.with("call", start.callSid)
+        if let selected = selectContext(start) { context = selected }
+        if let agent = context.agentName {
+            log = log.with("agent", agent)
+            if let asked = start.customParameters["agent"], asked != agent {
+                log.warning("the call's agent is no longer configured; the default agent takes it", [("asked", String(asked.prefix(64)))])
+            }
+        }
         if start.encoding != "audio/x-mulaw" || start.sampleRate != 8000 {
             log.warning("unexpected Twilio media format; the bridge expects audio/x-mulaw at 8000 Hz",
                         [("encoding", start.encoding), ("sampleRate", String(start.sampleRate))])
@@ -209,6 +225,7 @@ public final class CallSession {
             if !callSid.isEmpty { context.transcripts?.appendMetadata(callSid: callSid, metadata: metadata) }
         }
         log.info("call started", started)
+        limitCallLength()
         if let override, override.changesTheConversation {
             let greeting = override.greeting.map { $0.isEmpty ? "none" : "set" } ?? "default"
             log.info("per-call settings", [("instructions", override.instructions.map { "\($0.count) characters" } ?? "default"),
@@ -271,6 +288,7 @@ public final class CallSession {
         }
         if closeTwilio { flushAssistantAudio() }
         state = .ended(outcome)
+        lengthTimers.forEach { $0.cancel() }
         let liveSession = live.flatMap { live in provider.map { (live, $0) } }
         if liveSession != nil { link?.detach() } else { link?.close() }
         link = nil

@@ -9,6 +9,8 @@ final class PrewarmedSessions {
     /// One warming session: it configures itself on open and waits to be claimed.
     final class Entry: ProviderFailoverDelegate, RealtimeClientDelegate {
         let callSid: String
+        /// The context of the agent the webhook chose.
+        let context: CallContext
         var link: ProviderFailover!
         var configured = false
         var failed = false
@@ -17,22 +19,25 @@ final class PrewarmedSessions {
         var expiry: LoopTimer?
         weak var owner: PrewarmedSessions?
 
-        init(callSid: String) { self.callSid = callSid }
+        init(callSid: String, context: CallContext) {
+            self.callSid = callSid
+            self.context = context
+        }
 
         func providerFailover(_ failover: ProviderFailover, didOpen client: RealtimeClient) {
             client.delegate = self
             // GPT-Live: only the socket is warmed; `session.start`, which starts the billing,
             // waits for the stream (CallSession+Live.swift).
-            guard let owner, client.endpoint.api == .realtime else { return }
-            var negotiation = owner.context.negotiation(for: client.endpoint)
+            guard owner != nil, client.endpoint.api == .realtime else { return }
+            var negotiation = context.negotiation(for: client.endpoint)
             let action = negotiation.start()
             self.negotiation = negotiation
             negotiated(action, on: client)
         }
 
         private func negotiated(_ action: SessionNegotiation.Action, on client: RealtimeClient) {
-            guard let owner else { return }
-            owner.context.learn(from: action, endpoint: client.endpoint, log: owner.context.logger.with("call", callSid))
+            guard owner != nil else { return }
+            context.learn(from: action, endpoint: client.endpoint, log: context.logger.with("call", callSid))
             switch action {
             case .send(let update, _):
                 client.send(update)
@@ -80,10 +85,11 @@ final class PrewarmedSessions {
 
     var count: Int { entries.count }
 
-    /// Starts a session for `callSid` unless one exists or too many are warming.
-    func warm(callSid: String) {
+    /// Starts a session for `callSid` on `context`'s providers (the agent the webhook chose),
+    /// unless one exists or too many are warming.
+    func warm(callSid: String, context: CallContext) {
         guard entries[callSid] == nil, entries.count < maxEntries else { return }
-        let entry = Entry(callSid: callSid)
+        let entry = Entry(callSid: callSid, context: context)
         entry.owner = self
         entries[callSid] = entry
         entry.link = ProviderFailover(pool: context.providers, plan: context.providers.planForNewCall(), loop: loop,

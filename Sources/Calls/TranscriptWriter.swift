@@ -22,10 +22,13 @@ public final class TranscriptWriter: @unchecked Sendable {
         self.onError = onError
     }
 
-    /// Queues one line `{"call","role","text","time"}` for `callSid`.
-    public func append(callSid: String, role: String, text: String, phase: String? = nil, at date: Date = Date()) {
+    /// Queues one line `{"call","role","text","time"}` for `callSid` (with `phase` and the
+    /// call's `agent` when there are).
+    public func append(callSid: String, role: String, text: String, phase: String? = nil, agent: String? = nil,
+                       at date: Date = Date()) {
         var members: [(String, JSON)] = [("call", .string(callSid)), ("role", .string(role)), ("text", .string(text))]
         if let phase { members.append(("phase", .string(phase))) }
+        if let agent { members.append(("agent", .string(agent))) }
         write(callSid: callSid, members + [("time", .string(Self.iso8601(date)))])
     }
 

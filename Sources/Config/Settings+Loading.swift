@@ -84,6 +84,7 @@ extension Settings {
             try parseMilliseconds($0, variable: "TAVILY_TIMEOUT_MS", range: 100...120_000)
         } ?? 8_000
         settings.live = try LiveSettings.load(from: value, tavily: tavilyAPIKey != nil)
+        if let dir = value("AGENTS_DIR") { settings.agentsDir = dir }
         try loadOperationsPort(&settings, value: value)
         return settings
     }

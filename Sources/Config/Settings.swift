@@ -62,6 +62,9 @@ public struct Settings: Sendable {
     /// `METRICS_HOST`: the address the metrics listener binds; default `0.0.0.0`.
     public var metricsHost = "0.0.0.0"
 
+    /// `AGENTS_DIR`: the agent files (`*.json`); default `config/agents`. None there: the
+    /// environment makes the one agent.
+    public var agentsDir = "config/agents"
     /// `VOICE_API` and the GPT-Live choices (see `LiveSettings`).
     public var live = LiveSettings()
 

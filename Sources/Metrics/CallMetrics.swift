@@ -12,7 +12,7 @@ public final class CallMetrics {
     static let knownOutcomes = [
         "completed", "caller_hung_up", "provider_refused", "provider_dropped", "protocol_error",
         "buffer_overflow", "drain_timeout", "rejected_signature", "rejected_busy", "rejected_draining",
-        "rejected_token", "no_start", "twilio_silent",
+        "rejected_token", "no_start", "twilio_silent", "max_duration",
     ]
 
     /// The gauges that belong to other owners (the gate, the manager), read at scrape time.
@@ -47,6 +47,7 @@ public final class CallMetrics {
     private var toolCalls: [ToolKey: Int] = [:]
     private var outboundPlaced: [String: Int] = ["ok": 0, "refused": 0]
     private var outboundStatuses: [String: Int] = [:]
+    private var configReloads = ["ok": 0, "failed": 0]
     private var sessionUpdateRetries: [String: Int] = ["field_dropped": 0, "minimal": 0, "failed_over": 0]
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
@@ -86,6 +87,11 @@ public final class CallMetrics {
     /// An outbound call was placed (`ok`) or Twilio refused it (`refused`).
     public func recordOutboundPlaced(ok: Bool) {
         outboundPlaced[ok ? "ok" : "refused", default: 0] += 1
+    }
+
+    /// A `SIGHUP` reload of the agent files succeeded or kept the old configuration.
+    public func recordConfigReload(ok: Bool) {
+        configReloads[ok ? "ok" : "failed", default: 0] += 1
     }
 
     /// Twilio reported an outbound call's status (`initiated`, `ringing`, `busy`, …).
@@ -172,6 +178,12 @@ public final class CallMetrics {
                     help: "Status callbacks from Twilio for outbound calls, by CallStatus (initiated, ringing, in-progress, completed, busy, no-answer, failed, canceled).")
         for status in outboundStatuses.keys.sorted() {
             text.sample("voice_bridge_outbound_call_status_total", [("status", status)], outboundStatuses[status]!)
+        }
+
+        text.family("voice_bridge_config_reloads_total", .counter,
+                    help: "SIGHUP reloads of the agent files, by result: ok, or failed (the previous configuration stays).")
+        for result in configReloads.keys.sorted() {
+            text.sample("voice_bridge_config_reloads_total", [("result", result)], configReloads[result]!)
         }
 
         if let providers { writeProviderCounters(providers, into: &text) }

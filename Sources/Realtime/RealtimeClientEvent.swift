@@ -70,6 +70,17 @@ public enum RealtimeClientEvent {
         return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
     }
 
+    /// `conversation.item.create` of a system message: a note from the bridge the model follows
+    /// (the call's time is nearly up).
+    public static func conversationItemCreateSystemText(_ text: String) -> String {
+        let item: JSON = [
+            "type": "message",
+            "role": "system",
+            "content": [["type": "input_text", "text": .string(text)]],
+        ]
+        return JSON.object(["type": "conversation.item.create", "item": item]).serialized()
+    }
+
     /// `conversation.item.create` of something the assistant said earlier, as text: how a new
     /// session learns the conversation so far. The content part is `output_text` in GA and
     /// `text` in beta.
@@ -94,7 +105,9 @@ public enum RealtimeClientEvent {
     private static func gaSession(_ options: RealtimeSessionOptions) -> JSONObject {
         var input: JSONObject = ["format": ["type": "audio/pcmu"]]
         if let model = options.transcriptionModel {
-            input["transcription"] = ["model": .string(model)]
+            var transcription: JSONObject = ["model": .string(model)]
+            if let language = options.transcriptionLanguage { transcription["language"] = .string(language) }
+            input["transcription"] = .object(transcription)
         }
         if let noiseReduction = options.noiseReduction {
             input["noise_reduction"] = ["type": .string(noiseReduction)]
@@ -123,7 +136,9 @@ public enum RealtimeClientEvent {
             "output_audio_format": "g711_ulaw",
         ]
         if let model = options.transcriptionModel {
-            session["input_audio_transcription"] = ["model": .string(model)]
+            var transcription: JSONObject = ["model": .string(model)]
+            if let language = options.transcriptionLanguage { transcription["language"] = .string(language) }
+            session["input_audio_transcription"] = .object(transcription)
         }
         if let noiseReduction = options.noiseReduction {
             session["input_audio_noise_reduction"] = ["type": .string(noiseReduction)]

@@ -57,6 +57,8 @@ public struct RealtimeSessionOptions: Equatable, Sendable {
     public var turnDetection: TurnDetection
     /// The model that transcribes the caller; `nil` turns transcription off.
     public var transcriptionModel: String?
+    /// The caller's language for transcription (ISO-639-1, `en`); nil lets the model guess.
+    public var transcriptionLanguage: String?
     /// Tool definitions (`{"type":"function","name":…,"description":…,"parameters":…}`), sent
     /// with `tool_choice: "auto"` when not empty.
     public var tools: [JSON]

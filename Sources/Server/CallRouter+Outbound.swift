@@ -26,6 +26,10 @@ extension CallRouter {
         } catch {
             return .response(Self.jsonError(400, "invalid_request", error.description))
         }
+        if let agent = fields.override.agent, manager.agents?.context(named: agent) == nil {
+            let known = manager.agents?.configs.map(\.name).joined(separator: ", ") ?? "none (no agent files)"
+            return .response(Self.jsonError(400, "invalid_request", "\"agent\": no agent named '\(agent.prefix(64))'; agents: \(known)"))
+        }
         let metrics = gate.metrics, log = gate.log
         return .takeOver { connection, _ in
             func answer(_ response: HTTPResponse) {

@@ -117,9 +117,13 @@ public struct CallRouter {
         var parameters: [(String, String)] = []
         if let from = field("From") { parameters.append(("From", from)) }
         let callSid = field("CallSid")
+        // The agent is chosen here, from the called and calling numbers, and signed into the
+        // stream token with the other parameters: the stream never chooses it.
+        let agent = manager.agents?.route(to: field("To"), from: field("From"))
+        if let agent { parameters.append(("agent", agent)) }
         if let callSid {
             parameters.append(("CallSid", callSid))
-            manager.prewarm(callSid: callSid)
+            manager.prewarm(callSid: callSid, agent: agent)
         }
         if let tokens = gate.streamTokens, let callSid {
             parameters = tokens.signed(parameters, callSid: callSid, now: Int64(time(nil)))

@@ -1,8 +1,8 @@
 import Calls
 import JSON
 
-/// The body of `POST /calls`: `{"to": "+46…", "from"?: "+46…", "instructions"?: "…",
-/// "greeting"?: "…", "metadata"?: {…}}`. `to` and `from` must be forms Twilio's Calls API
+/// The body of `POST /calls`: `{"to": "+46…", "from"?: "+46…", "agent"?: "sales",
+/// "instructions"?: "…", "greeting"?: "…", "metadata"?: {…}}`. `to` and `from` must be forms Twilio's Calls API
 /// documents (see `Address`), so nothing else reaches the form posted to Twilio.
 struct OutboundCallFields {
     /// Why a body was refused, for the 400 answer.
@@ -41,7 +41,7 @@ struct OutboundCallFields {
         if let from, let refusal = Address.refusal(from, field: "\"from\"", allowsSIP: false) {
             throw Invalid(description: refusal)
         }
-        override = CallOverride(instructions: try string("instructions"), greeting: try string("greeting"))
+        override = CallOverride(instructions: try string("instructions"), greeting: try string("greeting"), agent: try string("agent"))
         if let value = json["metadata"], !value.isNull {
             override.metadata = try Self.metadata(value)
         }

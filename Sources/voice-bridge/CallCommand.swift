@@ -8,14 +8,14 @@ import Net
 import Tools
 import Twilio
 
-/// `voice-bridge call +46701234567 [--from N] [--instructions T | --instructions-file F] [--greeting T]`:
+/// `voice-bridge call +46701234567 [--from N] [--agent NAME] [--instructions T | --instructions-file F] [--greeting T]`:
 /// places one outbound call through Twilio's REST API and prints its Call SID. The call's
 /// stream reaches the bridge running at `PUBLIC_URL`, like an inbound call.
 enum CallCommand {
-    static let usage = "usage: voice-bridge call TO [--from NUMBER] [--instructions TEXT | --instructions-file FILE] [--greeting TEXT]"
+    static let usage = "usage: voice-bridge call TO [--from NUMBER] [--agent NAME] [--instructions TEXT | --instructions-file FILE] [--greeting TEXT]"
 
     static func run(_ arguments: [String]) -> Int32 {
-        var to: String?, from: String?, instructions: String?, greeting: String?
+        var to: String?, from: String?, instructions: String?, greeting: String?, agent: String?
         var rest = arguments[...]
         while let argument = rest.popFirst() {
             func next() -> String? { rest.popFirst() }
@@ -29,6 +29,7 @@ enum CallCommand {
                 }
                 instructions = text
             case "--greeting": greeting = next()
+            case "--agent": agent = next()
             case "-h", "--help":
                 print(usage)
                 return 0
@@ -48,6 +49,18 @@ enum CallCommand {
         } catch {
             return fail(String(describing: error), 2)
         }
+        if let agent {
+            // The agent must be one the bridge that takes the stream knows: these files.
+            let names: [String]
+            do {
+                names = try Wiring.loadAgentConfigs(settings: settings)?.map(\.name) ?? []
+            } catch {
+                return fail(String(describing: error), 2)
+            }
+            guard names.contains(agent) else {
+                return fail("--agent \(agent): no such agent in \(settings.agentsDir); agents: \(names.isEmpty ? "none" : names.joined(separator: ", "))", 2)
+            }
+        }
         guard let host = settings.publicHost else {
             return fail("PUBLIC_URL is not set — the call's stream must reach this bridge; set it to your ngrok or load-balancer host", 2)
         }
@@ -65,7 +78,7 @@ enum CallCommand {
                 FileHandle.standardError.write(Data("voice-bridge call: warning: neither TWILIO_AUTH_TOKEN nor BRIDGE_SECRET is set, so the call's TwiML carries no stream token; a bridge that checks Twilio signatures will refuse its stream — set the one the bridge uses\n".utf8))
             }
             var status: Int32 = 1
-            try dialer.place(to: to, from: from, override: CallOverride(instructions: instructions, greeting: greeting)) { result in
+            try dialer.place(to: to, from: from, override: CallOverride(instructions: instructions, greeting: greeting, agent: agent)) { result in
                 switch result {
                 case .success(let sid):
                     print(sid)

@@ -41,6 +41,27 @@ enum CheckCommand {
                 fflush(nil)  // every output stream: stdout is a C global Swift 6 will not touch
             }
             preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
+            let agentContext = context
+            preflight.append { done in
+                // Agent files: each valid, with what it answers; or the file and what to fix.
+                do {
+                    if let configs = try Wiring.loadAgentConfigs(settings: settings) {
+                        let agents = try Wiring.agents(configs, base: agentContext, settings: settings, loop: loop, log: Logger())
+                        for config in configs {
+                            let context = agents.context(named: config.name)
+                            var detail = config.numbers.isEmpty ? "" : "answers \(config.numbers.joined(separator: ", ")); "
+                            if !config.callerPrefixes.isEmpty { detail += "callers \(config.callerPrefixes.joined(separator: ", ")); " }
+                            if config.isDefault || configs.count == 1 { detail += "the default; " }
+                            detail += "tools: \(context?.tools?.names.joined(separator: ", ") ?? "none")"
+                            preflight.emit(PreflightLine(.passed, "agent \(config.name)", "valid", detail))
+                        }
+                    }
+                } catch {
+                    preflight.emit(PreflightLine(.failed, "agents", "file", String(describing: error),
+                                                 fix: "fix the file: `serve` refuses to start with it, and a SIGHUP reload keeps the previous agents"))
+                }
+                done()
+            }
             let deprecations = Wiring.modelDeprecations(conversation, log: Logger())
             preflight.append { done in
                 for line in preflight.modelLines(deprecations, today: Wiring.today()) { preflight.emit(line) }

@@ -69,6 +69,15 @@ enum ServeCommand {
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
             let manager = CallManager(context: context, loop: loop)
+            // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
+            let agentConfigs: [AgentConfig]?
+            do {
+                agentConfigs = try Wiring.loadAgentConfigs(settings: settings)
+                manager.agents = try agentConfigs.map { try Wiring.agents($0, base: context, settings: settings, loop: loop, log: log) }
+            } catch {
+                fail(String(describing: error))
+                return 2
+            }
             let gate = CallGate(maxCalls: limits.maxCalls,
                                 validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
                                 metrics: context.metrics, logger: log, clock: loop.clock)
@@ -105,6 +114,7 @@ enum ServeCommand {
             if let operations {
                 fields += [("metrics_host", settings.metricsHost), ("metrics_port", String(operations.port))]
             }
+            if let agents = manager.agents { fields.append(("agents", agents.summary)) }
             log.info("listening", fields)
             if context.providers.targets.count > 1 {
                 log.info("provider rotation", [("targets", context.providers.targets.map { $0.endpoint.label + ($0.isFallback ? " (fallback)" : "") }
@@ -132,8 +142,11 @@ enum ServeCommand {
             }
             Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
+            let reloads = ReloadWatcher(loop: loop) {
+                Wiring.reloadAgents(manager, base: context, settings: settings, loop: loop, log: log)
+            }
             loop.run()
-            withExtendedLifetime(signals) {}
+            withExtendedLifetime((signals, reloads)) {}
             context.transcripts?.sync()
             log.info("stopped")
             return 0

@@ -65,10 +65,11 @@ final class LoopbackTwilio: WSConnectionDelegate {
         let gate: CallGate
     }
 
-    static func bridge(greeting: String = "Hello", clock: LoopClock = .monotonic) throws -> Bridge {
+    static func bridge(greeting: String = "Hello", clock: LoopClock = .monotonic, maxCallSeconds: Int? = nil) throws -> Bridge {
         let loop = try EventLoop(clock: clock)
-        let context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "be brief"),
+        var context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "be brief"),
                                   greeting: greeting, tls: nil, logger: Logger())
+        context.maxCallSeconds = maxCallSeconds
         let manager = CallManager(context: context, loop: loop)
         let gate = CallGate(maxCalls: 4, metrics: context.metrics)
         var router = CallRouter(publicHost: "example.ngrok.app", manager: manager)
@@ -154,5 +155,23 @@ final class LoopbackTwilio: WSConnectionDelegate {
         #expect(b.manager.prewarmedSessions == 1, "before its deadline, the other one waits")
         clock.advance(ms: 1_000)
         #expect(b.loop.spin(until: { b.manager.prewarmedSessions == 0 }, wallMs: 1_000), "discarded at its deadline")
+    }
+
+    /// An agent's `max_call_seconds`, on a manual clock: the wrap-up note a minute before, then
+    /// the end, without waiting ten minutes.
+    @Test func anAgentsMaxCallLength_asksForAWrapUp_thenEndsTheCall() throws {
+        let clock = ManualClock()
+        let b = try Self.bridge(clock: .manual(clock), maxCallSeconds: 600)
+        b.manager.silentStreamTimeoutMs = 3_600_000
+        let twilio = try LoopbackTwilio(port: b.server.port, loop: b.loop)
+        #expect(b.loop.spin(until: { b.manager.startedCalls == 1 }, wallMs: 3_000))
+        clock.advance(ms: 539_000)
+        b.loop.runOnce(maxWaitMs: 0)
+        #expect(b.manager.activeCalls == 1, "nine minutes in, the call goes on")
+        clock.advance(ms: 61_000)
+        #expect(b.loop.spin(until: { b.manager.activeCalls == 0 }, wallMs: 2_000))
+        withExtendedLifetime(twilio) {}
+        #expect(b.gate.metrics.render(.init(activeCalls: 0, maxCalls: 4, pendingCalls: 0, draining: false, ready: true))
+                    .contains(#"voice_bridge_calls_total{outcome="max_duration"} 1"#))
     }
 }

@@ -1,0 +1,122 @@
+import Calls
+import Config
+import Dispatch
+import Foundation
+import JSON
+import Logging
+import Net
+import Tools
+
+/// Agents as configuration (`AGENTS_DIR`, default `config/agents/*.json`): each agent a
+/// `CallContext` of its own, built on the process's.
+extension Wiring {
+    /// The agent files, or nil when the directory holds none.
+    static func loadAgentConfigs(settings: Settings) throws(JSONFileError) -> [AgentConfig]? {
+        try AgentConfig.load(directory: settings.agentsDir,
+                             list: { try? FileManager.default.contentsOfDirectory(atPath: $0) },
+                             readFile: Settings.readFile)
+    }
+
+    /// The agents of `configs`, each a context built on `base`.
+    static func agents(_ configs: [AgentConfig], base: CallContext, settings: Settings, loop: EventLoop,
+                       log: Logger) throws(JSONFileError) -> Agents {
+        var built: [(AgentConfig, CallContext)] = []
+        for config in configs {
+            built.append((config, try agentContext(config, base: base, settings: settings, loop: loop, log: log)))
+        }
+        return Agents(built)
+    }
+
+    /// SIGHUP: reads the agent files again. Valid, they replace the agents for new calls; invalid,
+    /// the old ones stay and the log says which file and what to fix.
+    static func reloadAgents(_ manager: CallManager, base: CallContext, settings: Settings, loop: EventLoop, log: Logger) {
+        do {
+            let configs = try loadAgentConfigs(settings: settings)
+            manager.agents = try configs.map { try agents($0, base: base, settings: settings, loop: loop, log: log) }
+            base.metrics.recordConfigReload(ok: true)
+            log.info("configuration reloaded", [("agents", manager.agents?.summary ?? "none: the environment's one agent")])
+        } catch {
+            base.metrics.recordConfigReload(ok: false)
+            log.error("configuration not reloaded; calls keep the previous one", [("error", String(describing: error)),
+                                                                                 ("hint", "fix the file and send SIGHUP again")])
+        }
+    }
+
+    /// `base` with what `agent` says instead: persona, greeting, voice, turn detection,
+    /// transcription language, tools (a subset of those offered), model (OpenAI) and call length.
+    static func agentContext(_ agent: AgentConfig, base: CallContext, settings: Settings, loop: EventLoop,
+                             log: Logger) throws(JSONFileError) -> CallContext {
+        func fail(_ message: String) -> JSONFileError { JSONFileError(path: agent.path, message: message) }
+        var context = base
+        context.agentName = agent.name
+        context.maxCallSeconds = agent.maxCallSeconds
+        if let instructions = agent.instructions { context.sessionOptions.instructions = instructions }
+        if let greeting = agent.greeting { context.greeting = greeting }
+        if let voice = agent.voice { context.sessionOptions.voice = voice }
+        if let language = agent.transcriptionLanguage { context.sessionOptions.transcriptionLanguage = language }
+        let turn = agent.turnDetection
+        if let type = turn.type { context.sessionOptions.turnDetection.type = type }
+        if let threshold = turn.threshold { context.sessionOptions.turnDetection.threshold = threshold }
+        if let silence = turn.silenceMs { context.sessionOptions.turnDetection.silenceDurationMs = silence }
+        if let prefix = turn.prefixMs { context.sessionOptions.turnDetection.prefixPaddingMs = prefix }
+        if let eagerness = turn.eagerness { context.sessionOptions.turnDetection.eagerness = eagerness }
+        if let names = agent.tools {
+            let offered = base.tools ?? ToolRegistry()
+            for name in names where offered.tool(named: name) == nil {
+                let known = offered.names.isEmpty ? "none" : offered.names.joined(separator: ", ")
+                throw fail("'tools' names '\(name)', which this bridge does not offer; offered: \(known)")
+            }
+            let registry = ToolRegistry(offered.tools.filter { names.contains($0.name) })
+            context.tools = registry
+            context.sessionOptions.tools = registry.definitions
+        }
+        if let model = agent.model {
+            switch settings.provider {
+            case .openAI:
+                var own = settings
+                if settings.live.api == .live { own.live.openAIModel = model } else { own.openAIRealtimeModel = model }
+                configureProviders(&context, settings: own, loop: loop, log: log)
+                context.endpoint = openAIEndpoint(for: own)
+            case .azure:
+                throw fail("'model' chooses an OpenAI model; on Azure the deployment is the model — remove 'model', or use OpenAI")
+            case .local:
+                break  // the parrot has no models
+            }
+        }
+        if !agent.transfer.isEmpty {
+            log.warning("transfer targets are read but not used: this build has no transfer tool yet",
+                        [("agent", agent.name), ("file", agent.path)])
+        }
+        return context
+    }
+}
+
+/// Turns SIGHUP into a reload on the loop thread: agent files are read again; new calls get the
+/// new configuration, live calls keep theirs.
+final class ReloadWatcher {
+    private let source: DispatchSourceSignal
+
+    init(loop: EventLoop, reload: @escaping () -> Void) {
+        let box = LoopWork(loop: loop, work: reload)
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler { box.run() }
+        source.resume()
+    }
+
+    deinit { source.cancel() }
+}
+
+/// Carries loop-confined work to a signal queue; it only ever runs via `loop.execute`.
+private final class LoopWork: @unchecked Sendable {
+    // Safe: `work` runs only on the loop thread, posted through the loop's lock.
+    let loop: EventLoop
+    let work: () -> Void
+
+    init(loop: EventLoop, work: @escaping () -> Void) {
+        self.loop = loop
+        self.work = work
+    }
+
+    func run() { loop.execute { [self] in work() } }
+}
