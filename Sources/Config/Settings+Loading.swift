@@ -1,3 +1,4 @@
+import JSON
 import Logging
 extension Settings {
     /// Reads and validates every setting from `env`.
@@ -85,11 +86,29 @@ extension Settings {
         } ?? 8_000
         settings.live = try LiveSettings.load(from: value, tavily: tavilyAPIKey != nil)
         if let dir = value("AGENTS_DIR") { settings.agentsDir = dir }
+        if let text = value("LOCAL_TOOL_CALLS") { settings.localToolCalls = try parseLocalToolCalls(text) }
         try loadOperationsPort(&settings, value: value)
         return settings
     }
 
     // MARK: - One parser per kind of value
+
+    /// `1=lookup:{"id":"7"}|9=hang_up:{}`: a key (0-9, *, #), a tool name, a JSON object.
+    static func parseLocalToolCalls(_ text: String) throws -> [(key: String, name: String, arguments: String)] {
+        let variable = "LOCAL_TOOL_CALLS"
+        return try text.split(separator: "|").map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].count == 1, "0123456789*#".contains(parts[0]),
+                  let colon = parts[1].firstIndex(of: ":") else {
+                throw ConfigError(variable: variable, message: "'\(entry)' is not KEY=TOOL:{JSON} — e.g. 1=lookup_appointment:{\"patient\":\"Ada\"}|9=hang_up:{}")
+            }
+            let name = String(parts[1][..<colon]), arguments = String(parts[1][parts[1].index(after: colon)...])
+            guard (try? JSON.parse(arguments))?.objectValue != nil, !name.isEmpty else {
+                throw ConfigError(variable: variable, message: "'\(entry)': the arguments after the tool name must be a JSON object")
+            }
+            return (String(parts[0]), name, arguments)
+        }
+    }
 
     /// true/false, 1/0, yes/no, on/off, in any case.
     static func parseBool(_ text: String, variable: String) throws -> Bool {

@@ -65,6 +65,9 @@ public struct Settings: Sendable {
     /// `AGENTS_DIR`: the agent files (`*.json`); default `config/agents`. None there: the
     /// environment makes the one agent.
     public var agentsDir = "config/agents"
+    /// `LOCAL_TOOL_CALLS`: the local parrot calls a tool when the caller presses a key:
+    /// `1=lookup_appointment:{"patient":"Ada"}|9=hang_up:{}` (key, name, JSON arguments).
+    public var localToolCalls: [(key: String, name: String, arguments: String)] = []
     /// `VOICE_API` and the GPT-Live choices (see `LiveSettings`).
     public var live = LiveSettings()
 

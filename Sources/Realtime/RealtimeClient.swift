@@ -62,7 +62,8 @@ public final class RealtimeClient {
         let client = RealtimeClient(endpoint: endpoint, loop: loop)
         client.delegate = delegate
         if endpoint.provider == "local" {
-            let provider: LocalSpeechService = endpoint.api == .live ? LiveLocalProvider() : RealtimeLocalProvider()
+            let provider: LocalSpeechService = endpoint.api == .live ? LiveLocalProvider()
+                : RealtimeLocalProvider(toolCalls: endpoint.localToolCalls)
             client.local = provider
             loop.afterCurrentEvents { [weak client] in
                 guard let client, !client.ended else { return }

@@ -17,6 +17,8 @@ public struct RealtimeEndpoint: Sendable {
     /// Which voice API the endpoint serves: the Realtime API (`dialect` says which shape) or
     /// GPT-Live (`/live/sessions`, the `Live` module's events).
     public var api = VoiceAPI.realtime
+    /// The local parrot's scripted function calls, by key (`LOCAL_TOOL_CALLS`); empty elsewhere.
+    public var localToolCalls: [String: LocalToolCall] = [:]
     /// The HTTP proxy whose CONNECT tunnel carries the socket (`HTTPS_PROXY`), if any.
     public var proxy: HTTPProxy?
 

@@ -43,6 +43,29 @@ extension RealtimeLocalProvider {
         return events
     }
 
+    /// One response that calls `name` with `arguments`, as the GA service sends it
+    /// (PROTOCOLS.md §2): the item with its name, the arguments, the item done, the response done.
+    func functionCall(name: String, arguments: String) -> [String] {
+        let responseId = nextId("resp")
+        let itemId = nextId("item")
+        let callId = nextId("call")
+        var item: JSONObject = ["id": .string(itemId), "object": "realtime.item", "type": "function_call", "status": "in_progress",
+                                "name": .string(name), "call_id": .string(callId), "arguments": ""]
+        var events = [
+            event("response.created", ["response": .object(response(responseId, status: "in_progress", output: [], usage: .null))]),
+            event("response.output_item.added", ["response_id": .string(responseId), "output_index": 0, "item": .object(item)]),
+            event("response.function_call_arguments.done", ["response_id": .string(responseId), "item_id": .string(itemId), "output_index": 0,
+                                                             "call_id": .string(callId), "name": .string(name), "arguments": .string(arguments)]),
+        ]
+        item["status"] = "completed"
+        item["arguments"] = .string(arguments)
+        events.append(event("response.output_item.done", ["response_id": .string(responseId), "output_index": 0, "item": .object(item)]))
+        events.append(event("response.done", ["response": .object(response(responseId, status: "completed",
+                                                                           output: [.object(item)], usage: Self.zeroUsage))]))
+        lastItemId = itemId
+        return events
+    }
+
     /// A GA server event: `type`, a fresh `event_id`, then `fields`.
     func event(_ type: String, _ fields: JSONObject) -> String {
         var object: JSONObject = ["type": .string(type), "event_id": .string(nextId("event"))]

@@ -34,8 +34,14 @@ public final class RealtimeLocalProvider: LocalSpeechService {
     /// Audio length of recent assistant items, for `conversation.item.truncate` checks.
     var assistantAudioMs: [(itemId: String, ms: Int)] = []
 
+    /// Function calls the parrot makes when the caller presses a key (`LOCAL_TOOL_CALLS`): the
+    /// digit, the tool's name and its arguments (a JSON object, as text). So the whole tool path
+    /// — an HTTP tool, an MCP server, hang-up — runs without keys.
+    public var toolCalls: [String: LocalToolCall] = [:]
+
     /// A parrot whose VAD judges `frameMs` of audio at a time.
-    public init(frameMs: Int = 20) {
+    public init(frameMs: Int = 20, toolCalls: [String: LocalToolCall] = [:]) {
+        self.toolCalls = toolCalls
         self.frameMs = frameMs
         vad = RealtimeLocalVAD(windowMs: frameMs)
         session = [
@@ -192,10 +198,30 @@ public final class RealtimeLocalProvider: LocalSpeechService {
         item["object"] = "realtime.item"
         let previous = lastItemId.map(JSON.string) ?? .null
         lastItemId = item["id"]?.stringValue
-        return [event("conversation.item.added", ["previous_item_id": previous, "item": .object(item)]),
-                event("conversation.item.done", ["previous_item_id": previous, "item": .object(item)])]
+        var events = [event("conversation.item.added", ["previous_item_id": previous, "item": .object(item)]),
+                      event("conversation.item.done", ["previous_item_id": previous, "item": .object(item)])]
+        // A key press the bridge forwarded ("[caller pressed 1]") that names a scripted call.
+        if item["role"]?.stringValue == "user", let text = item["content"]?[0]?["text"]?.stringValue,
+           text.hasPrefix("[caller pressed "), let digit = text.dropFirst("[caller pressed ".count).first,
+           let call = toolCalls[String(digit)] {
+            events += functionCall(name: call.name, arguments: call.arguments)
+        }
+        return events
     }
 }
 
 @available(*, unavailable)
 extension RealtimeLocalProvider: Sendable {}
+
+/// A function call the local parrot makes on a key press (`LOCAL_TOOL_CALLS`).
+public struct LocalToolCall: Sendable, Equatable {
+    /// The tool's name.
+    public var name: String
+    /// Its arguments: a JSON object, as text.
+    public var arguments: String
+
+    public init(name: String, arguments: String) {
+        self.name = name
+        self.arguments = arguments
+    }
+}

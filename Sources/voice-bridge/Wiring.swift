@@ -37,7 +37,9 @@ enum Wiring {
             return azureEndpoint(for: settings, endpoint: settings.azureEndpoint ?? "", deployment: settings.azureDeployment ?? "",
                                  apiKey: settings.azureAPIKey ?? "")
         case .local:
-            return settings.live.api == .live ? .localLive : .local
+            var local = settings.live.api == .live ? RealtimeEndpoint.localLive : .local
+            for call in settings.localToolCalls { local.localToolCalls[call.key] = LocalToolCall(name: call.name, arguments: call.arguments) }
+            return local
         }
     }
 

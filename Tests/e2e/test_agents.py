@@ -5,6 +5,7 @@ name a bad file, line and column."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import signal
 import urllib.request
@@ -162,3 +163,30 @@ def test_a_bad_agent_file_stops_serve_and_fails_check(run_bridge: Callable[..., 
     done = run_bridge("check", env={"AGENTS_DIR": str(agents)})
     assert "✔ agent front-desk: valid — answers +15557650000; the default; tools: hang_up" in done.stdout, done.stdout
     assert "✔ agent sales: valid — answers +15557650009; tools: hang_up" in done.stdout
+
+
+def test_the_local_parrot_calls_a_tool_on_a_key_press_so_the_tool_path_runs_without_keys(
+        start_bridge: Callable[..., BridgeProcess]) -> None:
+    bridge = start_bridge({"LOCAL_TOOL_CALLS": "9=hang_up:{}", "GREETING": ""})
+
+    async def scenario() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        await call.send_audio(bytes([0xFF]) * 160 * 10)
+        await call.send_dtmf("9")
+        await call.send_audio(bytes([0xFF]) * 160 * 100)  # the line goes on until the bridge hangs up
+        await asyncio.wait_for(call.closed.wait(), 10)
+        return call
+
+    call = run(scenario(), timeout=20)
+    assert call.closed_by_bridge and call.close_code == 1000
+    assert call.media_chunks, "the goodbye (the parrot's chime) played before the hang-up"
+    assert bridge.wait_for_log(r'msg="tool called".*tool=hang_up', 2)
+    assert bridge.wait_for_log(r'msg="assistant ended the call"', 2)
+
+
+def test_local_tool_calls_must_be_key_tool_and_json(run_bridge: Callable[..., Any]) -> None:
+    done = run_bridge("serve", env={"LOCAL_TOOL_CALLS": "1=lookup"})
+    assert done.returncode == 2
+    assert "LOCAL_TOOL_CALLS" in done.stderr and "KEY=TOOL:{JSON}" in done.stderr
