@@ -53,6 +53,11 @@ public struct CallContext {
     public var metrics = CallMetrics()
     /// The optional `session.update` fields each target refused (shared: a reference).
     public var sessionFields = SessionFieldMemory()
+    /// The soft loop played while a slow tool runs (`HOLD_AUDIO_FILE`); nil plays none.
+    public var holdPrompt: SpokenPrompt?
+    /// `TOOL_HOLD_AFTER_MS`: a tool running this long with the assistant silent starts the hold
+    /// audio; 0 turns it off.
+    public var toolHoldAfterMs: Int64 = 700
     /// The agent these calls belong to (`config/agents/NAME.json`); nil for the environment's
     /// one agent.
     public var agentName: String?

@@ -37,6 +37,8 @@ extension CallSession: AfterEventsTask {
     /// Sends one chunk as a `media` message followed by its `mark`; the playback model records it.
     private func send(_ chunk: AssistantAudioCoalescer.Chunk) {
         let now = twilio.connection.loop.now
+        lastAssistantAudioMs = now
+        if tools.holdPlaying { stopHold(clear: true) }  // the answer: the hold goes first
         if !firstAudioLogged {
             firstAudioLogged = true
             log.info("first assistant audio", [("since_start_ms", String(now - providerOpenedAtMs))])
@@ -71,6 +73,7 @@ extension CallSession: AfterEventsTask {
     /// The caller started talking: stop the assistant where the caller stopped hearing it.
     func callerStartedSpeaking() {
         coalescer.discard()  // not yet sent: part of what is being interrupted
+        if tools.holdPlaying { stopHold(clear: true) }
         let decision = playback.callerStartedSpeaking()
         guard decision.clear else { return }
         twilio.sendText(TwilioOutbound.clear(streamSid: streamSid))

@@ -59,6 +59,7 @@ extension CallSession {
         tools.retryTimer = nil
         tools.liveBatchTimer?.cancel()
         tools.liveBatchTimer = nil
+        stopHold(clear: false)
     }
 
     private func perform(_ actions: [CallToolRunner.Action]) {
@@ -74,7 +75,10 @@ extension CallSession {
                 self?.toolAnswered(callId: callId, result: result)
             }
             // A tool may have answered already (hang_up does, synchronously).
-            if tools.running[callId] != nil { tools.running[callId]?.task = task }
+            if tools.running[callId] != nil {
+                tools.running[callId]?.task = task
+                toolStartedForHold(at: twilio.connection.loop.now)
+            }
         case .cancel(let callId):
             tools.running.removeValue(forKey: callId)?.task?.cancel()
         case .count(let tool, let outcome):
@@ -117,6 +121,7 @@ extension CallSession {
     /// A tool answered: logged with its time, then the runner decides what goes back.
     private func toolAnswered(callId: String, result: ToolResult) {
         guard !isEnded, let run = tools.running.removeValue(forKey: callId) else { return }
+        tools.lastToolAnsweredMs = twilio.connection.loop.now
         log.info("tool answered", [("tool", run.name), ("call_id", callId),
                                    ("ms", String(twilio.connection.loop.now - run.startedAtMs)),
                                    ("output_bytes", String(result.output.utf8.count))])

@@ -110,6 +110,8 @@ public final class CallSession {
     /// The loop's time of the last message from Twilio: a stream silent for long is dead.
     var lastHeardFromTwilioMs: Int64 = 0
     var firstAudioLogged = false
+    /// The loop time of the last assistant audio sent to Twilio (hold audio waits for silence).
+    var lastAssistantAudioMs: Int64 = 0
     var providerOpenedAtMs: Int64 = 0
     var meter: CallMeter
     /// Function calls and hang-up (CallSession+Tools.swift).

@@ -15,6 +15,17 @@ final class CallTools {
     var goodbyeTimer: LoopTimer?
     /// The runner's one retry of a refused `response.create`.
     var retryTimer: LoopTimer?
+    /// Hold audio (CallSession+Hold.swift): armed, playing, where in the loop, and since when.
+    var holdTimer: LoopTimer?
+    var holdPump: LoopTimer?
+    var holdPlaying = false
+    var holdIndex = 0
+    var holdStartedMs: Int64 = 0
+    /// When the last tool answered: hold stops if no audio follows.
+    var lastToolAnsweredMs: Int64 = 0
+    /// Hold plays at most this long, and stops this long after the last tool answered.
+    static let maxHoldMs: Int64 = 30_000
+    static let holdAfterAnswerMs: Int64 = 3_000
     /// GPT-Live: answers function calls whose backend response stays open (see `CallSession`).
     var liveBatchTimer: LoopTimer?
     static let liveBatchWaitMs: Int64 = 1_000

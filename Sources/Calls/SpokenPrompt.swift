@@ -23,9 +23,10 @@ public struct SpokenPrompt: Sendable, Equatable {
     }
 
     /// Reads a headerless μ-law file (`config/prompts/*.ulaw`); an empty file is an error.
-    public static func load(path: String) throws -> SpokenPrompt {
+    /// `variable` names the setting that points at it, for the message.
+    public static func load(path: String, variable: String = "RECONNECT_PROMPT_FILE") throws -> SpokenPrompt {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw SpokenPromptError(message: "cannot read \(path) — check RECONNECT_PROMPT_FILE, or regenerate it with scripts/make-prompts")
+            throw SpokenPromptError(message: "cannot read \(path) — check \(variable), or regenerate it with scripts/make-prompts")
         }
         guard !data.isEmpty else { throw SpokenPromptError(message: "\(path) is empty — regenerate it with scripts/make-prompts") }
         return SpokenPrompt(muLaw: [UInt8](data))

@@ -51,6 +51,15 @@ enum ServeCommand {
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
             context.live = settings.live
+            context.toolHoldAfterMs = Int64(conversation.toolHoldAfterMs)
+            if conversation.toolHoldAfterMs > 0 {
+                do {
+                    context.holdPrompt = try SpokenPrompt.load(path: conversation.holdAudioFile, variable: "HOLD_AUDIO_FILE")
+                } catch {
+                    log.warning("no hold audio; a slow tool means silence on the line", [("error", String(describing: error)),
+                                                                                          ("hint", "set HOLD_AUDIO_FILE, or TOOL_HOLD_AFTER_MS=0 to say it is meant")])
+                }
+            }
             context.backendPrices = Wiring.backendPrices(for: settings, conversation: conversation)
             if settings.live.api == .live {
                 let search = settings.live.webSearch(tavily: settings.tavilyAPIKey != nil)

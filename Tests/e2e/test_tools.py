@@ -434,3 +434,39 @@ def test_hang_up_closes_the_line_after_the_goodbye_played(
     ended = log_lines(bridge, "assistant ended the call")
     assert ended and ended[0]["why"] == "goodbye played"
     assert log_lines(bridge, "call ended")[0]["outcome"] == "completed"
+
+
+def test_a_slow_tool_plays_hold_audio_until_the_answer_which_clears_it_first(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        start_tavily: Callable[..., TavilyProcess], pki: TestPKI) -> None:
+    from harness import REPO_ROOT
+    hold = (REPO_ROOT / "config" / "prompts" / "hold.ulaw").read_bytes()
+    tavily = start_tavily("--delay-ms", "2000")
+    mock = start_mock("--no-echo", *tool_call_args("web_search", {"query": QUERY}, after=5))
+    bridge = start_bridge(tool_env(mock, pki, tavily, HOLD_AUDIO_FILE=str(REPO_ROOT / "config/prompts/hold.ulaw")))
+
+    async def scenario() -> FakeTwilioCall:
+        call = FakeTwilioCall(bridge.ws_url, pace=1.0)
+        await call.connect()
+        await call.start()
+        sending = asyncio.create_task(call.send_audio(bytes([0xFF]) * 160 * 200))
+        for _ in range(160):  # hold, then the answer (after Tavily's 2 s)
+            if b"".join(call.media_chunks).endswith(GREETING_AUDIO):
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)
+        sending.cancel()
+        await call.stop()
+        return call
+
+    call = run(scenario(), timeout=20)
+    assert call.violations == []
+    received = b"".join(call.media_chunks)
+    assert received.startswith(hold[:800]), "the hold loop came first"
+    assert received.endswith(GREETING_AUDIO), "then the answer, whole"
+    kinds = [m["event"] for m in call.received]
+    assert "clear" in kinds and "mark" in kinds and kinds.index("clear") < kinds.index("mark"), \
+        "hold audio carries no marks, and is cleared before the answer's first"
+    assert call.clears == 1
+    line = bridge.wait_for_log(r'msg="playing hold audio while a tool runs"', 2)
+    assert line and 600 <= int(parse_logfmt(line)["after_ms"]) <= 1000, line

@@ -132,6 +132,8 @@ class MockOptions:
     accept_only_minimal: bool = False
     # After this many client events on a connection, stop reading it (a stalled provider).
     stall_after: int | None = None
+    # --no-echo: appends are taken silently (a model that listens and says nothing meanwhile).
+    no_echo: bool = False
     # Answer response.create with an error of this code (echoing the client's event_id)…
     refuse_response_create: str | None = None
     # …only for these 1-based response.create numbers of each connection; None = every one.
@@ -375,7 +377,9 @@ class MockSession:
                 await self.send({"type": "conversation.item.input_audio_transcription.completed",
                                  "item_id": _new_id("item"), "content_index": 0,
                                  "transcript": f"caller words {self.conn}"})
-            if self.provider.options.barge_in_after_ms is None:
+            if self.provider.options.no_echo:
+                pass
+            elif self.provider.options.barge_in_after_ms is None:
                 await self.echo(audio)
             elif not self._barge_in_started:
                 self._barge_in_started = True
@@ -700,6 +704,8 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                    help="answer session.update with an error event of this code")
     p.add_argument("--greeting-bytes", type=int, default=len(GREETING_AUDIO),
                    help="length of the response.create audio (pattern of GREETING_AUDIO)")
+    p.add_argument("--no-echo", action="store_true",
+                   help="take appends silently instead of echoing each as an audio delta")
     p.add_argument("--tool-call", action="append", default=[], metavar="NAME:JSON",
                    help="call this function (arguments as JSON text) in the scripted response; "
                         "repeat for several calls in one response")
@@ -747,7 +753,7 @@ def parse_args(argv: list[str] | None = None) -> MockOptions:
                        greeting_phase=a.greeting_phase,
                        refuse_session_fields=tuple(a.refuse_session_field),
                        accept_only_minimal=a.accept_only_minimal,
-                       stall_after=a.stall_after,
+                       stall_after=a.stall_after, no_echo=a.no_echo,
                        refuse_response_create=a.refuse_response_create,
                        refuse_response_create_which=(
                            {int(n) for n in a.refuse_response_create_which.split(",")}
