@@ -53,6 +53,13 @@ public struct CallContext {
     public var metrics = CallMetrics()
     /// The optional `session.update` fields each target refused (shared: a reference).
     public var sessionFields = SessionFieldMemory()
+    /// The agent's transfer targets (`transfer_call` is offered when there are any).
+    public var transferTargets: [AgentConfig.TransferTarget] = []
+    /// Carries out a transfer (the HTTP side: Twilio's REST API); the completion gets nil when
+    /// Twilio took it, else why not. Nil: transfers are not set up.
+    public var transferCall: ((TransferRequest, @escaping (String?) -> Void) -> Void)?
+    /// Conversations of calls that left for a person, for their return when nobody answers.
+    public var transferredCalls: TransferredCalls?
     /// The soft loop played while a slow tool runs (`HOLD_AUDIO_FILE`); nil plays none.
     public var holdPrompt: SpokenPrompt?
     /// `TOOL_HOLD_AFTER_MS`: a tool running this long with the assistant silent starts the hold

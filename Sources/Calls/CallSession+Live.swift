@@ -201,7 +201,10 @@ extension CallSession {
         guard case .connecting(let connecting) = state else { return }
         connecting.timer?.cancel()
         state = .active(Active())
-        if connecting.restoring {
+        if let back = transferReturn {
+            client.send(LiveClientEvent.instructionsAppend(content: Self.transferReturnInstructions(back), delegationId: nil))
+            client.send(LiveClientEvent.commentaryAppend(content: "I'm sorry, I couldn't connect you. Can I take a message?", delegationId: nil))
+        } else if connecting.restoring {
             client.send(LiveClientEvent.commentaryAppend(content: Self.liveResumeCommentary, delegationId: nil))
             log.info("conversation restored on the new provider session", [("items", String(history.entries.count))])
         } else if !liveGreeting.isEmpty {
@@ -278,6 +281,10 @@ extension CallSession {
         let queued = playback.remainingMs(nowMs: now)
         whenAssistantAudioPlayed(timeoutMs: min(queued + CallTools.playbackGraceMs, CallTools.maxPlaybackWaitMs)) { [weak self] in
             guard let self, !self.isEnded else { return }
+            if let transfer = self.tools.pendingTransfer {
+                self.startTransfer(transfer)
+                return
+            }
             self.log.info("assistant ended the call", [("why", "goodbye played"), ("waited_ms", String(self.twilio.connection.loop.now - startedAt))])
             self.end(.completed, closeTwilio: true, code: 1000, reason: "call ended by the assistant")
         }

@@ -55,8 +55,14 @@ extension CallSession {
     func restoreConversation(on client: RealtimeClient) {
         let items = history.restoreEvents(dialect: client.endpoint.dialect)
         for item in items { client.send(item) }
-        client.send(RealtimeClientEvent.responseCreate(instructions: Self.resumeInstructions))
+        client.send(RealtimeClientEvent.responseCreate(instructions: transferReturn.map(Self.transferReturnInstructions) ?? Self.resumeInstructions))
         log.info("conversation restored on the new provider session", [("items", String(items.count))])
+    }
+
+    /// What the model is asked to say when the caller comes back from a transfer nobody took.
+    static func transferReturnInstructions(_ back: (target: String, status: String)) -> String {
+        "You tried to transfer the caller to \(back.target), but the transfer did not connect (\(back.status)). "
+            + "In one short sentence tell the caller, apologise, and offer to take a message."
     }
 
     /// What the model is asked to say first on the restored session.

@@ -107,6 +107,8 @@ extension CallSession {
             } else {
                 hangUpAfterPlayback()
             }
+        case .transfer(let transfer):
+            tools.pendingTransfer = transfer
         case .scheduleRetry(let afterMs):
             guard isActive else { return }
             tools.retryTimer?.cancel()
@@ -142,6 +144,10 @@ extension CallSession {
         log.info("hanging up after the queued audio plays", [("queued_ms", String(queued))])
         whenAssistantAudioPlayed(timeoutMs: min(queued + CallTools.playbackGraceMs, CallTools.maxPlaybackWaitMs)) { [weak self] in
             guard let self, !self.isEnded else { return }
+            if let transfer = self.tools.pendingTransfer {
+                self.startTransfer(transfer)
+                return
+            }
             let why = self.playback.isPlaying ? "wait bound reached" : "goodbye played"
             self.log.info("assistant ended the call", [("why", why),
                                                        ("waited_ms", String(self.twilio.connection.loop.now - startedAt))])

@@ -36,6 +36,8 @@ public final class CallSession {
         case rejectedDraining = "rejected_draining"
         /// The call reached its agent's `max_call_seconds`.
         case maxDuration = "max_duration"
+        /// The call went to a person (`transfer_call`).
+        case transferred
     }
 
     /// Where the call is. What belongs to one phase lives in its payload, so it cannot outlive it.
@@ -133,6 +135,8 @@ public final class CallSession {
     /// What was said so far, to restore on a new session.
     var history = ConversationHistory()
     var reconnects = 0
+    /// The call came back from a transfer nobody answered: the target and Twilio's dial status.
+    var transferReturn: (target: String, status: String)?
     /// The wrap-up note and the end at the agent's `max_call_seconds`.
     var lengthTimers: [LoopTimer] = []
 
@@ -185,7 +189,7 @@ public final class CallSession {
             callerPressed(digit)
         case .stop:
             log.info("Twilio stream stopped")
-            end(.callerHungUp, closeTwilio: true)
+            end(tools.transferred ? .transferred : .callerHungUp, closeTwilio: true)
         case .unknown(let name):
             log.debug("ignored Twilio event", [("event", name)])
         }
@@ -242,7 +246,13 @@ public final class CallSession {
             if let client = warm.link.openClient { providerFailover(warm.link, didOpen: client) }
             return
         }
-        state = .connecting(Connecting())
+        if let target = start.customParameters["transfer_failed"] {
+            transferReturn = (target, start.customParameters["transfer_status"] ?? "no-answer")
+            if let saved = context.transferredCalls?.claim(callSid: callSid) { history = saved }
+            log.info("the call is back from a transfer nobody took", [("target", target), ("status", transferReturn!.status),
+                                                                       ("history_items", String(history.entries.count))])
+        }
+        state = .connecting(Connecting(restoring: transferReturn != nil))
         connectProvider(plan: context.providers.planForNewCall(nowMs: twilio.connection.loop.now), isReconnect: false)
     }
 

@@ -57,6 +57,9 @@ final class CallToolRunner {
         case hangUp(waitForGoodbye: Bool)
         /// Call `retryResponseCreate()` after this many milliseconds (a refused request).
         case scheduleRetry(afterMs: Int64)
+        /// Hand the call to a person once the assistant's sentence has played (it ends with the
+        /// `hangUp` that follows, which then transfers instead of closing).
+        case transfer(ToolResult.Transfer)
         /// A run finished: count it. The tool's name is `unknown` for a name not offered, so a
         /// model's inventions cannot grow the metric's labels; the outcome is `cancelled` when
         /// the call ended first.
@@ -182,6 +185,12 @@ final class CallToolRunner {
         }
     }
 
+    /// The transfer could not start (Twilio refused it): the conversation goes on, tools included.
+    func transferFailed() {
+        endingCall = false
+        hangUpAfterNextResponse = false
+    }
+
     /// The scheduled retry is due: requests a response unless one started since the refusal
     /// (it speaks the outputs) or the call is ending.
     func retryResponseCreate() -> [Action] {
@@ -242,6 +251,17 @@ final class CallToolRunner {
         if !done.isEmpty, done.allSatisfy({ $0.result != nil }) {
             calls.removeFirst(done.count)
             for call in done { actions.append(.answer(callId: call.callId, output: call.result!.output)) }
+            if let transfer = done.lazy.compactMap({ $0.result!.transfer }).first {
+                // Like a hang-up: the model says its sentence, then the call leaves the stream.
+                endingCall = true
+                responseCreatePending = false
+                hangUpAfterNextResponse = true
+                responseActive = true
+                actions.append(.transfer(transfer))
+                actions.append(.requestResponse(eventId: nil, instructions: nil))
+                actions.append(.hangUp(waitForGoodbye: true))
+                return actions
+            }
             if done.contains(where: { $0.result!.endsCall }) {
                 endingCall = true
                 responseCreatePending = false

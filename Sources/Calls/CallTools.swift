@@ -15,6 +15,9 @@ final class CallTools {
     var goodbyeTimer: LoopTimer?
     /// The runner's one retry of a refused `response.create`.
     var retryTimer: LoopTimer?
+    /// The transfer asked for, waiting for the model's sentence to play; set once Twilio took it.
+    var pendingTransfer: ToolResult.Transfer?
+    var transferred = false
     /// Hold audio (CallSession+Hold.swift): armed, playing, where in the loop, and since when.
     var holdTimer: LoopTimer?
     var holdPump: LoopTimer?

@@ -12,7 +12,7 @@ public final class CallMetrics {
     static let knownOutcomes = [
         "completed", "caller_hung_up", "provider_refused", "provider_dropped", "protocol_error",
         "buffer_overflow", "drain_timeout", "rejected_signature", "rejected_busy", "rejected_draining",
-        "rejected_token", "no_start", "twilio_silent", "max_duration",
+        "rejected_token", "no_start", "twilio_silent", "max_duration", "transferred",
     ]
 
     /// The gauges that belong to other owners (the gate, the manager), read at scrape time.

@@ -20,6 +20,8 @@ public struct CallRouter {
     public var gate = CallGate()
     /// Places calls for `POST /calls`; nil (or no `bridgeAPIKey`) turns the endpoint off.
     public var dialer: OutboundDialer?
+    /// Signs and checks the transfer webhooks' URLs; nil when transfers are not set up.
+    public var transfers: TransferTwiML?
     /// The bearer token `POST /calls` requires (`BRIDGE_API_KEY`).
     public var bridgeAPIKey: String?
     /// `/metrics` is served by `handleOperations` on `METRICS_PORT`, so `handle` answers it 404;
@@ -66,6 +68,8 @@ public struct CallRouter {
             }
         case "/calls":
             return placeCall(request, info)
+        case "/whisper", "/transfer-result":
+            return .response(transferWebhook(request, info))
         case "/call-status":
             guard method == "POST" else { return .response(methodNotAllowed("POST")) }
             return .response(callStatus(request, info))

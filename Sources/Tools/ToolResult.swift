@@ -8,10 +8,27 @@ public struct ToolResult: Equatable, Sendable {
     /// `rate_limited`, `bad_arguments`, `unknown_tool`, …).
     public var outcome: String
 
+    /// A transfer to a person the model asked for (`transfer_call`).
+    public struct Transfer: Equatable, Sendable {
+        /// The agent's transfer target, by name.
+        public var target: String
+        /// What the person who answers hears first.
+        public var summary: String
+
+        public init(target: String, summary: String) {
+            self.target = target
+            self.summary = summary
+        }
+    }
+
+    /// Set by `transfer_call`: after the model's last sentence has played, hand the call over.
+    public var transfer: Transfer?
+
     /// Creates a result.
-    public init(output: String, endsCall: Bool = false, outcome: String = "ok") {
+    public init(output: String, endsCall: Bool = false, outcome: String = "ok", transfer: Transfer? = nil) {
         self.output = output
         self.endsCall = endsCall
         self.outcome = outcome
+        self.transfer = transfer
     }
 }

@@ -57,7 +57,7 @@ public struct StreamToken: Sendable {
         public let singleUseKey: String?
     }
 
-    private let key: [UInt8]
+    let key: [UInt8]
 
     /// A token maker and checker keyed from `secret` (`BRIDGE_SECRET`, else `TWILIO_AUTH_TOKEN`).
     /// The key is derived, so a token never reveals anything usable as a Twilio signature key.

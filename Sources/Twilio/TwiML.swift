@@ -36,6 +36,11 @@ public enum TwiML {
     /// Speaks `text` with Twilio's text-to-speech, then hangs up when `hangUp` is true:
     /// `<Response><Say>…</Say><Hangup/></Response>`. For errors and a busy line, where no
     /// stream is opened.
+    /// `<Hangup/>`: the call ends.
+    public static func hangUp() -> String {
+        declaration + "<Response><Hangup/></Response>"
+    }
+
     public static func say(_ text: String, hangUp: Bool) -> String {
         declaration + "<Response><Say>" + escaped(text) + "</Say>" + (hangUp ? "<Hangup/>" : "") + "</Response>"
     }

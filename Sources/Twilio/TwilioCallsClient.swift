@@ -72,11 +72,24 @@ public final class TwilioCallsClient {
     /// Places `call`; `completion` gets the new Call SID (`CA…`) or Twilio's error, on the loop.
     @discardableResult
     public func create(_ call: CallRequest, completion: @escaping (Result<String, TwilioAPIError>) -> Void) -> HTTPClientTask {
-        let request = HTTPClientRequest(method: "POST", url: configuration.callsURL,
+        post(url: configuration.callsURL, fields: Self.formFields(call), completion: completion)
+    }
+
+    /// Redirects the live call `callSid` to `twiml` (`POST …/Calls/{CallSid}.json` with
+    /// `Twiml`): its Media Stream ends and Twilio runs the new TwiML. `completion` gets the SID
+    /// back, or Twilio's error (21220: the call is no longer in progress).
+    @discardableResult
+    public func redirect(callSid: String, twiml: String, completion: @escaping (Result<String, TwilioAPIError>) -> Void) -> HTTPClientTask {
+        let base = configuration.callsURL.hasSuffix(".json") ? String(configuration.callsURL.dropLast(".json".count)) : configuration.callsURL
+        return post(url: base + "/" + callSid + ".json", fields: [("Twiml", twiml)], completion: completion)
+    }
+
+    private func post(url: String, fields: [(String, String)], completion: @escaping (Result<String, TwilioAPIError>) -> Void) -> HTTPClientTask {
+        let request = HTTPClientRequest(method: "POST", url: url,
                                         headers: [("Authorization", configuration.authorization),
                                                   ("Content-Type", "application/x-www-form-urlencoded"),
                                                   ("Accept", "application/json")],
-                                        body: Array(HTTPForm.encode(Self.formFields(call)).utf8),
+                                        body: Array(HTTPForm.encode(fields).utf8),
                                         timeoutMs: configuration.timeoutMs)
         return http.send(request) { result in
             switch result {

@@ -77,6 +77,27 @@ enum ServeCommand {
             let limits = Wiring.limits(for: settings)
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
+            // Transfers to a person: Twilio's REST API redirects the live call; its webhooks are
+            // signed by Twilio and their queries by the stream-token key.
+            var transfers: TransferTwiML?
+            if let callsURL = outbound.callsURL, let authorization = outbound.basicAuthorization, let host = settings.publicHost,
+               let tokens = settings.streamTokenSecret.map(StreamToken.init(secret:)) {
+                let twiml = TransferTwiML(publicHost: host, secure: settings.publicURLScheme != "http", tokens: tokens)
+                let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
+                                               configuration: .init(callsURL: callsURL, authorization: authorization))
+                transfers = twiml
+                context.transferCall = { request, done in
+                    let dial = twiml.dial(callSid: request.callSid, agent: request.agent, target: request.target.name, to: request.target.to,
+                                          summary: request.summary, whisper: request.target.whisper, timeoutSeconds: request.target.timeoutSeconds)
+                    client.redirect(callSid: request.callSid, twiml: dial) { result in
+                        switch result {
+                        case .success: done(nil)
+                        case .failure(let error): done(error.description)
+                        }
+                    }
+                }
+            }
+            context.transferredCalls = TransferredCalls(clock: loop.clock)
             let manager = CallManager(context: context, loop: loop)
             // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
             let agentConfigs: [AgentConfig]?
@@ -94,6 +115,7 @@ enum ServeCommand {
             var router = CallRouter(publicHost: settings.publicHost, manager: manager)
             router.publicScheme = settings.publicURLScheme
             router.gate = gate
+            router.transfers = transfers
             if let key = outbound.bridgeAPIKey, let host = settings.publicHost {
                 let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
                                                configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))

@@ -84,8 +84,16 @@ extension Wiring {
             }
         }
         if !agent.transfer.isEmpty {
-            log.warning("transfer targets are read but not used: this build has no transfer tool yet",
-                        [("agent", agent.name), ("file", agent.path)])
+            // `transfer_call`, offered to this agent only, with its targets.
+            var registry = context.tools ?? ToolRegistry()
+            registry.register(TransferTool.make(targets: agent.transfer.map { ($0.name, $0.description) }))
+            context.tools = registry
+            context.sessionOptions.tools = registry.definitions
+            context.transferTargets = agent.transfer
+            if base.transferCall == nil {
+                log.warning("this agent has transfer targets, but transfers are not set up: the model is told when it tries",
+                            [("agent", agent.name), ("hint", "set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (Twilio's REST API), and PUBLIC_URL")])
+            }
         }
         return context
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """A mock of Twilio's REST API for placing calls, plain HTTP on loopback.
 
-`POST /2010-04-01/Accounts/{AccountSid}/Calls.json`, form-encoded, HTTP Basic. Checks, like
+`POST /2010-04-01/Accounts/{AccountSid}/Calls.json`, form-encoded, HTTP Basic, and the update of
+a live call, `POST …/Calls/{CallSid}.json` with `Twiml` (a transfer's redirect; 200, or 21220 with
+--refuse-updates). Checks, like
 Twilio: the Basic credentials must be --user/--password (else 401 with error 20003); To is
 required. The answer depends on To, so one mock serves every case:
 
@@ -52,6 +54,7 @@ class MockTwilioAPI:
         self.password = password
         self._lock = threading.Lock()
         self._file = open(record, "a", encoding="utf-8") if record else None
+        self.refuse_updates = False
 
     def write(self, record: dict[str, Any]) -> None:
         with self._lock:
@@ -80,7 +83,11 @@ def make_handler(mock: MockTwilioAPI) -> type[BaseHTTPRequestHandler]:
 
         def answer(self, form: list[tuple[str, str]]) -> tuple[int, Any]:
             parts = self.path.split("/")
-            # ['', '2010-04-01', 'Accounts', SID, 'Calls.json']
+            # ['', '2010-04-01', 'Accounts', SID, 'Calls.json'], or an update of a live call:
+            # ['', '2010-04-01', 'Accounts', SID, 'Calls', CallSid + '.json']
+            if len(parts) == 6 and parts[1] == "2010-04-01" and parts[2] == "Accounts" and parts[4] == "Calls" \
+                    and parts[5].endswith(".json"):
+                return self.update(parts[3], parts[5][:-len(".json")], dict(form))
             if len(parts) != 5 or parts[1] != "2010-04-01" or parts[2] != "Accounts" \
                     or parts[4] != "Calls.json":
                 return 404, error(20404, "The requested resource was not found", 404)
@@ -105,6 +112,19 @@ def make_handler(mock: MockTwilioAPI) -> type[BaseHTTPRequestHandler]:
                          "status": "queued", "direction": "outbound-api",
                          "uri": f"/2010-04-01/Accounts/{parts[3]}/Calls/{sid}.json"}
 
+        def update(self, account: str, call_sid: str, fields: dict[str, str]) -> tuple[int, Any]:
+            """Redirect a live call (`Twiml` or `Url`), as a transfer does. --refuse-updates
+            answers 400 with error 21220 ("Call is not in-progress. Cannot redirect.")."""
+            expected = "Basic " + base64.b64encode(f"{mock.user}:{mock.password}".encode()).decode()
+            if self.headers.get("Authorization") != expected:
+                return 401, error(20003, "Authenticate", 401)
+            if mock.refuse_updates:
+                return 400, error(21220, "Call is not in-progress. Cannot redirect.", 400)
+            if "Twiml" not in fields and "Url" not in fields:
+                return 400, error(21205, "Url or Twiml parameter is required", 400)
+            return 200, {"sid": call_sid, "account_sid": account, "status": "in-progress",
+                         "uri": f"/2010-04-01/Accounts/{account}/Calls/{call_sid}.json"}
+
         def reply(self, status: int, body: Any) -> None:
             data = (json.dumps(body) if not isinstance(body, str) else body).encode()
             self.send_response(status)
@@ -127,8 +147,11 @@ def main() -> None:
     parser.add_argument("--user", required=True, help="expected Basic user (Account SID or API key SID)")
     parser.add_argument("--password", required=True, help="expected Basic password")
     parser.add_argument("--record", type=Path)
+    parser.add_argument("--refuse-updates", action="store_true",
+                        help="answer every update of a live call with error 21220 (the call is gone)")
     args = parser.parse_args()
     mock = MockTwilioAPI(args.user, args.password, args.record)
+    mock.refuse_updates = args.refuse_updates
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(mock))
     server.daemon_threads = True
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
