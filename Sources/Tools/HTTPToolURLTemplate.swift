@@ -43,7 +43,8 @@ public struct HTTPToolURLTemplate: Equatable, Sendable {
             throw HTTPToolProblem("'\(text)' must start with https://")
         }
         let rest = head.dropFirst(scheme.count + 3)
-        guard let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) else {
+        // Without a placeholder the whole text may be the authority (`https://host:8443`).
+        guard let end = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? (pieces.count == 1 ? rest.endIndex : nil) else {
             throw HTTPToolProblem("'\(text)': a placeholder may not be part of the host; write the host, then '/', then the path")
         }
         let authority = rest[..<end].lowercased()
@@ -55,7 +56,7 @@ public struct HTTPToolURLTemplate: Equatable, Sendable {
         guard !text.contains(where: { $0.isWhitespace }) else {
             throw HTTPToolProblem("'\(text)' contains white space; percent-encode it (%20)")
         }
-        guard !rest[end...].hasPrefix("#") else { throw HTTPToolProblem("'\(text)' has a fragment (#); remove it") }
+        guard !text.contains("#") else { throw HTTPToolProblem("'\(text)' has a fragment (#); remove it") }
         if scheme == "http" && !isLoopback {
             throw HTTPToolProblem("'\(text)' uses http:// to a remote host, which would send its headers in clear — "
                 + "use https:// (http:// is accepted only for localhost, 127.0.0.1 and [::1])")
