@@ -87,6 +87,9 @@ public struct HTTPToolDefinition: Sendable {
         }
         self.parameters = parameters
         let declared = parameters["properties"]?.objectValue?.keys ?? []
+        for required in parameters["required"]?.arrayValue ?? [] where !declared.contains(required.stringValue ?? "") {
+            throw problem("parameters.required names \(required.serialized()), which is not in parameters.properties")
+        }
 
         let request = try Self.object(root["request"], field: "request", known: Self.knownRequestFields, required: true, problem)
         guard let method = request["method"]?.stringValue?.uppercased(), Self.methods.contains(method) else {

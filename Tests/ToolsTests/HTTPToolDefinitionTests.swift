@@ -121,6 +121,11 @@ import Testing
         #expect(error(Self.file(method: "HEAD"))?.message == "request.method must be one of GET, POST, PUT, PATCH, DELETE")
     }
 
+    @Test func requiredParameter_mustBeDeclared() {
+        let failure = error(Self.file().replacingOccurrences(of: #""required": ["phone"]"#, with: #""required": ["phone", "email"]"#))
+        #expect(failure?.message == #"parameters.required names "email", which is not in parameters.properties"#)
+    }
+
     @Test func timeoutAndResponseFields_areRead() throws {
         let tool = try parse(Self.file(extra: #", "timeout_ms": 1200, "response": {"max_bytes": 300, "keep": ["/a/0", "/b~1c"]}"#))
         #expect(tool.timeoutMs == 1_200)

@@ -223,6 +223,9 @@ def test_a_failing_api_is_told_to_the_model_and_the_call_goes_on(
     (failed,) = log_lines(bridge, "http tool failed")
     assert failed["tool"] == "lookup_appointment" and failed["cause"] == cause and failed.get("status") == status
     assert failed.get("call"), "the line names its call"
+    if status == "500":
+        # The API echoed the token in its error body: registered as a secret, it is masked.
+        assert '"seen": "[REDACTED]"' in failed["error"], failed
     assert CLINIC_KEY not in bridge.stderr()
     assert bridge.alive(), "a failing tool ends nothing but its request"
 

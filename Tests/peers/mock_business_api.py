@@ -8,7 +8,7 @@ Every request (any method, any path) is recorded, then answered according to the
             reached the model after the tool's `keep` and `max_bytes`)
   badjson   200 with a body that is not JSON
   hang      nothing for --sleep-ms (longer than the tool's timeout_ms), then `ok`
-  NNN       that HTTP status with {"error": "…"}
+  NNN       that HTTP status with {"error": "…", "seen": "<the bearer token it got>"}
 
 --record FILE writes JSON lines, each with `n` (1-based request number) and `t` (time.monotonic()):
   {"kind":"request","n":1,"t":…,"method":"GET","target":"/a/%2B46?x=1","headers":{lower-case: value},"body":{…}|null,"raw":"…"}
@@ -88,7 +88,9 @@ def make_handler(mock: MockBusinessAPI) -> type[BaseHTTPRequestHandler]:
             elif action == "badjson":
                 self.reply(n, 200, b"<html>maintenance</html>", content_type="text/html")
             else:
-                self.reply(n, int(action), json.dumps({"error": "mock failure"}).encode())
+                # Echo the credential, as careless APIs do: the bridge's log must redact it.
+                seen = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+                self.reply(n, int(action), json.dumps({"error": "mock failure", "seen": seen}).encode())
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = handle_any  # noqa: N815
 
