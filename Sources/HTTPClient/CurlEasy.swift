@@ -77,10 +77,12 @@ final class CurlEasy {
         if let file = trust.caFile { try set(CURLOPT_CAINFO, file) }
         if let directory = trust.caDirectory { try set(CURLOPT_CAPATH, directory) }
 
-        switch request.method {
-        case "GET":
-            break
-        case "POST":
+        // PUT, PATCH and DELETE are a custom method name over POST's body handling, so their
+        // body is sent too (CURLOPT_CUSTOMREQUEST alone sends none).
+        if request.method != "GET" && request.method != "POST" {
+            try set(CURLOPT_CUSTOMREQUEST, request.method)
+        }
+        if request.method == "POST" || (request.method != "GET" && !request.body.isEmpty) {
             try set(CURLOPT_POST, 1)
             // Size first, so a body holding NUL bytes is copied whole.
             try set(CURLOPT_POSTFIELDSIZE, request.body.count)
@@ -92,8 +94,6 @@ final class CurlEasy {
                 }
                 try check(code, "CURLOPT_COPYPOSTFIELDS")
             }
-        default:
-            try set(CURLOPT_CUSTOMREQUEST, request.method)
         }
 
         // An empty "Expect:" stops libcurl from waiting for `100 Continue` before a larger body.

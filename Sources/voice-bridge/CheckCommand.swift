@@ -1,4 +1,6 @@
 import Preflight
+import JSON
+import Tools
 import Calls
 import Config
 import Logging
@@ -16,15 +18,20 @@ enum CheckCommand {
         }
         let settings: Settings
         let conversation: ConversationSettings
+        let toolFiles: [(path: String, result: Result<HTTPToolDefinition, JSONFileError>)]
         do {
             (settings, conversation) = try Wiring.loadConfiguration()
+            toolFiles = try Wiring.httpToolEntries()
         } catch {
             print(PreflightLine(.failed, "configuration", "valid", String(describing: error),
                                 fix: "see .env.example for every variable").rendered)
             return 2
         }
+        let httpTools = toolFiles.compactMap { try? $0.result.get() }
         // Steps print their own lines; the log only carries what goes wrong underneath.
-        Logger.configure(level: .error, format: settings.logFormat, secrets: settings.secrets)
+        Logger.configure(level: .error, format: settings.logFormat, secrets: settings.secrets + httpTools.flatMap(\.secrets))
+        for file in toolFiles { print(Preflight.httpToolLine(path: file.path, result: file.result).rendered) }
+        guard httpTools.count == toolFiles.count else { return 2 }  // serve would refuse to start
         defer { Logger.flush() }
         let log = Logger()
         do {
@@ -34,7 +41,7 @@ enum CheckCommand {
                                       greeting: settings.greeting, tls: try TLSContext.client(), logger: log)
             context.conversation = conversation  // the probe's session.update is the one serve sends
             context.live = settings.live         // and GPT-Live's session.start too
-            context.tools = Wiring.tools(for: settings, loop: loop)
+            context.tools = Wiring.tools(for: settings, loop: loop, http: httpTools)
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
                 print(line.rendered)

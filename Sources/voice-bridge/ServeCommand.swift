@@ -23,14 +23,17 @@ enum ServeCommand {
         let settings: Settings
         let conversation: ConversationSettings
         let outbound: OutboundSettings
+        let httpTools: [HTTPToolDefinition]
         do {
             (settings, conversation) = try Wiring.loadConfiguration()
             outbound = try Wiring.loadOutbound(settings: settings)
+            httpTools = try Wiring.loadHTTPTools()
         } catch {
             fail(String(describing: error))
             return 2
         }
-        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets + outbound.secrets)
+        Logger.configure(level: settings.logLevel, format: settings.logFormat,
+                         secrets: settings.secrets + outbound.secrets + httpTools.flatMap(\.secrets))
         let log = Logger()
         defer { Logger.flush() }
         do {
@@ -41,7 +44,7 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            let tools = Wiring.tools(for: settings, loop: loop)
+            let tools = Wiring.tools(for: settings, loop: loop, http: httpTools)
             var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
             sessionOptions.tools = tools.definitions
             var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
@@ -155,6 +158,10 @@ enum ServeCommand {
                 log.info("no provider key found: using the built-in local provider (a parrot that repeats what you say after you pause); set OPENAI_API_KEY, or USE_AZURE_OPENAI=true with AZURE_OPENAI_*, for a real model")
             }
             log.info("tools offered to the model", [("tools", tools.names.joined(separator: ","))])
+            for tool in httpTools {
+                log.info("http tool loaded", [("tool", tool.name), ("file", tool.path),
+                                              ("request", "\(tool.method) \(tool.url.scheme)://\(tool.url.authority)")])
+            }
             if settings.tavilyAPIKey == nil {
                 log.info("web_search is not offered: TAVILY_API_KEY is not set; set it to let the model search the web")
             }

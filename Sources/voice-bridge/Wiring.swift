@@ -107,10 +107,13 @@ enum Wiring {
         return pool
     }
 
-    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
-    /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
-    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
-        ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set,
+    /// then the HTTP tools of `TOOLS_DIR` (`loadHTTPTools`). Their HTTP clients run on `loop`, the
+    /// calls' loop, and trust what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop, http: [HTTPToolDefinition] = []) -> ToolRegistry {
+        var registry = ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+        httpTools(http, settings: settings, loop: loop).forEach { registry.register($0) }
+        return registry
     }
 
     /// The Tavily client when `TAVILY_API_KEY` is set.

@@ -28,6 +28,23 @@ import Testing
         #expect(request.body == Array(#"{"a":1}"#.utf8))
     }
 
+    @Test(arguments: [("PUT", #"{"a":1}"#), ("PATCH", #"{"b":2}"#), ("DELETE", #"{"c":3}"#), ("DELETE", "")])
+    func otherMethods_sendTheirBody(method: String, body: String) throws {
+        let loop = try EventLoop()
+        let server = try ScriptedHTTPServer(loop: loop, responses: [.json(200, "{}")])
+        var result: Result<HTTPClientResponse, HTTPClientError>?
+        let client = HTTPClient(loop: loop)
+        client.send(HTTPClientRequest(method: method, url: "http://127.0.0.1:\(server.port)/x",
+                                      headers: [("Content-Type", "application/json")],
+                                      body: Array(body.utf8), timeoutMs: 2_000)) { result = $0 }
+        loop.run { result != nil }
+        withExtendedLifetime(client) {}
+        #expect(try result?.get().status == 200)
+        let request = try #require(server.requests.first)
+        #expect(request.head.method == method)
+        #expect(request.body == Array(body.utf8))
+    }
+
     @Test func keepsTheConnectionForTheNextRequest_andWatchesNoSocketWhenIdle() throws {
         let loop = try EventLoop()
         let server = try ScriptedHTTPServer(loop: loop, responses: [.json(200, "{}")])

@@ -126,5 +126,46 @@ def test_mock_tavily_answers_scripts_and_notices_a_client_that_gives_up(pki: Tes
         proc.wait(5)
 
 
+def test_mock_business_api_records_any_method_and_answers_its_script(pki: TestPKI, tmp_path: Path) -> None:
+    record = tmp_path / "api.jsonl"
+    proc = subprocess.Popen([sys.executable, str(PEERS / "mock_business_api.py"), "--port", "0",
+                             "--cert", str(pki.localhost[0]), "--key", str(pki.localhost[1]),
+                             "--script", "ok,503,badjson,hang", "--sleep-ms", "3000", "--record", str(record)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout is not None
+        m = re.match(r"listening port=(\d+)", proc.stdout.readline())
+        assert m, proc.stderr.read() if proc.stderr else ""
+        base = f"https://localhost:{m.group(1)}"
+        ctx = ssl.create_default_context(cafile=str(pki.ca))
+
+        def send(method: str, target: str, body: Any = None, timeout: float = 5) -> tuple[int, bytes]:
+            data = json.dumps(body).encode() if body is not None else None
+            req = urllib.request.Request(base + target, data=data, method=method,
+                                         headers={"Authorization": "Bearer tok-123456"})
+            try:
+                with urllib.request.urlopen(req, context=ctx, timeout=timeout) as r:
+                    return r.status, r.read()
+            except urllib.error.HTTPError as e:
+                return e.code, e.read()
+
+        status, body = send("GET", "/v1/patients/%2B46/appointments?day=2026-12-07")
+        assert status == 200 and json.loads(body)["appointment"]["doctor"] == "Dr Lind"
+        status, body = send("PATCH", "/v1/bookings/7", {"seats": 2})
+        assert status == 503 and json.loads(body) == {"error": "mock failure", "seen": "tok-123456"}
+        status, body = send("DELETE", "/v1/bookings/7")
+        assert status == 200 and body.startswith(b"<html>")
+        with pytest.raises((socket.timeout, TimeoutError, urllib.error.URLError)):
+            send("POST", "/v1/bookings", {}, timeout=0.5)  # `hang`
+        requests = [json.loads(x) for x in record.read_text().splitlines() if '"request"' in x]
+        assert [(r["method"], r["target"]) for r in requests] == [
+            ("GET", "/v1/patients/%2B46/appointments?day=2026-12-07"), ("PATCH", "/v1/bookings/7"),
+            ("DELETE", "/v1/bookings/7"), ("POST", "/v1/bookings")]
+        assert requests[1]["body"] == {"seats": 2} and requests[0]["headers"]["authorization"] == "Bearer tok-123456"
+    finally:
+        proc.terminate()
+        proc.wait(5)
+
+
 def run(coro: Any, timeout: float = 20.0) -> Any:
     return asyncio.run(asyncio.wait_for(coro, timeout))
