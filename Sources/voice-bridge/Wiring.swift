@@ -5,6 +5,7 @@ import Providers
 import Calls
 import Config
 import Logging
+import MCP
 import Foundation
 import HTTP
 import Net
@@ -105,10 +106,13 @@ enum Wiring {
         return pool
     }
 
-    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set.
+    /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set,
+    /// and the MCP servers' tools as they list them (see `Wiring+MCP.swift`).
     /// Their HTTP client runs on `loop`, the calls' loop, and trusts what OpenSSL trusts.
-    static func tools(for settings: Settings, loop: EventLoop) -> ToolRegistry {
-        ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+    static func tools(for settings: Settings, loop: EventLoop, mcp: MCPToolbox? = nil) -> ToolRegistry {
+        var registry = ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
+        mcp?.register(in: &registry)
+        return registry
     }
 
     /// The Tavily client when `TAVILY_API_KEY` is set.
