@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: swift6),
         .testTarget(name: "LiveTests", dependencies: ["Live", "JSON"], swiftSettings: swift6),
-        .testTarget(name: "MCPTests", dependencies: ["MCP", "Tools", "HTTPClient", "JSON", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "MCPTests", dependencies: ["MCP", "Tools", "HTTPClient", "HTTP", "Net", "JSON", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
