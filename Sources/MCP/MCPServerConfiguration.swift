@@ -27,6 +27,8 @@ public struct MCPServerConfiguration: Equatable, Sendable {
     public var timeoutMs: Int
     /// The file it came from, for messages.
     public var path: String
+    /// The values `${VAR}` put into the headers: secrets on their own too.
+    public var substitutedValues: [String] = []
 
     /// Creates a configuration.
     public init(name: String, url: String, headers: [(String, String)] = [], allowedTools: [String]? = nil,
@@ -39,8 +41,8 @@ public struct MCPServerConfiguration: Equatable, Sendable {
         self.path = path
     }
 
-    /// The header values, to register as log secrets.
-    public var secrets: [String] { headers.map(\.1) }
+    /// The header values and the variables' values in them, to register as log secrets.
+    public var secrets: [String] { headers.map(\.1) + substitutedValues }
 
     public static func == (lhs: MCPServerConfiguration, rhs: MCPServerConfiguration) -> Bool {
         lhs.name == rhs.name && lhs.url == rhs.url && lhs.headers.elementsEqual(rhs.headers, by: { $0 == $1 })
@@ -70,12 +72,18 @@ public struct MCPServerConfiguration: Equatable, Sendable {
         }
 
         var headers: [(String, String)] = []
+        var substituted: [String] = []
+        let recording = { (name: String) -> String? in
+            let value = variable(name)
+            if let value { substituted.append(value) }
+            return value
+        }
         if let value = object["headers"] {
             guard let members = value.objectValue else { throw fail("'headers' must be an object of {\"Name\": \"value\"}") }
             for (key, value) in members {
                 guard isToken(key) else { throw fail("headers: '\(key)' is not a valid header name") }
                 guard let text = value.stringValue else { throw fail("headers: '\(key)' must be a string") }
-                let resolved = try expand(text, variable: variable, field: "headers." + key, path: path)
+                let resolved = try expand(text, variable: recording, field: "headers." + key, path: path)
                 guard !resolved.contains(where: { $0 == "\r" || $0 == "\n" }) else {
                     throw fail("headers: '\(key)' must not contain a line break")
                 }
@@ -100,8 +108,10 @@ public struct MCPServerConfiguration: Equatable, Sendable {
             }
             timeoutMs = ms
         }
-        return MCPServerConfiguration(name: name, url: url, headers: headers, allowedTools: allowed,
-                                      timeoutMs: timeoutMs, path: path)
+        var server = MCPServerConfiguration(name: name, url: url, headers: headers, allowedTools: allowed,
+                                            timeoutMs: timeoutMs, path: path)
+        server.substitutedValues = substituted
+        return server
     }
 
     /// Every `*.json` file of `directory`, in name order; a missing directory means no servers.

@@ -27,7 +27,7 @@ import Testing
         #expect(server.url == "https://mcp.example.com/mcp")
         #expect(server.headers.map(\.0) == ["Authorization", "X-Tenant"])
         #expect(server.headers.map(\.1) == ["Bearer s3cret-token-value", "acme"])
-        #expect(server.secrets.contains("Bearer s3cret-token-value"))
+        #expect(server.secrets.contains("Bearer s3cret-token-value") && server.secrets.contains("s3cret-token-value"))
         #expect(server.allowedTools == ["lookup_order"])
         #expect(server.timeoutMs == 2500)
     }

@@ -202,3 +202,21 @@ def test_an_unreachable_server_at_startup_is_a_warning_and_its_tools_come_once_i
     assert {"lookup_order", "slow_report", "failing_tool"} <= offered(mock, 2)
     assert outputs(mock, 2)["lookup_order"] == ORDER_TEXT
     assert server.requests("tools/call")
+
+
+@pytest.mark.parametrize("content,expected", [
+    ({"name": "orders", "url": "https://x.example/mcp", "timeout": 5},
+     "orders.json: unknown field 'timeout'; known fields: name, url, headers, allowed_tools, timeout_ms"),
+    ({"name": "orders", "url": "https://x.example/mcp", "headers": {"Authorization": "Bearer ${UNSET_MCP_TOKEN}"}},
+     "orders.json: headers.Authorization: the environment variable UNSET_MCP_TOKEN is not set"),
+    ({"name": "orders", "url": "http://mcp.example.com/mcp"}, "orders.json: url: 'http://mcp.example.com/mcp' uses http:// to a remote host"),
+])
+def test_a_bad_mcp_file_stops_serve_naming_the_file_and_the_fix(
+        content: dict[str, Any], expected: str, run_bridge: Callable[..., Any], tmp_path: Path) -> None:
+    directory = tmp_path / "mcp-bad"
+    directory.mkdir()
+    (directory / "orders.json").write_text(json.dumps(content))
+    done = run_bridge("serve", env={"PORT": "0", "MCP_DIR": str(directory)}, timeout=15)
+    assert done.returncode == 2, done.stderr
+    assert expected in done.stderr
+    assert "listening" not in done.stderr
