@@ -54,6 +54,8 @@ let package = Package(
         .target(name: "Live", dependencies: ["JSON", "Base64"], swiftSettings: runtime),
         // Tools the model may call: web search (Tavily), hang-up.
         .target(name: "Tools", dependencies: ["HTTPClient", "Net", "JSON", "Config", "Logging"], swiftSettings: runtime),
+        // MCP servers' tools (Streamable HTTP): config/mcp/*.json, the JSON-RPC client, the tools it offers.
+        .target(name: "MCP", dependencies: ["HTTPClient", "JSON", "Net", "Config", "Logging", "Tools"], swiftSettings: runtime),
 
         // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
@@ -68,7 +70,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
                           path: "Benchmarks/vb-load", swiftSettings: runtime),
@@ -95,6 +97,7 @@ let package = Package(
         .testTarget(name: "HTTPClientTests", dependencies: ["HTTPClient", "HTTP", "Net", "Config", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "RealtimeTests", dependencies: ["Realtime", "JSON", "Audio"], swiftSettings: swift6),
         .testTarget(name: "LiveTests", dependencies: ["Live", "JSON"], swiftSettings: swift6),
+        .testTarget(name: "MCPTests", dependencies: ["MCP", "Tools", "HTTPClient", "HTTP", "Net", "JSON", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),

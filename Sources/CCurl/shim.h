@@ -16,6 +16,9 @@ typedef size_t (*vb_curl_write_callback)(char *data, size_t size, size_t count, 
 static inline CURLcode vb_curl_easy_setopt_write_function(CURL *h, vb_curl_write_callback f) {
     return curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, f);
 }
+static inline CURLcode vb_curl_easy_setopt_header_function(CURL *h, vb_curl_write_callback f) {
+    return curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, f);
+}
 static inline CURLMcode vb_curl_multi_setopt_socket_function(CURLM *m, curl_socket_callback f) {
     return curl_multi_setopt(m, CURLMOPT_SOCKETFUNCTION, f);
 }

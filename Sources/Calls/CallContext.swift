@@ -99,6 +99,8 @@ public struct CallContext {
     func options(for endpoint: RealtimeEndpoint, instructions: String? = nil) -> RealtimeSessionOptions {
         var options = sessionOptions
         options.provider = endpoint.provider
+        // Tools discovered after start-up (MCP servers) are offered to the calls that start later.
+        if let tools, tools.isDynamic { options.tools = tools.definitions }
         if let instructions { options.instructions = instructions }
         // Reasoning settings go only to models that take them: OpenAI's by model id; an Azure
         // deployment's name does not say which model it runs, so only when set explicitly.

@@ -205,7 +205,7 @@ extension Settings {
 
     /// An API base URL: `https://host[:port][/path]` without trailing `/`; `http://` only for a
     /// loopback host, because the API key would otherwise cross the network in clear.
-    static func parseAPIBaseURL(_ text: String, variable: String, example: String) throws -> String {
+    public static func parseAPIBaseURL(_ text: String, variable: String, example: String) throws -> String {
         let parts = try address(text, variable: variable, example: example)
         switch parts.scheme {
         case "https":

@@ -19,6 +19,13 @@ final class CurlEasy {
     let maxBodyBytes: Int
     /// Set when the transfer was aborted because the body grew past `maxBodyBytes`.
     private(set) var bodyTooLarge = false
+    /// The final response's header fields, names lower-cased; a repeated field's values joined
+    /// with `, ` (RFC 9110 §5.3). Reset at each status line, so an interim `100 Continue` or a
+    /// proxy's `CONNECT` answer leaves nothing behind.
+    private(set) var headers: [String: String] = [:]
+    /// Header bytes kept at most: a server cannot grow this without bound.
+    private static let maxHeaderBytes = 64 * 1024
+    private var headerBytes = 0
 
     /// Creates and configures a handle for `request`; `trust` names the CA store to verify with,
     /// `proxy` the proxy `https://` requests go through (nil: libcurl's defaults).
@@ -107,6 +114,8 @@ final class CurlEasy {
 
         try check(vb_curl_easy_setopt_write_function(handle, curlWriteCallback), "CURLOPT_WRITEFUNCTION")
         try set(CURLOPT_WRITEDATA, pointer: Unmanaged.passUnretained(self).toOpaque())
+        try check(vb_curl_easy_setopt_header_function(handle, curlHeaderCallback), "CURLOPT_HEADERFUNCTION")
+        try set(CURLOPT_HEADERDATA, pointer: Unmanaged.passUnretained(self).toOpaque())
     }
 
     private func configure(_ route: HTTPClientProxy) throws(HTTPClientError) {
@@ -163,6 +172,43 @@ final class CurlEasy {
         body.append(contentsOf: data)
         return data.count
     }
+}
+
+extension CurlEasy {
+    /// Takes one header line (libcurl hands them whole, with their CRLF); returns how many bytes
+    /// were taken (fewer aborts the transfer).
+    fileprivate func receiveHeader(_ data: UnsafeRawBufferPointer) -> Int {
+        let line = String(decoding: data, as: UTF8.self)
+        if line.hasPrefix("HTTP/") {
+            headers = [:]
+            headerBytes = 0
+            return data.count
+        }
+        headerBytes += data.count
+        guard headerBytes <= Self.maxHeaderBytes else { return 0 }
+        guard let colon = line.firstIndex(of: ":") else { return data.count }  // the blank line
+        let name = line[..<colon].lowercased()
+        let value = line[line.index(after: colon)...].trimmingSpacesAndLineEnds()
+        headers[name] = headers[name].map { $0 + ", " + value } ?? value
+        return data.count
+    }
+}
+
+extension Substring {
+    /// The text without leading and trailing spaces, tabs, CR and LF (a header value, RFC 9110 §5.5).
+    fileprivate func trimmingSpacesAndLineEnds() -> String {
+        let isPadding: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" || $0 == "\r\n" }
+        guard let first = firstIndex(where: { !isPadding($0) }), let last = lastIndex(where: { !isPadding($0) }) else { return "" }
+        return String(self[first...last])
+    }
+}
+
+/// libcurl's header callback: `userdata` is the `CurlEasy`, kept alive by its `CurlMulti`.
+private func curlHeaderCallback(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int,
+                                _ userdata: UnsafeMutableRawPointer?) -> Int {
+    guard let userdata, let data else { return 0 }
+    let easy = Unmanaged<CurlEasy>.fromOpaque(userdata).takeUnretainedValue()
+    return easy.receiveHeader(UnsafeRawBufferPointer(start: data, count: size * count))
 }
 
 /// libcurl's write callback: `userdata` is the `CurlEasy`, kept alive by its `CurlMulti`.

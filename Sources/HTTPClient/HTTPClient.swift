@@ -117,7 +117,7 @@ public final class HTTPClient {
                                elapsedMs elapsed: Int64) -> Result<HTTPClientResponse, HTTPClientError> {
         switch code {
         case CURLE_OK:
-            return .success(HTTPClientResponse(status: easy.status, body: easy.body, elapsedMs: elapsed))
+            return .success(HTTPClientResponse(status: easy.status, body: easy.body, elapsedMs: elapsed, headers: easy.headers))
         case CURLE_OPERATION_TIMEDOUT:
             return .failure(HTTPClientError(.timedOut, "no complete answer within \(request.timeoutMs) ms (\(easy.message(for: code)))"))
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:

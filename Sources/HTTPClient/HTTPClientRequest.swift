@@ -38,12 +38,20 @@ public struct HTTPClientResponse: Equatable, Sendable {
     public let body: [UInt8]
     /// Milliseconds from submitting the request to the end of the response.
     public let elapsedMs: Int64
+    /// The header fields, names lower-cased; a repeated field's values joined with `, `.
+    public let headers: [String: String]
 
     /// Creates a response (the client does this; tests too).
-    public init(status: Int, body: [UInt8], elapsedMs: Int64 = 0) {
+    public init(status: Int, body: [UInt8], elapsedMs: Int64 = 0, headers: [String: String] = [:]) {
         self.status = status
         self.body = body
         self.elapsedMs = elapsedMs
+        self.headers = headers
+    }
+
+    /// The value of the header field `name` (any case), if the response had it.
+    public func header(_ name: String) -> String? {
+        headers[name.lowercased()]
     }
 
     /// The body as UTF-8 text (invalid sequences replaced), for logs and error messages.

@@ -4,11 +4,34 @@ import JSON
 /// The tools offered to the model on every call: their definitions go into `session.update`,
 /// and `run` dispatches a function call to the matching handler.
 ///
-/// Built once at start-up (see `builtIn`) and read-only afterwards. Tools that hold an
-/// `HTTPClient` are bound to that client's loop, so a registry serves the calls of one loop.
+/// Built once at start-up (see `builtIn`). Tools that hold an `HTTPClient` are bound to that
+/// client's loop, so a registry serves the calls of one loop.
+///
+/// Tools whose list changes while the process runs (an MCP server that answers after start-up,
+/// or says its list changed) come from a *source*: a closure asked for its current tools each
+/// time the registry is read. Copies of the registry share their sources, so the registry a
+/// `CallContext` holds offers each new call what the sources have now.
 public struct ToolRegistry {
-    /// The tools, in the order they are offered.
-    public private(set) var tools: [Tool] = []
+    /// The tools registered directly, in order.
+    private var fixed: [Tool] = []
+    /// Closures giving tools that may change; read on the registry's loop thread.
+    private var sources: [() -> [Tool]] = []
+
+    /// The tools, in the order they are offered: those registered directly, then each source's
+    /// current tools. A source's tool never replaces a fixed one of the same name.
+    public var tools: [Tool] {
+        guard !sources.isEmpty else { return fixed }
+        var all = fixed
+        var names = Set(fixed.map(\.name))
+        for source in sources {
+            for tool in source() where names.insert(tool.name).inserted { all.append(tool) }
+        }
+        return all
+    }
+
+    /// Whether tools may appear or go after start-up (a source was added): the tools a call is
+    /// offered must then be read when it starts.
+    public var isDynamic: Bool { !sources.isEmpty }
 
     /// A registry holding `tools`; a later tool with the same name replaces an earlier one.
     public init(_ tools: [Tool] = []) {
@@ -17,11 +40,26 @@ public struct ToolRegistry {
 
     /// Adds `tool`, replacing any tool of the same name.
     public mutating func register(_ tool: Tool) {
-        if let index = tools.firstIndex(where: { $0.name == tool.name }) {
-            tools[index] = tool
+        if let index = fixed.firstIndex(where: { $0.name == tool.name }) {
+            fixed[index] = tool
         } else {
-            tools.append(tool)
+            fixed.append(tool)
         }
+    }
+
+    /// Adds a source of tools that may change while the process runs (see the type's
+    /// documentation); `source` runs on the registry's loop thread whenever the tools are read.
+    public mutating func register(source: @escaping () -> [Tool]) {
+        sources.append(source)
+    }
+
+    /// The same registry offering only the tools named in `names` (an agent's `tools`), those
+    /// its sources bring later included.
+    public func only(_ names: Set<String>) -> ToolRegistry {
+        var copy = ToolRegistry()
+        copy.fixed = fixed.filter { names.contains($0.name) }
+        copy.sources = sources.map { source in { source().filter { names.contains($0.name) } } }
+        return copy
     }
 
     /// The tool named `name`, if offered.
@@ -40,9 +78,10 @@ public struct ToolRegistry {
     /// returned task is cancelled, whatever the handler does.
     @discardableResult
     public func run(_ call: ToolCall, completion: @escaping (ToolResult) -> Void) -> ToolTask {
-        guard let tool = tool(named: call.name) else {
+        let current = tools
+        guard let tool = current.first(where: { $0.name == call.name }) else {
             call.log.warning("model called an unknown tool", [("tool", call.name), ("call_id", call.callId)])
-            let offered = names.isEmpty ? "none" : names.joined(separator: ", ")
+            let offered = current.isEmpty ? "none" : current.map(\.name).joined(separator: ", ")
             completion(ToolResult(output: "There is no tool named '\(call.name)'. Available tools: \(offered).",
                                   outcome: "unknown_tool"))
             return .finished

@@ -5,6 +5,7 @@ import Providers
 import Calls
 import Config
 import Logging
+import MCP
 import Dispatch
 import Foundation
 import HTTP
@@ -24,16 +25,18 @@ enum ServeCommand {
         let conversation: ConversationSettings
         let outbound: OutboundSettings
         let httpTools: [HTTPToolDefinition]
+        let mcpServers: [MCPServerConfiguration]
         do {
             (settings, conversation) = try Wiring.loadConfiguration()
             outbound = try Wiring.loadOutbound(settings: settings)
             httpTools = try Wiring.loadHTTPTools()
+            mcpServers = try Wiring.loadMCPServers()
         } catch {
             fail(String(describing: error))
             return 2
         }
         Logger.configure(level: settings.logLevel, format: settings.logFormat,
-                         secrets: settings.secrets + outbound.secrets + httpTools.flatMap(\.secrets))
+                         secrets: settings.secrets + outbound.secrets + httpTools.flatMap(\.secrets) + mcpServers.flatMap(\.secrets))
         let log = Logger()
         defer { Logger.flush() }
         do {
@@ -44,7 +47,9 @@ enum ServeCommand {
                 serverTLS = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
             }
             let endpoint = Wiring.endpoint(for: settings)
-            let tools = Wiring.tools(for: settings, loop: loop, http: httpTools)
+            let mcp = Wiring.mcpToolbox(mcpServers, settings: settings, loop: loop, log: log)
+            let tools = Wiring.tools(for: settings, loop: loop, http: httpTools, mcp: mcp)
+            Wiring.discoverMCPTools(mcp, loop: loop, log: log)
             var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
             sessionOptions.tools = tools.definitions
             var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,

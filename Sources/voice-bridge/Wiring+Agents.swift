@@ -64,9 +64,14 @@ extension Wiring {
             let offered = base.tools ?? ToolRegistry()
             for name in names where offered.tool(named: name) == nil {
                 let known = offered.names.isEmpty ? "none" : offered.names.joined(separator: ", ")
-                throw fail("'tools' names '\(name)', which this bridge does not offer; offered: \(known)")
+                guard offered.isDynamic else {
+                    throw fail("'tools' names '\(name)', which this bridge does not offer; offered: \(known)")
+                }
+                // An MCP server may list it once it answers.
+                log.warning("an agent names a tool not offered now; it is offered if an MCP server lists it",
+                            [("agent", agent.name), ("tool", name), ("offered", known)])
             }
-            let registry = ToolRegistry(offered.tools.filter { names.contains($0.name) })
+            let registry = offered.only(Set(names))
             context.tools = registry
             context.sessionOptions.tools = registry.definitions
         }

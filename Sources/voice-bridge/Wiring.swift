@@ -5,6 +5,7 @@ import Providers
 import Calls
 import Config
 import Logging
+import MCP
 import Foundation
 import HTTP
 import Net
@@ -108,11 +109,13 @@ enum Wiring {
     }
 
     /// The tools offered to the model: `hang_up` always, `web_search` when `TAVILY_API_KEY` is set,
-    /// then the HTTP tools of `TOOLS_DIR` (`loadHTTPTools`). Their HTTP clients run on `loop`, the
-    /// calls' loop, and trust what OpenSSL trusts.
-    static func tools(for settings: Settings, loop: EventLoop, http: [HTTPToolDefinition] = []) -> ToolRegistry {
+    /// then the HTTP tools of `TOOLS_DIR` (`loadHTTPTools`), and the MCP servers' tools as they
+    /// list them (see `Wiring+MCP.swift`). Their HTTP clients run on `loop`, the calls' loop, and
+    /// trust what OpenSSL trusts.
+    static func tools(for settings: Settings, loop: EventLoop, http: [HTTPToolDefinition] = [], mcp: MCPToolbox? = nil) -> ToolRegistry {
         var registry = ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
         httpTools(http, settings: settings, loop: loop).forEach { registry.register($0) }
+        mcp?.register(in: &registry)
         return registry
     }
 
