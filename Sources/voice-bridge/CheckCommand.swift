@@ -5,6 +5,7 @@ import Calls
 import Config
 import Logging
 import Foundation
+import MCP
 import Net
 
 /// `voice-bridge check`: validates the configuration, then checks every provider target,
@@ -41,13 +42,45 @@ enum CheckCommand {
                                       greeting: settings.greeting, tls: try TLSContext.client(), logger: log)
             context.conversation = conversation  // the probe's session.update is the one serve sends
             context.live = settings.live         // and GPT-Live's session.start too
-            context.tools = Wiring.tools(for: settings, loop: loop, http: httpTools)
+            let mcpServers: [MCPServerConfiguration]
+            do {
+                mcpServers = try Wiring.loadMCPServers()
+            } catch {
+                print(PreflightLine(.failed, "MCP servers", "file", String(describing: error),
+                                    fix: "fix the file: `serve` refuses to start with it").rendered)
+                return 2
+            }
+            let mcp = Wiring.mcpToolbox(mcpServers, settings: settings, loop: loop, log: log)
+            context.tools = Wiring.tools(for: settings, loop: loop, http: httpTools, mcp: mcp)
             Wiring.configureProviders(&context, settings: settings, loop: loop, log: log)
             let preflight = Preflight(settings: settings, context: context, loop: loop) { line in
                 print(line.rendered)
                 fflush(nil)  // every output stream: stdout is a C global Swift 6 will not touch
             }
             preflight.append(preflight.tavilyStep(Wiring.tavilyClient(for: settings, loop: loop)))
+            // Each MCP server: initialize, then tools/list, a line each.
+            preflight.append { done in
+                guard let mcp, !mcp.clients.isEmpty else { return done() }
+                var remaining = mcp.clients.count
+                for client in mcp.clients {
+                    let started = loop.currentTimeMs()
+                    let subject = "MCP \(client.configuration.name)"
+                    client.discover { result in
+                        let elapsed = loop.currentTimeMs() - started
+                        switch result {
+                        case .success(let tools):
+                            preflight.emit(PreflightLine(.passed, subject, "initialize + tools/list",
+                                                         "\(tools.count) tools: \(tools.map(\.name).joined(separator: ", "))", elapsedMs: elapsed))
+                        case .failure(let error):
+                            preflight.emit(PreflightLine(.failed, subject, "initialize + tools/list", String(describing: error),
+                                                         fix: "check 'url' and 'headers' in its file, and that the server speaks MCP over Streamable HTTP",
+                                                         elapsedMs: elapsed))
+                        }
+                        remaining -= 1
+                        if remaining == 0 { done() }
+                    }
+                }
+            }
             let agentContext = context
             preflight.append { done in
                 // Agent files: each valid, with what it answers; or the file and what to fix.

@@ -26,6 +26,20 @@ enum SimulateCommand {
             case "--max-tail-ms":
                 guard let ms = Int64(value), ms >= 0 else { return fail("--max-tail-ms takes milliseconds, got '\(value)'") }
                 options.maxTailMs = ms
+            case "--dtmf":
+                // DIGIT@MS: press DIGIT this many milliseconds into the call (repeatable).
+                let parts = value.split(separator: "@")
+                guard parts.count == 2, parts[0].count == 1, "0123456789*#".contains(parts[0]), let ms = Int(parts[1]), ms >= 0 else {
+                    return fail("--dtmf takes DIGIT@MS (e.g. 1@2000), got '\(value)'")
+                }
+                options.dtmf.append((String(parts[0]), ms))
+            case "--param":
+                // NAME=VALUE in start.customParameters (e.g. agent=reminders; a bridge that checks
+                // signatures takes the agent only from its own signed TwiML).
+                guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
+                    return fail("--param takes NAME=VALUE, got '\(value)'")
+                }
+                options.customParameters.append((String(value[..<equals]), String(value[value.index(after: equals)...])))
             case "--linger-ms":
                 guard let ms = Int64(value), ms >= 0 else { return fail("--linger-ms takes milliseconds, got '\(value)'") }
                 options.lingerMs = ms

@@ -41,6 +41,8 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
         public var customParameters: [(String, String)] = [("From", "+15550100"), ("simulated", "true")]
         /// Extra headers on the WebSocket upgrade, such as `X-Twilio-Signature`.
         public var headers: [(String, String)] = []
+        /// Key presses to send (`dtmf` events), each at this many ms into the call.
+        public var dtmf: [(digit: String, atMs: Int)] = []
         /// Creates the defaults.
         public init() {}
     }
@@ -118,6 +120,10 @@ public final class TwilioStreamSimulator: WSConnectionDelegate {
                 finish(nil)
                 return
             }
+        }
+        for press in options.dtmf where press.atMs <= index * options.frameMs && press.atMs > (index - 1) * options.frameMs {
+            sequence += 1
+            socket.sendText(#"{"event":"dtmf","sequenceNumber":"\#(sequence)","streamSid":"\#(streamSid)","dtmf":{"track":"inbound_track","digit":"\#(press.digit)"}}"#)
         }
         sequence += 1
         let payload = Base64.encode(Array(chunk))
