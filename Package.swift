@@ -55,6 +55,9 @@ let package = Package(
         // Tools the model may call: web search (Tavily), hang-up.
         .target(name: "Tools", dependencies: ["HTTPClient", "Net", "JSON", "Config", "Logging"], swiftSettings: runtime),
 
+        // Signed call events (Standard Webhooks) to EVENTS_URL: spooled to disk, retried until delivered.
+        .target(name: "Events", dependencies: ["HTTPClient", "JSON", "Net", "Logging", "Base64", "CSSL"], swiftSettings: runtime),
+
         // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
 
@@ -68,7 +71,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["Events", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
                           path: "Benchmarks/vb-load", swiftSettings: runtime),
@@ -100,6 +103,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Providers", "Realtime"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "HTTPClient", "JSON", "Net", "Base64", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "CallsTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

@@ -4,6 +4,7 @@ import Server
 import Providers
 import Calls
 import Config
+import Events
 import Logging
 import Dispatch
 import Foundation
@@ -23,14 +24,16 @@ enum ServeCommand {
         let settings: Settings
         let conversation: ConversationSettings
         let outbound: OutboundSettings
+        let events: EventsSettings
         do {
             (settings, conversation) = try Wiring.loadConfiguration()
             outbound = try Wiring.loadOutbound(settings: settings)
+            events = try EventsSettings.load(from: try Environment.load(dotenvPath: ".env"))
         } catch {
             fail(String(describing: error))
             return 2
         }
-        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets + outbound.secrets)
+        Logger.configure(level: settings.logLevel, format: settings.logFormat, secrets: settings.secrets + outbound.secrets + events.secrets)
         let log = Logger()
         defer { Logger.flush() }
         do {
@@ -68,6 +71,9 @@ enum ServeCommand {
             let limits = Wiring.limits(for: settings)
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
+            // Call events: hooked into the context before agents copy it.
+            let delivery = Wiring.eventDelivery(events, settings: settings, loop: loop, metrics: context.metrics, log: log)
+            if let delivery { Wiring.sendCallEvents(&context, to: delivery) }
             let manager = CallManager(context: context, loop: loop)
             // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
             let agentConfigs: [AgentConfig]?
@@ -140,6 +146,10 @@ enum ServeCommand {
                 operations?.stopAccepting()
                 loop.stop()
             }
+            if let delivery {
+                // The calls' last events go out, for a bounded time; the rest stays spooled.
+                drain.beforeFinishing = { done in delivery.settle(maxMs: Wiring.eventsSettleMs, then: done) }
+            }
             Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             let reloads = ReloadWatcher(loop: loop) {
@@ -148,6 +158,7 @@ enum ServeCommand {
             loop.run()
             withExtendedLifetime((signals, reloads)) {}
             context.transcripts?.sync()
+            delivery?.spool.sync()
             log.info("stopped")
             return 0
         } catch {
