@@ -89,7 +89,7 @@ public final class EventDelivery {
 
     /// Spools `event` and sends it as soon as a delivery slot is free.
     public func send(_ event: WebhookEvent) {
-        let name = spool.write(event, nowMs: unixTime() * 1000 + Int64(loop.currentTimeMs() % 1000))
+        let name = spool.write(event)
         spooled += 1
         ready.append(Pending(event: event, fileName: name))
         pump()
