@@ -57,6 +57,9 @@ let package = Package(
         // MCP servers' tools (Streamable HTTP): config/mcp/*.json, the JSON-RPC client, the tools it offers.
         .target(name: "MCP", dependencies: ["HTTPClient", "JSON", "Net", "Config", "Logging", "Tools"], swiftSettings: runtime),
 
+        // Signed call events (Standard Webhooks) to EVENTS_URL: spooled to disk, retried until delivered.
+        .target(name: "Events", dependencies: ["HTTPClient", "JSON", "Net", "Logging", "Base64", "CSSL"], swiftSettings: runtime),
+
         // Provider rotation: the pool of targets, failover and fallback, health, identity tokens.
         .target(name: "Providers", dependencies: ["Realtime", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
 
@@ -70,7 +73,7 @@ let package = Package(
         .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
-        .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
+        .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Events", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
         .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
                           path: "Benchmarks/vb-load", swiftSettings: runtime),
@@ -103,6 +106,7 @@ let package = Package(
         .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Providers", "Realtime"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
+        .testTarget(name: "EventsTests", dependencies: ["Events", "HTTPClient", "JSON", "Net", "Base64", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "CallsTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

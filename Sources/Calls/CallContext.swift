@@ -75,6 +75,11 @@ public struct CallContext {
     public var live = LiveSettings()
     /// GPT-Live's backend model's prices (its text tokens), when the price table has its row.
     public var backendPrices: PriceRow?
+    /// Hears each call that started (after its "call started" line), on the loop thread: the
+    /// executable sends it on as a `call.started` event (`EVENTS_URL`). Keep it quick.
+    public var onCallStarted: ((CallSummary) -> Void)?
+    /// Hears each started call that ended (after its "call ended" line), on the loop thread.
+    public var onCallEnded: ((CallSummary) -> Void)?
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

@@ -1,3 +1,4 @@
+import Foundation
 import Realtime
 
 /// DTMF and transcripts: what the caller does besides talking, and the record of what was said.
@@ -25,5 +26,6 @@ extension CallSession {
         history.append(role: role, text)
         guard !callSid.isEmpty, let transcripts = context.transcripts else { return }
         transcripts.append(callSid: callSid, role: role, text: text, phase: phase, agent: context.agentName)
+        transcriptCopy?.append(role: role, text: text, time: TranscriptWriter.iso8601(Date()))
     }
 }

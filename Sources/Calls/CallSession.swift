@@ -139,6 +139,10 @@ public final class CallSession {
     var transferReturn: (target: String, status: String)?
     /// The wrap-up note and the end at the agent's `max_call_seconds`.
     var lengthTimers: [LoopTimer] = []
+    /// What `call.started` said, kept for `call.ended` (CallSession+Summary.swift); nil before `start`.
+    var summary: CallSummary?
+    /// The utterances for `call.ended`, bounded, when transcripts are collected.
+    var transcriptCopy: CallTranscript?
 
     init(id: Int, twilio: WSConnection, context: CallContext,
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
@@ -231,6 +235,7 @@ public final class CallSession {
             if !callSid.isEmpty { context.transcripts?.appendMetadata(callSid: callSid, metadata: metadata) }
         }
         log.info("call started", started)
+        callStarted(start)
         limitCallLength()
         if let override, override.changesTheConversation {
             let greeting = override.greeting.map { $0.isEmpty ? "none" : "set" } ?? "default"
@@ -329,6 +334,7 @@ public final class CallSession {
         }
         if let cost = usage.cost(context.prices, backend: context.backendPrices) { fields.append(("cost_usd_est", Self.formatCost(cost))) }
         log.info("call ended", fields)
+        callEnded(outcome, seconds: seconds)
         onEnd(self, outcome)
     }
 

@@ -49,8 +49,17 @@ public final class CallMetrics {
     private var outboundStatuses: [String: Int] = [:]
     private var configReloads = ["ok": 0, "failed": 0]
     private var sessionUpdateRetries: [String: Int] = ["field_dropped": 0, "minimal": 0, "failed_over": 0]
+    private var events: [EventKey: Int] = [:]
+    /// Call events spooled and not yet delivered; nil while events are off (`EVENTS_URL` unset),
+    /// and then neither events family is rendered.
+    public var eventsSpooled: (() -> Int)?
     private let startTimeSeconds: Double
     /// What the calls tell about the provider's availability.
+
+    private struct EventKey: Hashable {
+        var type: String
+        var result: String
+    }
 
     private struct ToolKey: Hashable {
         var tool: String
@@ -97,6 +106,12 @@ public final class CallMetrics {
     /// Twilio reported an outbound call's status (`initiated`, `ringing`, `busy`, …).
     public func recordOutboundStatus(_ status: String) {
         outboundStatuses[status, default: 0] += 1
+    }
+
+    /// One delivery attempt of a call event of `type` (`call.ended`) ended with `result`
+    /// (`delivered`, `retried`, `dropped`).
+    public func recordEvent(type: String, result: String) {
+        events[EventKey(type: type, result: result), default: 0] += 1
     }
 
     /// The provider's WebSocket opened `ms` after the call asked for it.
@@ -187,6 +202,7 @@ public final class CallMetrics {
         }
 
         if let providers { writeProviderCounters(providers, into: &text) }
+        if let eventsSpooled { writeEventCounters(spooled: eventsSpooled(), into: &text) }
 
         ProcessStats.current().write(into: &text, startTimeSeconds: startTimeSeconds)
         return text.output
@@ -211,6 +227,23 @@ extension CallMetrics {
         for result in pool.reconnects.keys.sorted() {
             text.sample("voice_bridge_provider_reconnects_total", [("result", result)], pool.reconnects[result]!)
         }
+    }
+}
+
+extension CallMetrics {
+    /// Call events (`EVENTS_URL`): attempts by type and result, and what waits in the spool.
+    func writeEventCounters(spooled: Int, into text: inout PrometheusText) {
+        text.family("voice_bridge_events_total", .counter,
+                    help: "Call event delivery attempts by type and result: delivered (2xx), retried (will be sent again), dropped (too old to retry).")
+        var keys = Set(events.keys)
+        for type in ["call.started", "call.ended"] {
+            for result in ["delivered", "retried", "dropped"] { keys.insert(EventKey(type: type, result: result)) }
+        }
+        for key in keys.sorted(by: { ($0.type, $0.result) < ($1.type, $1.result) }) {
+            text.sample("voice_bridge_events_total", [("type", key.type), ("result", key.result)], events[key] ?? 0)
+        }
+        text.single("voice_bridge_events_spooled", .gauge,
+                    help: "Call events on disk waiting for delivery (EVENTS_SPOOL_DIR).", Double(spooled))
     }
 }
 

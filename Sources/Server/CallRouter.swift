@@ -113,13 +113,14 @@ public struct CallRouter {
         .text(413, "payload too large: a Twilio webhook form is at most \(TwilioRequestValidator.maxFormBytes) bytes and \(TwilioRequestValidator.maxFormParameters) parameters\n")
     }
 
-    /// The TwiML that connects the call to our Media Stream, with From and CallSid as parameters
+    /// The TwiML that connects the call to our Media Stream, with From, To and CallSid as parameters
     /// (Twilio forbids a query string in the Stream URL), and the call's stream token over them.
     func twiml(for request: HTTPRequest, fields: [(String, String)]) -> HTTPResponse {
         func field(_ name: String) -> String? { fields.last(where: { $0.0 == name })?.1 }
         let host = publicHost(for: request)
         var parameters: [(String, String)] = []
         if let from = field("From") { parameters.append(("From", from)) }
+        if let to = field("To") { parameters.append(("To", to)) }  // the called number, for call events
         let callSid = field("CallSid")
         // The agent is chosen here, from the called and calling numbers, and signed into the
         // stream token with the other parameters: the stream never chooses it.

@@ -14,6 +14,9 @@ public final class DrainController {
     public var progressLogMs: Int64 = 30_000
     /// Time given to close frames after the last calls were ended, in milliseconds.
     public var lingerMs: Int64 = 500
+    /// Runs once the calls are gone and before `onFinished`, which it must call when done (the
+    /// executable lets call events in flight finish here, for a bounded time).
+    public var beforeFinishing: ((_ done: @escaping () -> Void) -> Void)?
 
     private let loop: EventLoop
     private let gate: CallGate
@@ -80,10 +83,13 @@ public final class DrainController {
 
     private func finish(afterMs ms: Int64) {
         finished = true
+        let stop = { [beforeFinishing, onFinished] in
+            if let beforeFinishing { beforeFinishing(onFinished) } else { onFinished() }
+        }
         if ms == 0 {
-            onFinished()
+            stop()
         } else {
-            loop.schedule(afterMs: ms) { [onFinished] in onFinished() }
+            loop.schedule(afterMs: ms) { stop() }
         }
     }
 }

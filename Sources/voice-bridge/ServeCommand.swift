@@ -4,6 +4,7 @@ import Server
 import Providers
 import Calls
 import Config
+import Events
 import Logging
 import MCP
 import Dispatch
@@ -26,17 +27,19 @@ enum ServeCommand {
         let outbound: OutboundSettings
         let httpTools: [HTTPToolDefinition]
         let mcpServers: [MCPServerConfiguration]
+        let events: EventsSettings
         do {
             (settings, conversation) = try Wiring.loadConfiguration()
             outbound = try Wiring.loadOutbound(settings: settings)
             httpTools = try Wiring.loadHTTPTools()
             mcpServers = try Wiring.loadMCPServers()
+            events = try EventsSettings.load(from: try Environment.load(dotenvPath: ".env"))
         } catch {
             fail(String(describing: error))
             return 2
         }
         Logger.configure(level: settings.logLevel, format: settings.logFormat,
-                         secrets: settings.secrets + outbound.secrets + httpTools.flatMap(\.secrets) + mcpServers.flatMap(\.secrets))
+                         secrets: settings.secrets + outbound.secrets + httpTools.flatMap(\.secrets) + mcpServers.flatMap(\.secrets) + events.secrets)
         let log = Logger()
         defer { Logger.flush() }
         do {
@@ -106,6 +109,9 @@ enum ServeCommand {
                 }
             }
             context.transferredCalls = TransferredCalls(clock: loop.clock)
+            // Call events: hooked into the context before agents copy it.
+            let delivery = Wiring.eventDelivery(events, settings: settings, loop: loop, metrics: context.metrics, log: log)
+            if let delivery { Wiring.sendCallEvents(&context, to: delivery) }
             let manager = CallManager(context: context, loop: loop)
             // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
             let agentConfigs: [AgentConfig]?
@@ -183,6 +189,10 @@ enum ServeCommand {
                 operations?.stopAccepting()
                 loop.stop()
             }
+            if let delivery {
+                // The calls' last events go out, for a bounded time; the rest stays spooled.
+                drain.beforeFinishing = { done in delivery.settle(maxMs: Wiring.eventsSettleMs, then: done) }
+            }
             Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             let reloads = ReloadWatcher(loop: loop) {
@@ -191,6 +201,7 @@ enum ServeCommand {
             loop.run()
             withExtendedLifetime((signals, reloads)) {}
             context.transcripts?.sync()
+            delivery?.spool.sync()
             log.info("stopped")
             return 0
         } catch {

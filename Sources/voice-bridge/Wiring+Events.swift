@@ -1,0 +1,40 @@
+import Calls
+import Config
+import Events
+import HTTPClient
+import Logging
+import Metrics
+import Net
+
+/// Call events (`EVENTS_URL`): the delivery, and the hooks of `CallContext` that feed it.
+extension Wiring {
+    /// How long the drain waits for events in flight before exiting; the rest stays spooled.
+    static let eventsSettleMs: Int64 = 5_000
+
+    /// The delivery to `EVENTS_URL` (nil when unset), with its metrics; the spool of earlier runs
+    /// is resent as soon as the loop runs.
+    static func eventDelivery(_ events: EventsSettings, settings: Settings, loop: EventLoop, metrics: CallMetrics,
+                              log: Logger) -> EventDelivery? {
+        guard let url = events.url else { return nil }
+        let spool = EventSpool(directory: events.spoolDirectory) { message in log.error(message) }
+        let http = HTTPClient(loop: loop, options: httpOptions(for: settings, maxResponseBytes: 64 * 1024))
+        let delivery = EventDelivery(url: url, signer: StandardWebhookSigner(key: events.key), spool: spool, loop: loop,
+                                     transport: { request, completion in http.send(request, completion: completion) },
+                                     options: .init(backoff: EventBackoff(baseMs: events.retryBaseMs)), logger: log)
+        delivery.onResult = { type, result in metrics.recordEvent(type: type, result: result.rawValue) }
+        metrics.eventsSpooled = { [weak delivery] in delivery?.spooled ?? 0 }
+        delivery.resumeSpooled()
+        log.info("call events on", [("url", url), ("spool", events.spoolDirectory)])
+        return delivery
+    }
+
+    /// Sends `call.started` and `call.ended` for the calls of `context` through `delivery`.
+    static func sendCallEvents(_ context: inout CallContext, to delivery: EventDelivery) {
+        context.onCallStarted = { [weak delivery] summary in
+            delivery?.send(WebhookEvent.make(type: CallEventType.started, data: summary.eventData))
+        }
+        context.onCallEnded = { [weak delivery] summary in
+            delivery?.send(WebhookEvent.make(type: CallEventType.ended, data: summary.eventData))
+        }
+    }
+}
