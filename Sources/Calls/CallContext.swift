@@ -60,6 +60,11 @@ public struct CallContext {
     public var transferCall: ((TransferRequest, @escaping (String?) -> Void) -> Void)?
     /// Conversations of calls that left for a person, for their return when nobody answers.
     public var transferredCalls: TransferredCalls?
+    /// `RECORDINGS_DIR`: each call recorded there as a stereo WAV; nil records nothing (an agent
+    /// with `"record": false` too).
+    public var recordingsDir: String?
+    /// `RECORDING_NOTICE`: said before the greeting of every recorded call.
+    public var recordingNotice: String?
     /// The soft loop played while a slow tool runs (`HOLD_AUDIO_FILE`); nil plays none.
     public var holdPrompt: SpokenPrompt?
     /// `TOOL_HOLD_AFTER_MS`: a tool running this long with the assistant silent starts the hold

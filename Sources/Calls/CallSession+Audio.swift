@@ -1,3 +1,4 @@
+import Base64
 import Net
 import Realtime
 import Twilio
@@ -46,13 +47,15 @@ extension CallSession: AfterEventsTask {
         meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
         twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: chunk.payload))
         let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
+        if let recorder, let audio = Base64.decode(chunk.payload) { recorder.sent(audio, mark: mark) }
         twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))
         framesToCaller += 1
     }
 
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
     func markEchoed(_ name: String) {
-        playback.markEchoed(name)
+        let heard = playback.markEchoed(name)
+        recorder?.played(mark: name, heard: heard)
         if !playback.isPlaying {
             let waiters = whenPlayedOut
             whenPlayedOut = []

@@ -217,7 +217,7 @@ extension CallSession {
         for payload in held { client.send(callerAudioEvent(payload)) }
     }
 
-    private var liveGreeting: String { override?.greeting ?? context.greeting }
+    private var liveGreeting: String { Self.withNotice(override?.greeting ?? context.greeting, recorded: recorder != nil ? context.recordingNotice : nil) }
 
     /// What the model is asked to say on a session that replaced a dropped one.
     static let liveResumeCommentary = "Sorry about that, I'm back. Let's carry on where we were."

@@ -96,7 +96,13 @@ extension CallSession: RealtimeClientDelegate {
     }
 
     /// What the assistant says first: this call's greeting, else `GREETING`.
-    private var greeting: String { override?.greeting ?? context.greeting }
+    private var greeting: String { Self.withNotice(override?.greeting ?? context.greeting, recorded: recorder != nil ? context.recordingNotice : nil) }
+
+    /// The greeting, after the recording notice when the call is recorded and one is set.
+    static func withNotice(_ greeting: String, recorded notice: String?) -> String {
+        guard let notice, !notice.isEmpty else { return greeting }
+        return greeting.isEmpty ? notice : notice + " " + greeting
+    }
 
     public func realtime(_ client: RealtimeClient, didReceive event: UnsafeRawBufferPointer) {
         if let live {

@@ -29,7 +29,7 @@ extension CallSession {
         }
         summary.ending = .init(outcome: outcome.rawValue, durationSeconds: seconds, usage: figures,
                                costUSD: usage.cost(context.prices, backend: context.backendPrices),
-                               transcript: transcriptCopy, recordingFile: nil)
+                               transcript: transcriptCopy, recordingFile: recorder?.fileName)
         self.summary = nil
         onCallEnded(summary)
     }

@@ -135,6 +135,8 @@ public final class CallSession {
     /// What was said so far, to restore on a new session.
     var history = ConversationHistory()
     var reconnects = 0
+    /// The call's recording (`RECORDINGS_DIR`), when it is recorded.
+    var recorder: CallRecorder?
     /// The call came back from a transfer nobody answered: the target and Twilio's dial status.
     var transferReturn: (target: String, status: String)?
     /// The wrap-up note and the end at the agent's `max_call_seconds`.
@@ -216,6 +218,12 @@ public final class CallSession {
         callSid = start.callSid
         log = log.with("call", start.callSid)
         if let selected = selectContext(start) { context = selected }
+        if let directory = context.recordingsDir {
+            let log = self.log
+            recorder = CallRecorder(directory: directory, fileStem: TranscriptWriter.fileStem(for: start.callSid)) { message in
+                log.error(message)
+            }
+        }
         if let agent = context.agentName {
             log = log.with("agent", agent)
             if let asked = start.customParameters["agent"], asked != agent {
@@ -270,6 +278,7 @@ public final class CallSession {
 
     private func forwardCallerAudio(_ payload: String) {
         framesFromCaller += 1
+        if let recorder, let audio = Base64.decode(payload) { recorder.caller(audio) }
         meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
         switch state {
         case .active:
@@ -319,6 +328,7 @@ public final class CallSession {
         live = nil
         if closeTwilio { twilio.close(code: code, reason: reason) }
         if !callSid.isEmpty { context.transcripts?.finish(callSid: callSid) }
+        recorder?.flush(final: true)
         let seconds = Double(twilio.connection.loop.now - startedAtMs) / 1000
         var fields = [("outcome", outcome.rawValue), ("duration_s", format1(seconds)),
                       ("frames_in", String(framesFromCaller)), ("frames_out", String(framesToCaller)),

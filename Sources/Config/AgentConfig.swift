@@ -50,6 +50,8 @@ public struct AgentConfig: Sendable, Equatable {
     public var transcriptionLanguage: String?
     /// `max_call_seconds`: a minute before, the model is asked to wrap up; then the call ends.
     public var maxCallSeconds: Int?
+    /// `record`: false keeps this agent's calls out of `RECORDINGS_DIR`.
+    public var record = true
     /// `transfer`: the people this agent may transfer to.
     public var transfer: [TransferTarget] = []
     /// The file it came from, for messages.
@@ -60,7 +62,7 @@ public struct AgentConfig: Sendable, Equatable {
     }
 
     static let fields = ["name", "default", "numbers", "caller_prefixes", "instructions", "instructions_file", "greeting",
-                         "voice", "model", "tools", "turn_detection", "transcription_language", "max_call_seconds", "transfer"]
+                         "voice", "model", "tools", "turn_detection", "transcription_language", "max_call_seconds", "record", "transfer"]
 
     /// Reads one agent file. `readFile` reads `instructions_file` (a path relative to `directory`).
     public static func parse(_ file: JSONFile, directory: String, readFile: (String) -> String?) throws(JSONFileError) -> AgentConfig {
@@ -123,6 +125,10 @@ public struct AgentConfig: Sendable, Equatable {
             throw fail("'transcription_language' must be an ISO-639-1 code such as \"en\" or \"sv\"")
         }
         agent.maxCallSeconds = try integer("max_call_seconds", in: 60...86_400, of: object)
+        if let value = object["record"] {
+            guard let flag = value.boolValue else { throw fail("'record' must be true or false") }
+            agent.record = flag
+        }
         if let value = object["turn_detection"] {
             guard let turn = value.objectValue else { throw fail("'turn_detection' must be an object") }
             let known = ["type", "threshold", "silence_ms", "prefix_ms", "eagerness"]

@@ -34,6 +34,11 @@ public struct ConversationSettings: Sendable, Equatable {
     /// Larger chunks mean fewer messages and less CPU per call, and that much more delay before
     /// the model hears the caller (turn detection and barge-in included).
     public var callerAudioBatchMs = 20
+    /// `RECORDINGS_DIR`: when set, each call is recorded there as `<CallSid>.wav` (stereo: the
+    /// caller left, the assistant right, as the caller heard it).
+    public var recordingsDir: String?
+    /// `RECORDING_NOTICE`: said before the greeting of a recorded call, where consent is required.
+    public var recordingNotice: String?
     /// `TOOL_HOLD_AFTER_MS`: a tool running this long with the assistant silent starts the hold
     /// audio (0–10000; 0 turns it off). Default 700.
     public var toolHoldAfterMs = 700
@@ -99,6 +104,8 @@ public struct ConversationSettings: Sendable, Equatable {
                                                    range: 100...120_000) ?? s.prewarmClaimTimeoutMs
         s.toolHoldAfterMs = try milliseconds(value("TOOL_HOLD_AFTER_MS"), "TOOL_HOLD_AFTER_MS", range: 0...10_000) ?? s.toolHoldAfterMs
         if let path = value("HOLD_AUDIO_FILE") { s.holdAudioFile = path }
+        s.recordingsDir = value("RECORDINGS_DIR")
+        s.recordingNotice = value("RECORDING_NOTICE")
         if let text = value("CALLER_AUDIO_BATCH_MS") {
             guard let ms = Int(text), (20...200).contains(ms), ms % 20 == 0 else {
                 throw ConfigError(variable: "CALLER_AUDIO_BATCH_MS", message: "'\(text)' is not a multiple of 20 from 20 to 200 (milliseconds of caller audio per message to the model) — use 20 (default, lowest delay), or e.g. 40 to halve those messages at 20 ms more delay")

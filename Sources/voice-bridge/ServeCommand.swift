@@ -63,6 +63,8 @@ enum ServeCommand {
             context.prices = Wiring.prices(for: settings, conversation: conversation, log: log)
             context.live = settings.live
             context.toolHoldAfterMs = Int64(conversation.toolHoldAfterMs)
+            context.recordingsDir = conversation.recordingsDir
+            context.recordingNotice = conversation.recordingNotice
             if conversation.toolHoldAfterMs > 0 {
                 do {
                     context.holdPrompt = try SpokenPrompt.load(path: conversation.holdAudioFile, variable: "HOLD_AUDIO_FILE")

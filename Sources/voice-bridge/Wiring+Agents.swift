@@ -50,6 +50,7 @@ extension Wiring {
         var context = base
         context.agentName = agent.name
         context.maxCallSeconds = agent.maxCallSeconds
+        if !agent.record { context.recordingsDir = nil }
         if let instructions = agent.instructions { context.sessionOptions.instructions = instructions }
         if let greeting = agent.greeting { context.greeting = greeting }
         if let voice = agent.voice { context.sessionOptions.voice = voice }
