@@ -85,6 +85,8 @@ public struct CallContext {
     public var onCallStarted: ((CallSummary) -> Void)?
     /// Hears each started call that ended (after its "call ended" line), on the loop thread.
     public var onCallEnded: ((CallSummary) -> Void)?
+    /// Told when Twilio took a transfer: the call, its agent, the target's name and number, the summary.
+    public var onCallTransferred: ((_ callSid: String, _ agent: String, _ target: String, _ to: String, _ summary: String) -> Void)?
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

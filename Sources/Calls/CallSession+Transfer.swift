@@ -26,6 +26,7 @@ extension CallSession {
             } else {
                 self.tools.transferred = true
                 self.log.info("call transferred; Twilio ends the stream", [("target", target.name)])
+                self.context.onCallTransferred?(self.callSid, request.agent, target.name, target.to, request.summary)
             }
         }
     }

@@ -53,4 +53,6 @@ public enum CallEventType {
     public static let started = "call.started"
     /// A call ended: outcome, duration, usage, cost, transcript.
     public static let ended = "call.ended"
+    /// A call went to a person (`transfer_call`): the target, its number, the summary whispered.
+    public static let transferred = "call.transferred"
 }

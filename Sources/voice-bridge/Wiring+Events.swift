@@ -2,6 +2,7 @@ import Calls
 import Config
 import Events
 import HTTPClient
+import JSON
 import Logging
 import Metrics
 import Net
@@ -35,6 +36,11 @@ extension Wiring {
         }
         context.onCallEnded = { [weak delivery] summary in
             delivery?.send(WebhookEvent.make(type: CallEventType.ended, data: summary.eventData))
+        }
+        context.onCallTransferred = { [weak delivery] callSid, agent, target, to, summary in
+            let data: JSONObject = ["call_sid": .string(callSid), "agent": agent.isEmpty ? .null : .string(agent),
+                                    "target": .string(target), "to": .string(to), "summary": .string(summary)]
+            delivery?.send(WebhookEvent.make(type: CallEventType.transferred, data: data))
         }
     }
 }

@@ -16,6 +16,7 @@ from typing import Any, Callable
 from harness import BridgeProcess, ManagedProcess, MockProcess, launch_peer, openai_env, parse_logfmt, run, wait_until
 from test_agents import FRONT_DESK, form, write_agents
 from test_http_twiml import stream_of
+from test_events import deliveries, events_env, start_receiver, verified
 from test_outbound_calls import ACCOUNT, TwilioAPIProcess, twilio_api  # noqa: F401  (fixture)
 from test_twilio_signatures import STREAM, WEBHOOK, post_form, send
 
@@ -51,13 +52,16 @@ def start_call(bridge: BridgeProcess) -> dict[str, str]:
 
 def test_transfer_redirects_after_the_sentence_whispers_the_summary_and_returns_on_no_answer(
         start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
-        twilio_api: Callable[..., TwilioAPIProcess], pki: TestPKI, tmp_path: Path) -> None:
+        twilio_api: Callable[..., TwilioAPIProcess], pki: TestPKI, tmp_path: Path,
+        processes: list[ManagedProcess]) -> None:
     api = twilio_api(ACCOUNT, TOKEN)
+    receiver = start_receiver(tmp_path, processes)
     mock = start_mock("--no-echo", "--transcribe", "--timestamps", "--tool-call",
                       "transfer_call:" + json.dumps({"target": "nurse", "summary": SUMMARY}),
                       "--tool-call-after", "5", "--tool-call-audio-bytes", "1600")
     agents = write_agents(tmp_path / "agents", {**FRONT_DESK, "transfer": [NURSE]})
-    bridge = start_bridge(transfer_env(mock, pki, api, agents))
+    bridge = start_bridge({**transfer_env(mock, pki, api, agents),
+                           **events_env(f"http://127.0.0.1:{receiver.port}/hook", tmp_path / "spool")})
     params = start_call(bridge)
 
     async def first_leg() -> FakeTwilioCall:
@@ -89,6 +93,11 @@ def test_transfer_redirects_after_the_sentence_whispers_the_summary_and_returns_
     assert len(b"".join(call.media_chunks)) >= 1600 and call.marks_played, "the sentence and its mark came before the redirect"
     ended = wait_until(lambda: [f for f in map(parse_logfmt, bridge.log_lines()) if f and f.get("msg") == "call ended"], 5)
     assert ended[0]["outcome"] == "transferred"
+    # The business hears of it: a signed call.transferred event.
+    events = verified(deliveries(receiver, 3))
+    (transferred,) = [e for e in events if e["type"] == "call.transferred"]
+    assert transferred["data"] == {"call_sid": CALL_SID, "agent": "front-desk", "target": "nurse", "to": "+15550001111",
+                                   "summary": SUMMARY}
 
     # The person who answers hears who is calling; a summary the bridge did not sign is refused.
     status, say = signed_post(bridge, whisper, [("CallSid", "CA" + "8" * 32), ("To", "+15550001111")])
