@@ -42,6 +42,11 @@ public struct AgentConfig: Sendable, Equatable {
     public var voice: String?
     /// `model`: the OpenAI model (Realtime or GPT-Live, whichever `VOICE_API` says) for this agent.
     public var model: String?
+    /// `provider`: `openai` or `azure`, when this agent's calls go elsewhere than the environment's.
+    public var provider: String?
+    /// `deployments`: Azure deployments for this agent's calls, rotated on every configured
+    /// endpoint (`AZURE_OPENAI_ENDPOINT(S)`) with its key.
+    public var deployments: [String]?
     /// `tools`: the names of the tools this agent may use (built-in, HTTP, MCP); nil offers all.
     public var tools: [String]?
     /// `turn_detection`.
@@ -62,7 +67,7 @@ public struct AgentConfig: Sendable, Equatable {
     }
 
     static let fields = ["name", "default", "numbers", "caller_prefixes", "instructions", "instructions_file", "greeting",
-                         "voice", "model", "tools", "turn_detection", "transcription_language", "max_call_seconds", "record", "transfer"]
+                         "voice", "model", "provider", "deployments", "tools", "turn_detection", "transcription_language", "max_call_seconds", "record", "transfer"]
 
     /// Reads one agent file. `readFile` reads `instructions_file` (a path relative to `directory`).
     public static func parse(_ file: JSONFile, directory: String, readFile: (String) -> String?) throws(JSONFileError) -> AgentConfig {
@@ -118,6 +123,14 @@ public struct AgentConfig: Sendable, Equatable {
         agent.greeting = try string("greeting")
         agent.voice = try string("voice")
         agent.model = try string("model")
+        agent.provider = try string("provider")
+        if let provider = agent.provider, provider != "openai" && provider != "azure" {
+            throw fail("'provider' must be openai or azure")
+        }
+        agent.deployments = try strings("deployments")
+        if let deployments = agent.deployments, deployments.isEmpty || deployments.contains(where: \.isEmpty) {
+            throw fail("'deployments' must name at least one Azure deployment")
+        }
         agent.tools = try strings("tools")
         agent.transcriptionLanguage = try string("transcription_language")
         if let language = agent.transcriptionLanguage,

@@ -76,17 +76,41 @@ extension Wiring {
             context.tools = registry
             context.sessionOptions.tools = registry.definitions
         }
-        if let model = agent.model {
-            switch settings.provider {
-            case .openAI:
-                var own = settings
+        // Where this agent's calls go: its own provider, model or Azure deployments.
+        if agent.provider != nil || agent.model != nil || agent.deployments != nil {
+            var own = settings
+            switch agent.provider {
+            case "openai"?:
+                guard settings.openAIAPIKey != nil else { throw fail("'provider' is openai but OPENAI_API_KEY is not set") }
+                own.provider = .openAI
+            case "azure"?:
+                guard !settings.providers.azureTargets.isEmpty else {
+                    throw fail("'provider' is azure but no Azure endpoint is configured (AZURE_OPENAI_ENDPOINT and a key)")
+                }
+                own.provider = .azure
+            default:
+                break
+            }
+            if let deployments = agent.deployments {
+                guard own.provider == .azure else { throw fail("'deployments' are Azure's; this agent's calls go to \(own.provider.name)") }
+                // Every configured endpoint (with its key), for each of the agent's deployments.
+                var endpoints: [(endpoint: String, apiKey: String?)] = []
+                for target in settings.providers.azureTargets where !endpoints.contains(where: { $0.endpoint == target.endpoint }) {
+                    endpoints.append((target.endpoint, target.apiKey))
+                }
+                own.providers.azureTargets = deployments.flatMap { deployment in
+                    endpoints.map { ProviderSettings.AzureTarget(endpoint: $0.endpoint, deployment: deployment, apiKey: $0.apiKey) }
+                }
+            }
+            if let model = agent.model {
+                guard own.provider != .azure else {
+                    throw fail("'model' chooses an OpenAI model; on Azure the deployment is the model — use 'deployments'")
+                }
                 if settings.live.api == .live { own.live.openAIModel = model } else { own.openAIRealtimeModel = model }
+            }
+            if own.provider != .local {
                 configureProviders(&context, settings: own, loop: loop, log: log)
-                context.endpoint = openAIEndpoint(for: own)
-            case .azure:
-                throw fail("'model' chooses an OpenAI model; on Azure the deployment is the model — remove 'model', or use OpenAI")
-            case .local:
-                break  // the parrot has no models
+                context.endpoint = context.providers.targets.first?.endpoint ?? context.endpoint
             }
         }
         if !agent.transfer.isEmpty {

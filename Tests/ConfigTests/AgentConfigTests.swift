@@ -43,6 +43,8 @@ import Testing
         (#"{"name":"x","turn_detection":{"silence":5}}"#, "unknown field 'turn_detection.silence'"),
         (#"{"name":"x","transcription_language":"swedish"}"#, "ISO-639-1"),
         (#"{"name":"x","transfer":[{"name":"a","to":"12"}]}"#, "'to' must be +E.164 or a sip: URI"),
+        (#"{"name":"x","provider":"aws"}"#, "'provider' must be openai or azure"),
+        (#"{"name":"x","deployments":[]}"#, "'deployments' must name at least one Azure deployment"),
     ])
     func errors_nameTheFileAndTheField(text: String, message: String) {
         let error = #expect(throws: JSONFileError.self) { try Self.parse(text) }

@@ -190,3 +190,36 @@ def test_local_tool_calls_must_be_key_tool_and_json(run_bridge: Callable[..., An
     done = run_bridge("serve", env={"LOCAL_TOOL_CALLS": "1=lookup"})
     assert done.returncode == 2
     assert "LOCAL_TOOL_CALLS" in done.stderr and "KEY=TOOL:{JSON}" in done.stderr
+
+
+def test_an_agent_with_its_own_azure_deployments_or_provider(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI, tmp_path: Path) -> None:
+    from harness import azure_env
+    from test_twilio_signatures import post_form as post
+    mock = start_mock()
+    agents = write_agents(tmp_path / "agents", FRONT_DESK,
+                          {"name": "sales", "numbers": ["+15557650002"], "deployments": ["sales-realtime"]},
+                          {"name": "lab", "numbers": ["+15557650003"], "provider": "openai", "model": "gpt-realtime-2.1-mini"})
+    env = azure_env(mock, pki, AGENTS_DIR=str(agents), PREWARM="false", OPENAI_API_KEY="sk-test-agent-Key-1",
+                    OPENAI_BASE_URL=f"https://localhost:{mock.port}/v1", FALLBACK_TO_OPENAI="false")
+    bridge = start_bridge(env)
+    for n, (to, path, query) in enumerate([("+15557650002", "/openai/v1/realtime", "model=sales-realtime"),
+                                           ("+15557650003", "/v1/realtime", "model=gpt-realtime-2.1-mini"),
+                                           ("+15557650000", "/openai/v1/realtime", "model=gpt-realtime-dep")], start=1):
+        sid = f"CA{n:032d}"
+        status, twiml = post(bridge, form(to, sid), None)
+        assert status == 200, twiml
+        params = stream_of(twiml)[1]
+
+        async def call(params: dict[str, str] = params, sid: str = sid) -> FakeTwilioCall:
+            c = FakeTwilioCall(bridge.ws_url, call_sid=sid, custom_parameters=params)
+            await c.connect()
+            await c.start()
+            await c.wait_for_audio(1, timeout=5)
+            await c.stop()
+            return c
+
+        run(call())
+        handshake = mock.wait_handshakes(n)[n - 1]
+        assert (handshake["path"], handshake["query"]) == (path, query), handshake
