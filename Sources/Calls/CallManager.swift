@@ -7,7 +7,7 @@ import WebSocket
 /// forgets it when it ends.
 public final class CallManager {
     /// Shared call configuration: the environment's agent, or the defaults agents build on.
-    public let context: CallContext
+    public var context: CallContext
     /// The agents of `config/agents/`, when there are any; swapped whole on reload.
     public var agents: Agents?
     private var sessions: [Int: CallSession] = [:]

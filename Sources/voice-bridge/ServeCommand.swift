@@ -198,7 +198,8 @@ enum ServeCommand {
             Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             let reloads = ReloadWatcher(loop: loop) {
-                Wiring.reloadAgents(manager, base: context, settings: settings, loop: loop, log: log)
+                Wiring.reloadConfiguration(manager, base: context, settings: settings, loop: loop, log: log,
+                                           secrets: settings.secrets + outbound.secrets + events.secrets)
             }
             loop.run()
             withExtendedLifetime((signals, reloads)) {}

@@ -27,14 +27,30 @@ extension Wiring {
         return Agents(built)
     }
 
-    /// SIGHUP: reads the agent files again. Valid, they replace the agents for new calls; invalid,
-    /// the old ones stay and the log says which file and what to fix.
-    static func reloadAgents(_ manager: CallManager, base: CallContext, settings: Settings, loop: EventLoop, log: Logger) {
+    /// SIGHUP: reads the agent files, the HTTP tool files, the MCP server files and the
+    /// instruction files again. Valid, they replace the configuration for new calls (live calls
+    /// keep theirs); invalid, the old one stays and the log says which file and what to fix.
+    /// `secrets` are the process's own; the new files' `${VAR}` values join them in the redactor.
+    static func reloadConfiguration(_ manager: CallManager, base: CallContext, settings: Settings, loop: EventLoop,
+                                    log: Logger, secrets: [String]) {
         do {
+            let http = try loadHTTPTools()
+            let servers = try loadMCPServers()
+            Logger.configure(level: settings.logLevel, format: settings.logFormat,
+                             secrets: secrets + http.flatMap(\.secrets) + servers.flatMap(\.secrets))
+            let mcp = mcpToolbox(servers, settings: settings, loop: loop, log: log)
+            var fresh = base
+            let registry = tools(for: settings, loop: loop, http: http, mcp: mcp)
+            fresh.tools = registry
+            fresh.sessionOptions.tools = registry.definitions
+            mcp?.start()  // listed in the background: its tools reach the calls that start after
             let configs = try loadAgentConfigs(settings: settings)
-            manager.agents = try configs.map { try agents($0, base: base, settings: settings, loop: loop, log: log) }
+            let agents = try configs.map { try self.agents($0, base: fresh, settings: settings, loop: loop, log: log) }
+            manager.context = fresh
+            manager.agents = agents
             base.metrics.recordConfigReload(ok: true)
-            log.info("configuration reloaded", [("agents", manager.agents?.summary ?? "none: the environment's one agent")])
+            log.info("configuration reloaded", [("agents", agents?.summary ?? "none: the environment's one agent"),
+                                                ("tools", registry.names.joined(separator: ","))])
         } catch {
             base.metrics.recordConfigReload(ok: false)
             log.error("configuration not reloaded; calls keep the previous one", [("error", String(describing: error)),

@@ -119,7 +119,9 @@ def test_sighup_reloads_the_agents_and_a_bad_file_keeps_the_previous_ones(
         pki: TestPKI, tmp_path: Path) -> None:
     mock = start_mock()
     agents = write_agents(tmp_path / "agents", FRONT_DESK)
-    bridge = start_bridge(agent_env(mock, pki, agents))
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    bridge = start_bridge(agent_env(mock, pki, agents, TOOLS_DIR=str(tools)))
     sid = "CA" + "5" * 32
 
     def agent_for(to: str) -> str:
@@ -142,6 +144,19 @@ def test_sighup_reloads_the_agents_and_a_bad_file_keeps_the_previous_ones(
         metrics = response.read().decode()
     assert 'voice_bridge_config_reloads_total{result="ok"} 1' in metrics
     assert 'voice_bridge_config_reloads_total{result="failed"} 1' in metrics
+
+    # A tool file added, the broken agent fixed: the next reload offers the tool to new calls.
+    (agents / "broken.json").unlink()
+    (tools / "lookup.json").write_text(json.dumps({
+        "name": "lookup_booking", "description": "Find a booking.",
+        "parameters": {"type": "object", "properties": {"ref": {"type": "string"}}, "required": ["ref"]},
+        "request": {"method": "GET", "url": "http://127.0.0.1:9/bookings/{ref}"}}))
+    bridge.proc.send_signal(signal.SIGHUP)
+    assert wait_until(lambda: len([ln for ln in bridge.log_lines() if "configuration reloaded" in ln]) >= 2, 5)
+    status, twiml = post_form(bridge, form("+15557650000", sid), sign(WEBHOOK, form("+15557650000", sid)))
+    run(signed_call(bridge, sid, stream_of(twiml)[1]))
+    update = mock.client_events(1)[0]
+    assert "lookup_booking" in [t["name"] for t in update["session"]["tools"]]
 
 
 def test_a_bad_agent_file_stops_serve_and_fails_check(run_bridge: Callable[..., Any], tmp_path: Path) -> None:
