@@ -80,6 +80,8 @@ public struct CallContext {
     public var onCallStarted: ((CallSummary) -> Void)?
     /// Hears each started call that ended (after its "call ended" line), on the loop thread.
     public var onCallEnded: ((CallSummary) -> Void)?
+    /// The console's bus (`GET /console`), when the console is on: calls post what they do to it.
+    public var watch: CallWatch?
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,
