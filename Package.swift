@@ -107,6 +107,6 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Providers", "Realtime"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
         .testTarget(name: "EventsTests", dependencies: ["Events", "HTTPClient", "JSON", "Net", "Base64", "Logging", "NetTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "CallsTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "CallsTests", dependencies: ["Net", "Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

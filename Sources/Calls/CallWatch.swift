@@ -80,6 +80,7 @@ public final class CallWatch {
             return
         }
         guard var call = calls[callSid] else { return }
+        let stateBefore = call.state
         let at = JSON.number(Double(now - call.startedAtMs))
         var item: JSONObject?
         switch event {
@@ -123,7 +124,7 @@ public final class CallWatch {
         if let item {
             publish(JSON.object(["type": "item", "call_sid": .string(callSid), "item": .object(item)]).serialized())
         }
-        if item == nil || call.state != "active" { publishHeader(callSid, now: now) }
+        if item == nil || call.state != stateBefore { publishHeader(callSid, now: now) }
     }
 
     private func publishHeader(_ callSid: String, now: Int64) {

@@ -84,8 +84,8 @@ button:focus-visible, tr:focus-visible { outline: 3px solid #f59e0b; outline-off
 .meters { display: grid; grid-template-columns: auto 1fr; gap: 0.3rem 0.6rem; align-items: center; }
 meter { width: 100%; height: 1rem; }
 .counters { display: grid; grid-template-columns: auto 1fr; gap: 0.15rem 0.75rem; font-variant-numeric: tabular-nums; }
-.counters dt { color: var(--muted); }
-.counters dd { margin: 0; }
+.counters dt { color: var(--muted); white-space: nowrap; }
+.counters dd { margin: 0; overflow-wrap: anywhere; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 0.3rem 0.5rem; border-bottom: 1px solid #8883; }
 tbody tr { cursor: pointer; }
