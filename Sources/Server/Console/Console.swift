@@ -19,7 +19,7 @@ public final class Console {
     public var maxWatchers = 8
     /// Output a watcher may leave unread before it is dropped, in bytes.
     public var maxBufferedBytesPerWatcher = 256 * 1024
-    /// How often an idle stream gets a comment line (keeps proxies from timing it out, and
+    /// How often a stream gets a `{"type":"ping"}` event (keeps proxies from timing it out, and
     /// finds dead peers), in milliseconds.
     public var keepAliveMs: Int64 = 15_000
     let log: Logger

@@ -2,7 +2,7 @@ import HTTP
 import Net
 
 /// One console watcher's Server-Sent Events stream (`GET /console/events`): the bus's snapshot,
-/// then each message as a `data:` line, a comment line when idle. A watcher whose unread output
+/// then each message as a `data:` line, a `{"type":"ping"}` when idle. A watcher whose unread output
 /// passes `Console.maxBufferedBytesPerWatcher` is dropped, so a slow one never holds memory.
 ///
 /// Confined to the serve loop's thread.
