@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Calls", dependencies: ["Live", "Base64", "Metrics", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
-        .target(name: "Server", dependencies: ["Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .target(name: "Server", dependencies: ["Base64", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Events", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
@@ -103,10 +103,10 @@ let package = Package(
         .testTarget(name: "MCPTests", dependencies: ["MCP", "Tools", "HTTPClient", "HTTP", "Net", "JSON", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ToolsTests", dependencies: ["Tools", "HTTPClient", "HTTP", "Net", "JSON", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers", "Realtime", "Config", "Logging", "Net", "HTTP", "JSON", "NetTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "ServerTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
+        .testTarget(name: "ServerTests", dependencies: ["Base64", "Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Net", "WebSocket", "Config", "Logging", "NetTestSupport"], swiftSettings: swift6),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "Providers", "Realtime"], swiftSettings: swift6),
         .testTarget(name: "PreflightTests", dependencies: ["Preflight"], swiftSettings: swift6),
         .testTarget(name: "EventsTests", dependencies: ["Events", "HTTPClient", "JSON", "Net", "Base64", "Logging", "NetTestSupport"], swiftSettings: swift6),
-        .testTarget(name: "CallsTests", dependencies: ["Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
+        .testTarget(name: "CallsTests", dependencies: ["Net", "Metrics", "Server", "Calls", "Providers", "Tools", "Twilio", "Realtime", "JSON", "HTTP", "Config", "Logging"], swiftSettings: swift6),
     ]
 )

@@ -87,6 +87,8 @@ public struct CallContext {
     public var onCallEnded: ((CallSummary) -> Void)?
     /// Told when Twilio took a transfer: the call, its agent, the target's name and number, the summary.
     public var onCallTransferred: ((_ callSid: String, _ agent: String, _ target: String, _ to: String, _ summary: String) -> Void)?
+    /// The console's bus (`GET /console`), when the console is on: calls post what they do to it.
+    public var watch: CallWatch?
 
     /// Creates a context.
     public init(endpoint: RealtimeEndpoint, sessionOptions: RealtimeSessionOptions, greeting: String,

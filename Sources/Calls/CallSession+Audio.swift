@@ -83,6 +83,7 @@ extension CallSession: AfterEventsTask {
         if let (item, ms) = decision.truncate {
             provider?.send(RealtimeClientEvent.truncate(itemId: item, audioEndMs: ms))
         }
+        watch(.bargeIn(heardMs: decision.truncate.map { Int($0.audioEndMs) }))
         log.info("caller interrupted the assistant", [("heard_ms", decision.truncate.map { String($0.audioEndMs) } ?? "0"),
                                                       ("item", decision.truncate?.itemId ?? playback.currentItemId ?? "")])
         // With server VAD the provider cancels its own response; if it has not within a moment, do it.

@@ -24,6 +24,7 @@ extension CallSession {
     func utterance(role: String, _ text: String, phase: String? = nil) {
         log.debug(role == "caller" ? "caller said" : "assistant said", [("text", text)] + (phase.map { [("phase", $0)] } ?? []))
         history.append(role: role, text)
+        watch(.utterance(role: role, text: text, phase: phase))
         guard !callSid.isEmpty, let transcripts = context.transcripts else { return }
         transcripts.append(callSid: callSid, role: role, text: text, phase: phase, agent: context.agentName)
         transcriptCopy?.append(role: role, text: text, time: TranscriptWriter.iso8601(Date()))

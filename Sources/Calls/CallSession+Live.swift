@@ -201,6 +201,7 @@ extension CallSession {
         guard case .connecting(let connecting) = state else { return }
         connecting.timer?.cancel()
         state = .active(Active())
+        watch(.active)
         if let back = transferReturn {
             client.send(LiveClientEvent.instructionsAppend(content: Self.transferReturnInstructions(back), delegationId: nil))
             client.send(LiveClientEvent.commentaryAppend(content: "I'm sorry, I couldn't connect you. Can I take a message?", delegationId: nil))
@@ -265,6 +266,7 @@ extension CallSession {
         if !goodbyeRequested { provider?.send(LiveClientEvent.responseCreate(eventId: "hang_up_goodbye")) }
         let startedAt = twilio.connection.loop.now
         log.info("hanging up once the goodbye has been said and played")
+        watch(.hangingUp)
         waitForLiveQuiet(live, startedAt: startedAt)
     }
 

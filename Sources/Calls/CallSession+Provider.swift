@@ -83,6 +83,7 @@ extension CallSession: RealtimeClientDelegate {
         guard case .connecting(let connecting) = state else { return }
         connecting.timer?.cancel()
         state = .active(Active())
+        watch(.active)
         if connecting.restoring {
             restoreConversation(on: client)
         } else if !greeting.isEmpty {

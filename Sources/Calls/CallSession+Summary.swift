@@ -12,12 +12,21 @@ extension CallSession {
                               to: parameters["To"] ?? "", agent: context.agentName, direction: direction,
                               metadata: override?.metadata ?? JSONObject())
         if context.transcripts != nil && context.onCallEnded != nil { transcriptCopy = CallTranscript() }
-        if let summary { context.onCallStarted?(summary) }
+        if let summary {
+            context.onCallStarted?(summary)
+            context.watch?.post(callSid, .started(summary, provider: context.endpoint.provider))
+        }
+    }
+
+    /// Tells the console (`CallContext.watch`) what the call did; a no-op when it is off.
+    func watch(_ event: @autoclosure () -> CallWatchEvent) {
+        guard let watch = context.watch else { return }
+        watch.post(callSid, event())
     }
 
     /// Called once the "call ended" line is logged: the same figures, for a call that started.
     func callEnded(_ outcome: Outcome, seconds: Double) {
-        guard var summary, let onCallEnded = context.onCallEnded else { return }
+        guard var summary, context.onCallEnded != nil || context.watch != nil else { return }
         var figures: [(name: String, value: Double)] = [
             ("responses", Double(usage.responses)),
             ("audio_in", Double(usage.audioInput + usage.audioInputCached)), ("audio_out", Double(usage.audioOutput)),
@@ -31,6 +40,7 @@ extension CallSession {
                                costUSD: usage.cost(context.prices, backend: context.backendPrices),
                                transcript: transcriptCopy, recordingFile: recorder?.fileName)
         self.summary = nil
-        onCallEnded(summary)
+        context.onCallEnded?(summary)
+        watch(.ended(summary))
     }
 }

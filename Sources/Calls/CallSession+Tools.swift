@@ -70,6 +70,7 @@ extension CallSession {
         switch action {
         case .run(let callId, let name, let arguments):
             log.info("tool called", [("tool", name), ("call_id", callId)])
+            watch(.toolCalled(callId: callId, name: name, arguments: arguments))
             tools.running[callId] = (nil, name, twilio.connection.loop.now)
             let task = tools.registry.run(ToolCall(name: name, callId: callId, arguments: arguments, log: log)) { [weak self] result in
                 self?.toolAnswered(callId: callId, result: result)
@@ -127,6 +128,8 @@ extension CallSession {
         log.info("tool answered", [("tool", run.name), ("call_id", callId),
                                    ("ms", String(twilio.connection.loop.now - run.startedAtMs)),
                                    ("output_bytes", String(result.output.utf8.count))])
+        watch(.toolAnswered(callId: callId, name: run.name, outcome: result.outcome, output: result.output,
+                            ms: twilio.connection.loop.now - run.startedAtMs))
         if let actions = tools.runner?.finished(callId: callId, result: result) { perform(actions) }
     }
 
@@ -142,6 +145,7 @@ extension CallSession {
         let startedAt = twilio.connection.loop.now
         let queued = playback.remainingMs(nowMs: startedAt)
         log.info("hanging up after the queued audio plays", [("queued_ms", String(queued))])
+        watch(.hangingUp)
         whenAssistantAudioPlayed(timeoutMs: min(queued + CallTools.playbackGraceMs, CallTools.maxPlaybackWaitMs)) { [weak self] in
             guard let self, !self.isEnded else { return }
             if let transfer = self.tools.pendingTransfer {

@@ -16,15 +16,18 @@ extension CallSession {
         }
         context.transferredCalls?.remember(callSid: callSid, history: history)
         log.info("transferring the call", [("target", target.name), ("to", target.to), ("whisper", String(target.whisper))])
+        watch(.transfer(target: target.name, done: false, refusal: nil))
         let request = TransferRequest(callSid: callSid, agent: context.agentName ?? "", target: target, summary: transfer.summary)
         transferCall(request) { [weak self] refusal in
             guard let self, !self.isEnded else { return }
             if let refusal {
                 self.log.warning("Twilio refused the transfer; the call goes on with the assistant",
                                  [("target", target.name), ("error", refusal)])
+                self.watch(.transfer(target: target.name, done: false, refusal: refusal))
                 self.transferFailed(refusal)
             } else {
                 self.tools.transferred = true
+                self.watch(.transfer(target: target.name, done: true, refusal: nil))
                 self.log.info("call transferred; Twilio ends the stream", [("target", target.name)])
                 self.context.onCallTransferred?(self.callSid, request.agent, target.name, target.to, request.summary)
             }

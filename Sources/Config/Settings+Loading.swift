@@ -88,6 +88,15 @@ extension Settings {
         if let dir = value("AGENTS_DIR") { settings.agentsDir = dir }
         if let text = value("LOCAL_TOOL_CALLS") { settings.localToolCalls = try parseLocalToolCalls(text) }
         try loadOperationsPort(&settings, value: value)
+        if let password = value("CONSOLE_PASSWORD") {
+            guard password.count >= 12 else {
+                throw ConfigError(variable: "CONSOLE_PASSWORD", message: "is \(password.count) characters long; use at least 12 "
+                    + "(e.g. `openssl rand -base64 18`), or unset it")
+            }
+            settings.consolePassword = password
+            settings.secrets.append(password)
+        }
+        settings.consoleEnabled = try value("CONSOLE").map { try parseBool($0, variable: "CONSOLE") } ?? true
         return settings
     }
 

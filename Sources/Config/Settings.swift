@@ -117,6 +117,13 @@ public struct Settings: Sendable {
     /// Azure deployments and endpoints, auth, failover, fallback, reconnect and proxy.
     public var providers: ProviderSettings
 
+    /// `CONSOLE_PASSWORD`: turns the browser console (`GET /console`) on outside development
+    /// mode, behind HTTP Basic with this password (any user name); in development mode the
+    /// console is on without it, and asks for it when it is set.
+    public var consolePassword: String?
+    /// `CONSOLE`: false turns the console off, even in development mode; default true.
+    public var consoleEnabled = true
+
     /// Every secret value configured (API keys, tokens), for `Logger.configure` to redact.
     public var secrets: [String]
 

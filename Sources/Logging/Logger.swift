@@ -72,6 +72,12 @@ public struct Logger: Sendable {
         LogPipeline.shared.configure(level: level, format: format, secrets: secrets)
     }
 
+    /// `text` with the configured secrets and credential-shaped words masked, as a log line would
+    /// show it: for other places text leaves the process (the console).
+    public static func redacted(_ text: String) -> String {
+        LogPipeline.shared.current.redactor.redact(text)
+    }
+
     /// Blocks until every line logged so far has been written. Call it before the process exits.
     public static func flush() {
         LogPipeline.shared.flush()

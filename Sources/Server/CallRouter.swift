@@ -27,6 +27,8 @@ public struct CallRouter {
     /// `/metrics` is served by `handleOperations` on `METRICS_PORT`, so `handle` answers it 404;
     /// `/healthz` and `/readyz` stay on both, for load balancers probing the public port.
     public var metricsOnOwnPort = false
+    /// The browser console (`GET /console`); nil when off.
+    public var console: Console?
 
     /// Creates the routes.
     public init(publicHost: String?, manager: CallManager) {
@@ -73,6 +75,8 @@ public struct CallRouter {
         case "/call-status":
             guard method == "POST" else { return .response(methodNotAllowed("POST")) }
             return .response(callStatus(request, info))
+        case let path where Self.isConsolePath(path):
+            return console(request, info)
         default:
             return .response(.text(404, "not found\n"))
         }

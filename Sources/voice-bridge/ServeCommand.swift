@@ -114,6 +114,9 @@ enum ServeCommand {
             // Call events: hooked into the context before agents copy it.
             let delivery = Wiring.eventDelivery(events, settings: settings, loop: loop, metrics: context.metrics, log: log)
             if let delivery { Wiring.sendCallEvents(&context, to: delivery) }
+            // The console's bus, before agents copy the context: every call posts to it.
+            let console = Wiring.console(settings: settings, conversation: conversation, loop: loop, log: log)
+            context.watch = console?.watch
             let manager = CallManager(context: context, loop: loop)
             // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
             let agentConfigs: [AgentConfig]?
@@ -132,6 +135,7 @@ enum ServeCommand {
             router.publicScheme = settings.publicURLScheme
             router.gate = gate
             router.transfers = transfers
+            router.console = console
             if let key = outbound.bridgeAPIKey, let host = settings.publicHost {
                 let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
                                                configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))
@@ -163,6 +167,7 @@ enum ServeCommand {
             }
             if let agents = manager.agents { fields.append(("agents", agents.summary)) }
             log.info("listening", fields)
+            if let console { Wiring.announce(console, port: server.port, secure: serverTLS != nil, log: log) }
             if context.providers.targets.count > 1 {
                 log.info("provider rotation", [("targets", context.providers.targets.map { $0.endpoint.label + ($0.isFallback ? " (fallback)" : "") }
                                                     .joined(separator: ", "))])
