@@ -193,6 +193,13 @@ def launch_peer(cls: type[PeerT], name: str, script: str, args: list[str], tmp_p
     return proc
 
 
+def complete_json_lines(text: str) -> list[dict[str, Any]]:
+    """The records of a JSON-lines file a peer is still writing: a last line without its newline
+    is being written and is left for the next read (reading it now raced the writer)."""
+    lines = text.split("\n")
+    return [json.loads(line) for line in lines[:-1] if line.strip()]
+
+
 class RecordingPeerProcess(ManagedProcess):
     """A peer that prints `listening port=N` and writes JSON lines to `record_path`
     (mock Tavily, mock Twilio REST API)."""
@@ -212,7 +219,7 @@ class RecordingPeerProcess(ManagedProcess):
     def all_records(self) -> list[dict[str, Any]]:
         if not self.record_path.exists():
             return []
-        return [json.loads(x) for x in self.record_path.read_text().splitlines() if x.strip()]
+        return complete_json_lines(self.record_path.read_text())
 
     def report(self) -> str:
         text = self.record_path.read_text() if self.record_path.exists() else ""
@@ -237,11 +244,7 @@ class MockProcess(ManagedProcess):
     def records(self) -> list[dict[str, Any]]:
         if not self.record_path.exists():
             return []
-        out = []
-        for line in self.record_path.read_text().splitlines():
-            if line.strip():
-                out.append(json.loads(line))
-        return out
+        return complete_json_lines(self.record_path.read_text())
 
     def handshakes(self) -> list[dict[str, Any]]:
         return [r for r in self.records() if r["kind"] == "handshake"]
