@@ -13,8 +13,13 @@ extension CallRouter {
     /// 401 without its password.
     func console(_ request: HTTPRequest, _ info: HTTPRequestInfo) -> HTTPServer.Reply {
         guard let console, console.access.isOn else { return .response(.text(404, "not found\n")) }
+        if case .password = console.access, console.logins.isLockedOut(info.peer) {
+            var slow = HTTPResponse.text(429, "too many failed console logins from this address; try again in a minute\n")
+            slow.headers.add("Retry-After", "60")
+            return .response(slow)
+        }
         if let refusal = console.access.refusal(request) {
-            if refusal.status == 401 { gate.log.info("console refused: no valid password", [("peer", info.peer)]) }
+            if refusal.status == 401 { console.logins.failed(info.peer, log: gate.log) }
             return .response(refusal)
         }
         let method = request.head.method

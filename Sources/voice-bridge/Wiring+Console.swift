@@ -22,7 +22,7 @@ extension Wiring {
                                           disabled: !settings.consoleEnabled)
         guard access.isOn else { return nil }
         let watch = CallWatch(includesText: conversation.transcriptsDir != nil || development, clock: loop.clock)
-        return Console(access: access, watch: watch, talk: !settings.twilioSignatures.validates, logger: log)
+        return Console(access: access, watch: watch, talk: !settings.twilioSignatures.validates, logger: log, clock: loop.clock)
     }
 
     /// The "console on" line, with the URL to open on this machine.

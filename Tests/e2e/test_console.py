@@ -191,3 +191,13 @@ def test_console_is_off_outside_development_mode_without_a_password(
     for path in ("/", "/console", "/console/events"):
         assert get(bridge.http_url + path)[0] == 404, path
     assert not bridge.wait_for_log(r"console on", 0.2)
+
+
+def test_guessing_the_password_is_throttled_and_logged_in_aggregate(
+        start_bridge: Callable[..., BridgeProcess]) -> None:
+    bridge = start_bridge({"CONSOLE_PASSWORD": PASSWORD})
+    statuses = [get(bridge.http_url + "/console", password=f"guess-number-{n:04d}")[0] for n in range(40)]
+    assert statuses[:20] == [401] * 20 and set(statuses[20:]) == {429}, statuses
+    assert get(bridge.http_url + "/console", password=PASSWORD)[0] == 429, "even the right password waits out the minute"
+    lines = [ln for ln in bridge.log_lines() if "console refused: no valid password" in ln]
+    assert 1 <= len(lines) <= 3, f"{len(lines)} lines for 20 refusals: the log must not grow with the guesses"

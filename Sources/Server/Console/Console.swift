@@ -23,12 +23,15 @@ public final class Console {
     /// finds dead peers), in milliseconds.
     public var keepAliveMs: Int64 = 15_000
     let log: Logger
+    /// Failed logins: throttled per address, logged in aggregate.
+    let logins: ConsoleLogins
     private var streams: [ObjectIdentifier: ConsoleStream] = [:]
     /// Watchers dropped because they could not keep up.
     public private(set) var droppedWatchers = 0
 
     /// A console with `access`, showing `watch`.
-    public init(access: ConsoleAccess, watch: CallWatch, talk: Bool, logger: Logger = Logger()) {
+    public init(access: ConsoleAccess, watch: CallWatch, talk: Bool, logger: Logger = Logger(), clock: LoopClock = .monotonic) {
+        self.logins = ConsoleLogins(clock: clock)
         self.access = access
         self.watch = watch
         self.talk = talk
