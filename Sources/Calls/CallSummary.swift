@@ -21,7 +21,7 @@ public struct CallSummary: Sendable {
         public var costUSD: Double?
         /// What was said, when transcripts are collected (`TRANSCRIPTS_DIR`); nil otherwise.
         public var transcript: CallTranscript?
-        /// The call's recording file, when there is one (recording is not implemented yet).
+        /// The call's recording file (`RECORDINGS_DIR`), when it is recorded.
         public var recordingFile: String?
 
         /// Creates an ending.
