@@ -57,6 +57,6 @@ extension CallRouter {
         // Nothing from elsewhere: no CDN, no inline script; microphone for Talk only.
         headers.add("Content-Security-Policy", "default-src 'self'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'")
         headers.add("Permissions-Policy", "microphone=(self), camera=()")
-        return HTTPResponse(status: 200, headers: headers, body: Array(asset.body.utf8))
+        return HTTPResponse(status: 200, headers: headers, body: asset.bytes)
     }
 }
