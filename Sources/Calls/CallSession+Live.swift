@@ -232,7 +232,12 @@ extension CallSession {
         for turn in live.turns.add(role: role, fragment, nowMs: twilio.connection.loop.now) {
             utterance(role: turn.role, turn.text)
         }
-        guard live.turnTimer == nil else { return }
+        armTurnTimer(live)
+    }
+
+    /// Ends the quiet turns a gap from now, while some are in progress.
+    private func armTurnTimer(_ live: LiveCall) {
+        guard !live.turns.isEmpty, live.turnTimer == nil else { return }
         live.turnTimer = twilio.connection.loop.schedule(afterMs: live.turns.gapMs) { [weak self, weak live] in
             guard let self, let live else { return }
             live.turnTimer = nil
@@ -245,13 +250,7 @@ extension CallSession {
         for turn in live.turns.finished(nowMs: twilio.connection.loop.now, force: force) {
             utterance(role: turn.role, turn.text)
         }
-        if !force, !live.turns.isEmpty, live.turnTimer == nil {
-            live.turnTimer = twilio.connection.loop.schedule(afterMs: live.turns.gapMs) { [weak self, weak live] in
-                guard let self, let live else { return }
-                live.turnTimer = nil
-                self.flushLiveTurns(live, force: false)
-            }
-        }
+        if !force { armTurnTimer(live) }
     }
 
     // MARK: Hang-up and close

@@ -7,7 +7,7 @@ import Realtime
 /// stream. If Twilio refuses (the call is gone, 21220), the model is told and the call goes on.
 extension CallSession {
     /// The sentence has played: hand the call over instead of closing it.
-    func startTransfer(_ transfer: ToolTransfer) {
+    func startTransfer(_ transfer: ToolResult.Transfer) {
         guard let target = context.transferTargets.first(where: { $0.name == transfer.target }), let transferCall = context.transferCall else {
             log.error("transfer asked for a target this call cannot reach; the call goes on",
                       [("target", transfer.target), ("hint", "transfer needs BRIDGE_API_KEY's Twilio credentials and PUBLIC_URL")])
@@ -53,6 +53,3 @@ extension CallSession {
         }
     }
 }
-
-/// The transfer `transfer_call` asked for (a tool result's).
-typealias ToolTransfer = ToolResult.Transfer

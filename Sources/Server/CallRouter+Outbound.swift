@@ -97,12 +97,7 @@ extension CallRouter {
     /// tell how many leading characters were right).
     static func bearerMatches(_ header: String?, key: String) -> Bool {
         guard let header, header.count > 7, header.prefix(7).lowercased() == "bearer " else { return false }
-        let given = Array(header.utf8.dropFirst(7)), expected = Array(key.utf8)
-        var difference = UInt8(given.count == expected.count ? 0 : 1)
-        for index in 0..<expected.count {
-            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0
+        return secretMatches(Array(header.utf8.dropFirst(7)), Array(key.utf8))
     }
 
     static func jsonError(_ status: Int, _ error: String, _ message: String) -> HTTPResponse {

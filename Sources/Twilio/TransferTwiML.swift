@@ -39,9 +39,7 @@ public struct TransferTwiML: Sendable {
     public func verified(path: String, query: [(String, String)]) -> [String: String]? {
         guard let sig = query.last(where: { $0.0 == "sig" })?.1 else { return nil }
         let values = query.filter { $0.0 != "sig" }
-        let expected = signature(path, values)
-        guard expected.utf8.count == sig.utf8.count,
-              zip(expected.utf8, sig.utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        guard TwilioSignature.constantTimeEqual(Array(signature(path, values).utf8), Array(sig.utf8)) else { return nil }
         return Dictionary(values, uniquingKeysWith: { _, last in last })
     }
 

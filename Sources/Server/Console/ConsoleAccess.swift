@@ -48,11 +48,6 @@ public enum ConsoleAccess: Equatable, Sendable {
         guard let header, header.utf8.count > 6, header.prefix(6).lowercased() == "basic " else { return false }
         guard let decoded = Base64.decode(String(header.dropFirst(6).filter { $0 != " " })),
               let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let given = Array(decoded[(colon + 1)...]), expected = Array(password.utf8)
-        var difference = UInt8(given.count == expected.count ? 0 : 1)
-        for index in 0..<expected.count {
-            difference |= expected[index] ^ (index < given.count ? given[index] : 0)
-        }
-        return difference == 0
+        return secretMatches(Array(decoded[(colon + 1)...]), Array(password.utf8))
     }
 }
