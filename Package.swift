@@ -70,7 +70,7 @@ let package = Package(
         .target(name: "Calls", dependencies: ["Live", "Base64", "Metrics", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON", "Audio"], swiftSettings: runtime),
         // What faces HTTP: the routes (webhook, media stream, POST /calls, status callbacks,
         // probes, /metrics), the gate (signatures, tokens, MAX_CALLS), drain, capacity, the dialer.
-        .target(name: "Server", dependencies: ["Base64", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
+        .target(name: "Server", dependencies: ["CLinux", "Base64", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         // `voice-bridge check`: every provider target, the identity, Tavily and PUBLIC_URL, a line each.
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Events", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),

@@ -22,8 +22,16 @@ public final class CallManager {
     /// A started call whose Twilio side sends nothing for this long ends (`twilio_silent`), in
     /// milliseconds: Twilio sends a frame every 20 ms, silence included.
     public var silentStreamTimeoutMs: Int64 = 15_000
-    /// Outbound calls' metadata and overrides too long for their TwiML, kept server-side.
-    public let outboundRecords: OutboundCallRecords
+    /// Outbound calls' metadata and overrides too long for their TwiML, kept server-side (one
+    /// store for all loops: `CallLoops` members share loop 0's).
+    public var outboundRecords: OutboundCallRecords
+    /// The group this manager's loop belongs to, when streams are placed through one.
+    public internal(set) weak var loops: CallLoops?
+    /// This manager's loop's index in `loops`.
+    public internal(set) var loopIndex = 0
+    /// Admits the `start` of streams this manager adopts from another loop (`adopt`), and of
+    /// those `accept` is given no other admission for.
+    public var admission: StartAdmission?
 
     /// Creates a manager for calls configured by `context`; `loop` enables pre-warming.
     public init(context: CallContext, loop: EventLoop? = nil) {
@@ -47,6 +55,10 @@ public final class CallManager {
 
     /// Provider sessions pre-warmed for webhooks whose stream has not claimed them yet.
     public var prewarmedSessions: Int { prewarmed?.count ?? 0 }
+    /// Whether webhooks pre-warm provider sessions here (`PREWARM`).
+    public var prewarms: Bool { prewarmed != nil }
+    /// How long a pre-warmed session waits for its stream, in milliseconds.
+    public var prewarmClaimTimeoutMs: Int64 { prewarmed?.claimTimeoutMs ?? 0 }
 
     /// The number of Media Streams open, started or not.
     public var activeCalls: Int { sessions.count }
@@ -59,11 +71,15 @@ public final class CallManager {
     /// admit. The HTTP side's gate checks the stream token and takes the call's slot.
     public typealias StartAdmission = (_ callSid: String, _ parameters: [String: String], _ startedCalls: Int) -> StartRefusal?
 
-    /// Adopts a freshly upgraded Twilio Media Stream socket; `admit` admits its `start`.
-    public func accept(_ socket: WSConnection, admit: @escaping StartAdmission = { _, _, _ in nil }) {
+    /// Adopts a freshly upgraded Twilio Media Stream socket; `admit` (else `admission`) admits
+    /// its `start`.
+    @discardableResult
+    public func accept(_ socket: WSConnection, admit: StartAdmission? = nil) -> CallSession {
+        let admit = admit ?? admission ?? { _, _, _ in nil }
         let id = nextID
         nextID += 1
         let session = CallSession(id: id, twilio: socket, context: context,
+                                  relocate: { [weak self] start, text in self?.relocate(id: id, socket: socket, start: start, text: text) ?? false },
                                   claimPrewarmed: { [weak self] sid in self?.prewarmed?.claim(callSid: sid) },
                                   claimOverride: { [weak self] start in self?.override(for: start) },
                                   selectContext: { [weak self] start in
@@ -76,17 +92,51 @@ public final class CallManager {
                                       if refusal == nil { self.awaitingIDs.remove(id) }
                                       return refusal
                                   }) { [weak self] ended, outcome in
-            self?.sessions[ended.id] = nil
-            self?.awaitingIDs.remove(ended.id)
-            self?.record(outcome)
-            self?.trimMemoryWhenIdle(loop: socket.connection.loop)
+            guard let self else { return }
+            self.sessions[ended.id] = nil
+            let wasStarted = self.awaitingIDs.remove(ended.id) == nil
+            self.loops?.streamEnded(on: self.loopIndex, wasStarted: wasStarted)
+            self.record(outcome)
+            self.trimMemoryWhenIdle(loop: socket.connection.loop)
         }
         socket.delegate = session
         socket.label = "twilio#\(id)"
         sessions[id] = session
         awaitingIDs.insert(id)
         watchStreams(loop: socket.connection.loop)
-        context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer)])
+        context.logger.debug("media stream connected", [("conn", String(id)), ("peer", socket.connection.peer), ("loop", String(loopIndex))])
+        return session
+    }
+
+    /// A stream's `start` names a call whose provider session was pre-warmed on another loop of
+    /// the group: the stream moves there (before anything of the call begins), and that loop's
+    /// manager starts the call with the same `start`. True when it moves.
+    private func relocate(id: Int, socket: WSConnection, start: TwilioStart, text: UnsafeRawBufferPointer) -> Bool {
+        guard let loops, let target = loops.takePrewarmedLoop(callSid: start.callSid), target != loopIndex,
+              socket.canHandOver else { return false }
+        sessions[id] = nil
+        awaitingIDs.remove(id)
+        loops.streamMoved(from: loopIndex, to: target)
+        let startText = Array(text)
+        let from = loopIndex
+        socket.handOver(to: loops.handle(target), then: { socket in
+            guard let manager = loops.manager(on: socket.connection.loop) else {
+                socket.close(code: 1011, reason: "no call manager on this loop")
+                return
+            }
+            loops.streamMoved(from: target, to: manager.loopIndex)  // it stayed home (could not move)
+            manager.adopt(socket, replaying: startText, from: from)
+        }, ifClosed: {
+            loops.placedStreamClosed(on: target)
+        })
+        return true
+    }
+
+    /// Takes a stream moved here from loop `from` and starts its call with its `start` message.
+    func adopt(_ socket: WSConnection, replaying start: [UInt8], from: Int) {
+        let session = accept(socket)
+        session.log.debug("media stream moved to the pre-warmed session's loop", [("from_loop", String(from)), ("loop", String(loopIndex))])
+        start.withUnsafeBytes { session.webSocket(socket, didReceiveText: $0) }
     }
 
     /// An outbound call's instructions, greeting and metadata: from the record its `outbound`

@@ -120,6 +120,9 @@ public final class CallSession {
     lazy var tools: CallTools = makeTools()
 
     let claimPrewarmed: (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)?
+    /// Moves the stream to the loop of its pre-warmed session, given its `start` and the message;
+    /// true when it moved (this session is then done with, silently).
+    let relocate: (TwilioStart, UnsafeRawBufferPointer) -> Bool
     /// Admits the `start` (token, slot); nil when admitted.
     let admitStart: (TwilioStart) -> StartRefusal?
     /// Finds an outbound call's instructions and greeting from its `start` event.
@@ -147,6 +150,7 @@ public final class CallSession {
     var transcriptCopy: CallTranscript?
 
     init(id: Int, twilio: WSConnection, context: CallContext,
+         relocate: @escaping (TwilioStart, UnsafeRawBufferPointer) -> Bool = { _, _ in false },
          claimPrewarmed: @escaping (String) -> (link: ProviderFailover, configured: Bool, negotiation: SessionNegotiation?)? = { _ in nil },
          claimOverride: @escaping (TwilioStart) -> CallOverride? = { _ in nil },
          selectContext: @escaping (TwilioStart) -> CallContext? = { _ in nil },
@@ -154,6 +158,7 @@ public final class CallSession {
          onEnd: @escaping (CallSession, Outcome) -> Void) {
         self.id = id
         self.admitStart = admitStart
+        self.relocate = relocate
         self.claimPrewarmed = claimPrewarmed
         self.claimOverride = claimOverride
         self.selectContext = selectContext
@@ -186,6 +191,7 @@ public final class CallSession {
         case .connected:
             log.debug("Twilio stream connected")
         case .start(let start, _):
+            if relocate(start, text) { return }
             begin(start)
         case .media(let media):
             forwardCallerAudio(media.payload)

@@ -10,7 +10,8 @@ import Net
 /// watchers. Watchers (`subscribe`) get a snapshot, then every message; how much a slow watcher
 /// may hold back is theirs to bound (the console's stream drops one that cannot keep up).
 ///
-/// Confined to the serve loop's thread.
+/// Confined to the serve loop's thread; calls on other loops (`EVENT_LOOPS`) post through a
+/// forwarding bus (`forwarding(on:)`) that hands each event to it there.
 public final class CallWatch {
     /// Bounds on what is kept.
     public struct Limits {
@@ -68,9 +69,25 @@ public final class CallWatch {
         watchers[id] = nil
     }
 
+    /// The bus this one forwards to, and that bus's loop (`forwarding(on:)`).
+    private var home: (bus: HandedOver<CallWatch>, loop: LoopHandle)?
+
+    /// A bus for calls on another loop: each post is handed to this bus on its loop (`handle`).
+    public func forwarding(on handle: LoopHandle) -> CallWatch {
+        let forwarder = CallWatch(includesText: includesText, limits: limits, clock: clock)
+        // Only ever used on `handle`'s loop, where this bus lives.
+        forwarder.home = (HandedOver(self), handle)
+        return forwarder
+    }
+
     /// Records `event` of the call `callSid` and tells the watchers.
     public func post(_ callSid: String, _ event: CallWatchEvent) {
         guard !callSid.isEmpty else { return }
+        if let home {
+            let bus = home.bus
+            home.loop.execute { bus.value.post(callSid, event) }
+            return
+        }
         let now = clock.nowMs()
         if case .started(let summary, let provider) = event {
             prune()

@@ -1,6 +1,6 @@
 /// Something a call did that the console shows (`CallWatch`). Posted by `CallSession` where the
 /// call's log lines are written — never per audio frame.
-public enum CallWatchEvent {
+public enum CallWatchEvent: Sendable {
     /// The `start` was admitted: who, which agent, which provider.
     case started(CallSummary, provider: String)
     /// The provider session is configured and audio flows both ways.

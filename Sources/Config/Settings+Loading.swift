@@ -97,6 +97,9 @@ extension Settings {
             settings.secrets.append(password)
         }
         settings.consoleEnabled = try value("CONSOLE").map { try parseBool($0, variable: "CONSOLE") } ?? true
+        if let text = value("EVENT_LOOPS"), text.lowercased() != "auto" {
+            settings.eventLoops = try parseCount(text, variable: "EVENT_LOOPS", range: 1...256)
+        }
         return settings
     }
 

@@ -103,6 +103,9 @@ public struct Settings: Sendable {
     public var twilioSignatures: TwilioSignaturePolicy
     /// `MAX_CALLS`: calls in progress at once; nil means sized for the machine at start.
     public var maxCalls: Int?
+    /// `EVENT_LOOPS`: event-loop threads carrying calls, one per core; nil (unset or `auto`)
+    /// means the CPUs this process may use (its affinity and its cgroup's quota).
+    public var eventLoops: Int?
     /// `DRAIN_TIMEOUT` in seconds (`600`, `90s`, `10m`, `1h`); default 600. After SIGTERM the
     /// bridge takes no new calls and waits this long for active ones before ending them.
     public var drainTimeoutSeconds: Int
@@ -179,6 +182,7 @@ public struct Settings: Sendable {
             ("proxy", providers.proxy.map { "\($0.host):\($0.port)" } ?? "off"),
             ("twilio_signatures", twilioSignatures.validates ? "on" : "off"),
             ("max_calls", maxCalls.map(String.init) ?? "auto"),
+            ("event_loops", eventLoops.map(String.init) ?? "auto"),
             ("drain_timeout_s", String(drainTimeoutSeconds)),
         ]
         // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.

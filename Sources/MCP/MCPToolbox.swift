@@ -19,6 +19,8 @@ public final class MCPToolbox {
     private let reserved: Set<String>
     private let log: Logger
     private var cached: [Tool]?
+    /// Told when the tools offered change (a server listed its tools, or changed them).
+    public var onChange: (() -> Void)?
 
     /// A toolbox for `servers`, all sending through `http`; `reserved` are the built-in tools' names.
     public init(servers: [MCPServerConfiguration], http: HTTPClient, log: Logger,
@@ -69,6 +71,7 @@ public final class MCPToolbox {
 
     private func toolsChanged(_ client: MCPClient) {
         cached = nil
+        onChange?()
         guard let index = clients.firstIndex(where: { $0 === client }) else { return }
         log.info("MCP tools offered to new calls", [("mcp_server", client.configuration.name),
                                                     ("tools", assignedNames()[index].joined(separator: ","))])

@@ -1,3 +1,4 @@
+import Foundation
 import Providers
 import Glibc
 import Net
@@ -5,9 +6,10 @@ import Net
 /// The numbers `/metrics` exposes: calls by outcome, provider handshake and first-audio latency,
 /// media frames and audio bytes each way, tool calls, and the process's own figures.
 ///
-/// Confined to the serve loop's thread, like the calls that feed it: every method must be called
-/// there (a tool runner working on another thread hands its result back to the loop first).
-public final class CallMetrics {
+/// One instance for the process, fed by every event loop (`EVENT_LOOPS`): a lock guards the
+/// numbers (uncontended, it costs tens of nanoseconds per media message).
+public final class CallMetrics: @unchecked Sendable {
+    private let lock = NSLock()
     /// Outcomes that exist from the start, at 0, so rates work before the first of each.
     static let knownOutcomes = [
         "completed", "caller_hung_up", "provider_refused", "provider_dropped", "protocol_error",
@@ -78,65 +80,89 @@ public final class CallMetrics {
 
     /// A call ended, or an attempt was refused, with `outcome` (`completed`, `rejected_busy`, …).
     public func recordCall(outcome: String) {
+        lock.lock()
+        defer { lock.unlock() }
         calls[outcome, default: 0] += 1
     }
 
     /// One tool call finished: `tool` is its name (`web_search`), `outcome` a short word
     /// (`ok`, `error`, `timeout`). Call on the loop thread.
     public func recordToolCall(tool: String, outcome: String) {
+        lock.lock()
+        defer { lock.unlock() }
         toolCalls[ToolKey(tool: tool, outcome: outcome), default: 0] += 1
     }
 
     /// A `session.update` was refused and sent again: without a field (`field_dropped`), as the
     /// minimal update (`minimal`), or the target could not be configured (`failed_over`).
     public func recordSessionUpdateRetry(_ kind: String) {
+        lock.lock()
+        defer { lock.unlock() }
         sessionUpdateRetries[kind, default: 0] += 1
     }
 
     /// An outbound call was placed (`ok`) or Twilio refused it (`refused`).
     public func recordOutboundPlaced(ok: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
         outboundPlaced[ok ? "ok" : "refused", default: 0] += 1
     }
 
     /// A `SIGHUP` reload of the agent files succeeded or kept the old configuration.
     public func recordConfigReload(ok: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
         configReloads[ok ? "ok" : "failed", default: 0] += 1
     }
 
     /// Twilio reported an outbound call's status (`initiated`, `ringing`, `busy`, …).
     public func recordOutboundStatus(_ status: String) {
+        lock.lock()
+        defer { lock.unlock() }
         outboundStatuses[status, default: 0] += 1
     }
 
     /// One delivery attempt of a call event of `type` (`call.ended`) ended with `result`
     /// (`delivered`, `retried`, `dropped`).
     public func recordEvent(type: String, result: String) {
+        lock.lock()
+        defer { lock.unlock() }
         events[EventKey(type: type, result: result), default: 0] += 1
     }
 
     /// The provider's WebSocket opened `ms` after the call asked for it.
     public func recordProviderHandshake(ms: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
         handshake.observe(Double(ms) / 1000)
     }
 
     /// One event-loop iteration kept the thread busy for `us` microseconds.
     public func recordLoopBusy(us: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
         loopBusy.observe(Double(us) / 1_000_000)
     }
 
     /// The first assistant audio came `ms` after the caller stopped speaking.
     public func recordFirstAudio(ms: Int64) {
+        lock.lock()
+        defer { lock.unlock() }
         firstAudio.observe(Double(ms) / 1000)
     }
 
     /// One media message from the caller with `bytes` of audio.
     public func countFromCaller(bytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         frames.fromCaller += 1
         audioBytes.fromCaller += bytes
     }
 
     /// One media message to the caller with `bytes` of audio.
     public func countToCaller(bytes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         frames.toCaller += 1
         audioBytes.toCaller += bytes
     }
@@ -145,6 +171,14 @@ public final class CallMetrics {
 
     /// The whole `/metrics` document.
     public func render(_ gauges: Gauges, providers: ProviderPool? = nil) -> String {
+        render(gauges, pools: providers.map { [$0] } ?? [])
+    }
+
+    /// The whole `/metrics` document, the provider counters summed over `pools` (one per event
+    /// loop) and the provider down only when every loop finds it down.
+    public func render(_ gauges: Gauges, pools: [ProviderPool]) -> String {
+        lock.lock()
+        defer { lock.unlock() }
         var text = PrometheusText()
         text.single("voice_bridge_active_calls", .gauge, help: "Calls in progress.", Double(gauges.activeCalls))
         text.single("voice_bridge_pending_calls", .gauge,
@@ -153,7 +187,8 @@ public final class CallMetrics {
         text.single("voice_bridge_draining", .gauge, help: "1 while draining after SIGTERM/SIGINT.", gauges.draining ? 1 : 0)
         text.single("voice_bridge_ready", .gauge, help: "1 when /readyz answers 200.", gauges.ready ? 1 : 0)
         text.single("voice_bridge_provider_up", .gauge,
-                    help: "0 when recent provider handshakes all failed, else 1.", providers?.isKnownDown() == true ? 0 : 1)
+                    help: "0 when recent provider handshakes all failed, else 1.",
+                    !pools.isEmpty && pools.allSatisfy { $0.isKnownDown() } ? 0 : 1)
 
         text.family("voice_bridge_calls_total", .counter,
                     help: "Calls ended, and call attempts refused, by outcome.")
@@ -201,7 +236,7 @@ public final class CallMetrics {
             text.sample("voice_bridge_config_reloads_total", [("result", result)], configReloads[result]!)
         }
 
-        if let providers { writeProviderCounters(providers, into: &text) }
+        if !pools.isEmpty { writeProviderCounters(pools, into: &text) }
         if let eventsSpooled { writeEventCounters(spooled: eventsSpooled(), into: &text) }
 
         ProcessStats.current().write(into: &text, startTimeSeconds: startTimeSeconds)
@@ -211,21 +246,35 @@ public final class CallMetrics {
 
 extension CallMetrics {
     /// Failover and fallback: which path new calls took, handshakes per target, mid-call reconnects.
-    public func writeProviderCounters(_ pool: ProviderPool, into text: inout PrometheusText) {
+    public func writeProviderCounters(_ pools: [ProviderPool], into text: inout PrometheusText) {
+        var byPath: [String: Int] = [:], reconnects: [String: Int] = [:]
+        var attempts: [(target: String, outcome: String, count: Int)] = []
+        for pool in pools {
+            let counters = pool.counters
+            byPath.merge(counters.callsByPath, uniquingKeysWith: +)
+            reconnects.merge(counters.reconnects, uniquingKeysWith: +)
+            for row in counters.attemptsByTarget {
+                if let at = attempts.firstIndex(where: { $0.target == row.target && $0.outcome == row.outcome }) {
+                    attempts[at].count += row.count
+                } else {
+                    attempts.append(row)
+                }
+            }
+        }
         text.family("voice_bridge_provider_calls_total", .counter,
                     help: "New calls by the provider path they took: primary, failover, fallback, unavailable.")
-        for path in pool.callsByPath.keys.sorted() {
-            text.sample("voice_bridge_provider_calls_total", [("path", path)], pool.callsByPath[path]!)
+        for path in byPath.keys.sorted() {
+            text.sample("voice_bridge_provider_calls_total", [("path", path)], byPath[path]!)
         }
         text.family("voice_bridge_provider_attempts_total", .counter,
                     help: "Provider session attempts by target and result: ok, failed (moved on), refused_config (cool-down).")
-        for row in pool.attemptsByTarget {
+        for row in attempts {
             text.sample("voice_bridge_provider_attempts_total", [("target", row.target), ("result", row.outcome)], row.count)
         }
         text.family("voice_bridge_provider_reconnects_total", .counter,
                     help: "Mid-call reconnects after the provider dropped the session, by result.")
-        for result in pool.reconnects.keys.sorted() {
-            text.sample("voice_bridge_provider_reconnects_total", [("result", result)], pool.reconnects[result]!)
+        for result in reconnects.keys.sorted() {
+            text.sample("voice_bridge_provider_reconnects_total", [("result", result)], reconnects[result]!)
         }
     }
 }
@@ -247,5 +296,4 @@ extension CallMetrics {
     }
 }
 
-@available(*, unavailable)
-extension CallMetrics: Sendable {}
+

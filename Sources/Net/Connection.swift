@@ -9,8 +9,8 @@ import Glibc
 public final class Connection: AfterEventsTask {
     enum State { case resolving, connecting, tunneling, handshaking, open, closed }
 
-    /// The loop this connection lives on.
-    public let loop: EventLoop
+    /// The loop this connection lives on (another one only after `handOver(to:then:)`).
+    public internal(set) var loop: EventLoop
     /// Receives open/read/close events. Held strongly until the close is reported: an open
     /// connection keeps its protocol handler alive (e.g. to finish a WebSocket close handshake
     /// after the call that owned it has ended), and the loop keeps the open connection alive.
@@ -277,7 +277,7 @@ public final class Connection: AfterEventsTask {
         // (level-triggered epoll reports what is left). Records already inside OpenSSL are always
         // decrypted: with read-ahead the socket may be empty, and epoll would not report them.
         var socketReads = 0, records = 0
-        while state == .open {
+        while state == .open && registered {  // not registered: being handed over to another loop
             let n: Int
             if ssl != nil {
                 n = tlsRead(buffer)
@@ -305,7 +305,7 @@ public final class Connection: AfterEventsTask {
                 // A peer that keeps the buffer full: let the other descriptors of this batch run
                 // first, then come back (epoll does not report data already inside OpenSSL).
                 loop.afterCurrentEvents { [weak self] in
-                    guard let self, !self.lingering else { return }
+                    guard let self, !self.lingering, self.registered else { return }
                     self.readAvailable()
                 }
                 return

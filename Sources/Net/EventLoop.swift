@@ -271,6 +271,9 @@ public struct LoopHandle: @unchecked Sendable {
         loop.execute(callback)
     }
 
+    /// Whether this is `loop`'s handle (an identity check: the loop is not touched).
+    public func runs(_ loop: EventLoop) -> Bool { self.loop === loop }
+
     /// Runs `callback` on the loop thread soon, handing it the loop (which the closure may then
     /// use, being on its thread, without having captured it).
     public func execute(_ callback: @escaping @Sendable (EventLoop) -> Void) {

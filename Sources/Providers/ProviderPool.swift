@@ -1,3 +1,4 @@
+import Foundation
 import Net
 import Realtime
 
@@ -51,6 +52,9 @@ public final class ProviderPool {
     /// Managed-identity tokens for targets that need them.
     public var tokens: AzureTokenSource?
     private var nextPrimary = 0
+    /// Each event loop has its own pool (its token source runs on it); `/metrics` and `/readyz`
+    /// read every loop's, so a lock guards what changes.
+    private let lock = NSLock()
     /// Attempts by target label and result (`ok`, `refused_config`, `failed`), calls by path
     /// (`primary`, `failover`, `fallback`, `unavailable`), reconnects by result: for `/metrics`.
     public private(set) var attempts: [String: Int] = [:]
@@ -83,6 +87,8 @@ public final class ProviderPool {
 
     /// The order to try for a new call; advances the rotation so the next call starts one further.
     public func planForNewCall(nowMs: Int64 = MonotonicClock.nowMs()) -> [Int] {
+        lock.lock()
+        defer { lock.unlock() }
         let primaries = primaryIndices
         guard !primaries.isEmpty else { return targets.indices.map { $0 } }
         let start = nextPrimary % primaries.count
@@ -94,6 +100,8 @@ public final class ProviderPool {
     /// dropped one last among the primaries (a session that reached its maximum length is fine
     /// to reopen on the same deployment), then the fallback.
     public func planAfterDrop(of dropped: Int, nowMs: Int64 = MonotonicClock.nowMs()) -> [Int] {
+        lock.lock()
+        defer { lock.unlock() }
         let primaries = primaryIndices
         guard let position = primaries.firstIndex(of: dropped) else {
             // The fallback dropped: start over at the primaries, fallback last.
@@ -117,12 +125,14 @@ public final class ProviderPool {
 
     /// Whether `index` is cooling down now.
     public func isCoolingDown(_ index: Int, nowMs: Int64? = nil) -> Bool {
-        targets[index].cooldownUntilMs > (nowMs ?? clock.nowMs())
+        let nowMs = nowMs ?? clock.nowMs()
+        return lock.withLock { targets[index].cooldownUntilMs > nowMs }
     }
 
     /// The counters as (target, outcome) pairs, for `/metrics`.
     public var attemptsByTarget: [(target: String, outcome: String, count: Int)] {
-        attempts.keys.sorted().map { key in
+        let attempts = lock.withLock { self.attempts }
+        return attempts.keys.sorted().map { key in
             let split = key.lastIndex(of: " ").map { (String(key[..<$0]), String(key[key.index(after: $0)...])) } ?? (key, "")
             return (split.0, split.1, attempts[key]!)
         }
@@ -130,21 +140,39 @@ public final class ProviderPool {
 
     /// Whether the provider is known to be down: the last plans all failed (see
     /// `ProviderHealth`); `/readyz` and `voice_bridge_provider_up` say so.
-    public private(set) var health = ProviderHealth()
+    public var health: ProviderHealth { healthCell.withLock { $0 } }
+    /// The health this pool records into: its own, or the one every loop's pool shares
+    /// (`shareHealth(with:)`), so that three calls in a row that found no target make the
+    /// process not ready whichever loops they ran on.
+    private var healthCell = SharedProviderHealth()
+
+    /// Records into, and reads, `other`'s health from now on (call before any call uses either).
+    public func shareHealth(with other: ProviderPool) {
+        healthCell = other.healthCell
+    }
 
     /// Whether new calls would most likely fail at the provider now.
     public func isKnownDown(nowMs: Int64? = nil) -> Bool {
-        health.isKnownDown(nowMs: nowMs ?? clock.nowMs())
+        let nowMs = nowMs ?? clock.nowMs()
+        return healthCell.withLock { $0.isKnownDown(nowMs: nowMs) }
+    }
+
+    /// The `/metrics` counters, read together.
+    public var counters: (callsByPath: [String: Int], reconnects: [String: Int], attemptsByTarget: [(target: String, outcome: String, count: Int)]) {
+        let (byPath, reconnects) = lock.withLock { (callsByPath, self.reconnects) }
+        return (byPath, reconnects, attemptsByTarget)
     }
 
     /// `index` opened a session; `position` is where it stood in a new call's plan (0 = first
     /// choice), nil for a mid-call reconnect.
     func recordSuccess(_ index: Int, position: Int?) {
-        health.recordSuccess()
+        lock.lock()
+        defer { lock.unlock() }
+        healthCell.withLock { $0.recordSuccess() }
         attempts[targets[index].endpoint.label + " ok", default: 0] += 1
         targets[index].cooldownUntilMs = 0
         guard let position else {
-            recordReconnect(ok: true)
+            reconnects["ok", default: 0] += 1
             return
         }
         let path = targets[index].isFallback ? "fallback" : (position == 0 ? "primary" : "failover")
@@ -154,6 +182,8 @@ public final class ProviderPool {
     /// `index` failed to open; a configuration failure starts its cool-down.
     func recordFailure(_ index: Int, _ failure: Failure, nowMs: Int64? = nil) {
         let nowMs = nowMs ?? clock.nowMs()
+        lock.lock()
+        defer { lock.unlock() }
         switch failure {
         case .configuration:
             attempts[targets[index].endpoint.label + " refused_config", default: 0] += 1
@@ -166,13 +196,26 @@ public final class ProviderPool {
     /// Every target of a call's plan failed.
     func recordUnavailable(nowMs: Int64? = nil) {
         let nowMs = nowMs ?? clock.nowMs()
+        lock.lock()
+        defer { lock.unlock() }
         callsByPath["unavailable", default: 0] += 1
-        health.recordFailure(nowMs: nowMs)
+        healthCell.withLock { $0.recordFailure(nowMs: nowMs) }
     }
 
     /// A mid-call reconnect ended with `ok` true (session restored) or false (call ended).
-    func recordReconnect(ok: Bool) { reconnects[ok ? "ok" : "failed", default: 0] += 1 }
+    func recordReconnect(ok: Bool) { lock.withLock { reconnects[ok ? "ok" : "failed", default: 0] += 1 } }
 }
 
-@available(*, unavailable)
-extension ProviderPool: Sendable {}
+// Each event loop uses its own pool; other loops only read its counters and health (`/metrics`,
+// `/readyz`), which the lock guards.
+extension ProviderPool: @unchecked Sendable {}
+
+/// A `ProviderHealth` behind a lock, shared by the pools of the event loops.
+final class SharedProviderHealth: @unchecked Sendable {
+    private let lock = NSLock()
+    private var health = ProviderHealth()
+
+    func withLock<T>(_ body: (inout ProviderHealth) -> T) -> T {
+        lock.withLock { body(&health) }
+    }
+}

@@ -1,5 +1,6 @@
 import Metrics
 import Calls
+import CLinux
 import Glibc
 
 /// How many calls one bridge process takes at once when `MAX_CALLS` is not set: the smallest of
@@ -16,8 +17,8 @@ public enum CallCapacity {
     static let fdReserve = 64
 
     /// The default and a short reason naming the limit that decided it.
-    public static func defaultMaxCalls(fileLimit: Int, memoryBytes: Int?, perCallBytes: Int) -> (calls: Int, reason: String) {
-        var candidates = [(perLoopThread, "one event-loop thread")]
+    public static func defaultMaxCalls(fileLimit: Int, memoryBytes: Int?, perCallBytes: Int, loops: Int = 1) -> (calls: Int, reason: String) {
+        var candidates = [(perLoopThread * max(1, loops), loops > 1 ? "\(loops) event-loop threads" : "one event-loop thread")]
         candidates.append((max(1, (fileLimit - fdReserve) / fdsPerCall), "file descriptor limit \(fileLimit)"))
         if let memoryBytes {
             // Half the memory for calls at their worst (both audio buffers full); the rest is headroom.
@@ -39,6 +40,35 @@ public enum CallCapacity {
             if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
         }
         return Int(clamping: limit.rlim_cur)
+    }
+
+    /// The CPUs this process may use: those its affinity mask allows, capped by its cgroup's CPU
+    /// quota (`cpu.max`, or v1's `cpu.cfs_quota_us` / `cpu.cfs_period_us`), rounded up; at least 1.
+    public static func availableCPUs() -> Int {
+        var cpus = Int(vb_allowed_cpus())
+        if cpus <= 0 { cpus = max(1, sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
+        if let quota = cgroupCPUQuota() { cpus = min(cpus, quota) }
+        return max(1, cpus)
+    }
+
+    /// The cgroup's CPU quota in whole CPUs (rounded up), or nil when there is none.
+    static func cgroupCPUQuota() -> Int? {
+        if let text = ProcessStats.readSmallFile("/sys/fs/cgroup/cpu.max") {
+            return quota(cpuMax: text)
+        }
+        if let quota = ProcessStats.readSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").flatMap({ Int($0) }),
+           let period = ProcessStats.readSmallFile("/sys/fs/cgroup/cpu/cpu.cfs_period_us").flatMap({ Int($0) }),
+           quota > 0, period > 0 {
+            return (quota + period - 1) / period
+        }
+        return nil
+    }
+
+    /// Whole CPUs from cgroup v2's `cpu.max` ("QUOTA PERIOD", or "max PERIOD" for none).
+    static func quota(cpuMax text: String) -> Int? {
+        let fields = text.split(separator: " ")
+        guard fields.count == 2, let quota = Int(fields[0]), let period = Int(fields[1]), quota > 0, period > 0 else { return nil }
+        return (quota + period - 1) / period
     }
 
     /// The memory this process may use: the cgroup's limit in a container, else the machine's.

@@ -1,3 +1,4 @@
+import Foundation
 import Metrics
 import Calls
 import Logging
@@ -17,8 +18,10 @@ import Glibc
 /// `maxCalls` in the second before their streams arrive. The same reservations let a stream
 /// whose webhook was answered before a drain began still connect during the drain.
 ///
-/// Confined to the serve loop's thread.
-public final class CallGate {
+/// The webhooks and upgrades are checked on the listener's loop; a `start` is admitted on the
+/// loop that carries its stream (`EVENT_LOOPS`), so the reservations, tokens and draining flag are
+/// guarded by a lock. The refusal counters and their log lines stay on the listener's loop.
+public final class CallGate: @unchecked Sendable {
     /// Calls allowed at once.
     public let maxCalls: Int
     /// How long a webhook's reservation waits for its Media Stream, in milliseconds.
@@ -30,7 +33,9 @@ public final class CallGate {
     /// What the caller hears when the bridge cannot take the call.
     public var busyMessage = "Sorry, all our lines are busy right now. Please call again later."
     /// Whether a drain has begun (no new calls).
-    public private(set) var isDraining = false
+    public var isDraining: Bool { lock.withLock { draining } }
+    private var draining = false
+    private let lock = NSLock()
     let validator: TwilioRequestValidator?
     /// Makes the per-call stream tokens of our TwiML; checks them at `start` when `validator` is
     /// set (development mode, signatures off, accepts streams without one).
@@ -62,8 +67,10 @@ public final class CallGate {
 
     /// Webhooks answered whose stream has not started yet (expired ones forgotten).
     public var pendingCalls: Int {
-        expireReservations()
-        return reservations.count
+        lock.withLock {
+            expireReservations()
+            return reservations.count
+        }
     }
 
     private func expireReservations() {
@@ -77,9 +84,11 @@ public final class CallGate {
 
     /// Stops admitting new calls; reservations made before still admit their streams.
     public func beginDraining() {
-        isDraining = true
         let deadline = clock.nowMs() + drainingReservationMs
-        reservations = reservations.mapValues { min($0, deadline) }
+        lock.withLock {
+            draining = true
+            reservations = reservations.mapValues { min($0, deadline) }
+        }
     }
 
     // MARK: Admission
@@ -88,23 +97,30 @@ public final class CallGate {
     /// TwiML (a slot is then reserved for its CallSid, once however often the webhook is
     /// replayed), or the refusal: busy TwiML when draining or full.
     func admitWebhook(_ request: HTTPRequest, activeCalls: Int, callSid: String?) -> HTTPResponse? {
-        expireReservations()
-        if let callSid, reservations[callSid] != nil {
-            return nil  // a retry or a replay of a webhook already answered: the same slot
+        enum Verdict { case admitted, draining, full(pending: Int) }
+        let verdict: Verdict = lock.withLock {
+            expireReservations()
+            if let callSid, reservations[callSid] != nil {
+                return .admitted  // a retry or a replay of a webhook already answered: the same slot
+            }
+            if draining { return .draining }
+            if activeCalls + reservations.count >= maxCalls { return .full(pending: reservations.count) }
+            if let callSid, !callSid.isEmpty { reservations[callSid] = clock.nowMs() + reservationMs }
+            return .admitted
         }
-        if isDraining {
+        switch verdict {
+        case .admitted:
+            return nil
+        case .draining:
             metrics.recordCall(outcome: "rejected_draining")
             log.info("answered busy: draining", [("path", request.head.path)])
             return busyTwiML()
-        }
-        if activeCalls + pendingCalls >= maxCalls {
+        case .full(let pending):
             metrics.recordCall(outcome: "rejected_busy")
             log.warning("answered busy: at MAX_CALLS", [("max_calls", String(maxCalls)), ("active_calls", String(activeCalls)),
-                                                       ("pending_calls", String(reservations.count))])
+                                                       ("pending_calls", String(pending))])
             return busyTwiML()
         }
-        if let callSid, !callSid.isEmpty { reservations[callSid] = clock.nowMs() + reservationMs }
-        return nil
     }
 
     /// nil to accept the Media Stream upgrade, or the refusal: 403 for a bad signature, 503 when
@@ -113,6 +129,10 @@ public final class CallGate {
     func admitMediaStream(_ request: HTTPRequest, _ info: HTTPRequestInfo, urls: [String], activeCalls: Int,
                           awaitingStart: Int) -> HTTPResponse? {
         if let refusal = checkSignature(request, info, urls: urls) { return refusal }
+        let (isDraining, pendingCalls) = lock.withLock { () -> (Bool, Int) in
+            expireReservations()
+            return (draining, reservations.count)
+        }
         if isDraining && pendingCalls == 0 {
             metrics.recordCall(outcome: "rejected_draining")
             log.info("refused a media stream: draining", [("peer", info.peer)])
@@ -136,6 +156,10 @@ public final class CallGate {
     /// already running: its token must be valid (when signatures are checked), and it takes the
     /// call's reservation, or a free slot. nil when admitted.
     func admitStart(callSid: String, parameters: [String: String], startedCalls: Int) -> StartRefusal? {
+        lock.withLock { admitStartLocked(callSid: callSid, parameters: parameters, startedCalls: startedCalls) }
+    }
+
+    private func admitStartLocked(callSid: String, parameters: [String: String], startedCalls: Int) -> StartRefusal? {
         if validator != nil {
             guard let tokens = streamTokens else {
                 return StartRefusal(code: 1008, reason: "no stream token key", outcome: "rejected_token",
@@ -157,11 +181,12 @@ public final class CallGate {
             }
         }
         if reservations.removeValue(forKey: callSid) != nil { return nil }
-        if isDraining {
+        expireReservations()
+        if draining {
             return StartRefusal(code: 1001, reason: "draining", outcome: "rejected_draining",
                                 cause: "draining, and this call's webhook was not answered here")
         }
-        if startedCalls + pendingCalls >= maxCalls {
+        if startedCalls + reservations.count >= maxCalls {
             return StartRefusal(code: 1013, reason: "busy", outcome: "rejected_busy", cause: "at MAX_CALLS")
         }
         return nil
@@ -203,6 +228,3 @@ public final class CallGate {
         return response
     }
 }
-
-@available(*, unavailable)
-extension CallGate: Sendable {}

@@ -33,16 +33,22 @@ extension CallRouter {
     /// `/readyz`: 200 while calls are welcome; 503 while draining or with the provider known down.
     func readiness() -> HTTPResponse {
         if gate.isDraining { return .text(503, "draining\n") }
-        if !gate.isReady(providers: manager.context.providers) { return .text(503, "provider unavailable: recent provider handshakes all failed\n") }
+        if !isReady { return .text(503, "provider unavailable: recent provider handshakes all failed\n") }
         return .text(200, "ready\n")
+    }
+
+    /// Not draining, and some loop's provider rotation not known down.
+    var isReady: Bool {
+        let pools = loops?.pools ?? [manager.context.providers]
+        return !gate.isDraining && !pools.allSatisfy { $0.isKnownDown() }
     }
 
     /// `/metrics` in the Prometheus text format.
     func metrics() -> HTTPResponse {
-        let gauges = CallMetrics.Gauges(activeCalls: manager.activeCalls, maxCalls: gate.maxCalls == .max ? 0 : gate.maxCalls,
+        let gauges = CallMetrics.Gauges(activeCalls: loops?.activeCalls ?? manager.activeCalls, maxCalls: gate.maxCalls == .max ? 0 : gate.maxCalls,
                                         pendingCalls: gate.pendingCalls, draining: gate.isDraining,
-                                        ready: gate.isReady(providers: manager.context.providers))
-        return .text(200, gate.metrics.render(gauges, providers: manager.context.providers),
+                                        ready: isReady)
+        return .text(200, gate.metrics.render(gauges, pools: loops?.pools ?? [manager.context.providers]),
                      contentType: PrometheusText.contentType)
     }
 }

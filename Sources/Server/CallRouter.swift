@@ -29,6 +29,9 @@ public struct CallRouter {
     public var metricsOnOwnPort = false
     /// The browser console (`GET /console`); nil when off.
     public var console: Console?
+    /// The event loops that carry calls (`EVENT_LOOPS`): streams are placed on them, and their
+    /// counts are the bridge's. Nil: every call on `manager`'s loop, counted by it.
+    public var loops: CallLoops?
 
     /// Creates the routes.
     public init(publicHost: String?, manager: CallManager) {
@@ -46,7 +49,7 @@ public struct CallRouter {
             guard method == "GET" || method == "POST" else { return .response(methodNotAllowed("GET, POST")) }
             if let refusal = gate.checkSignature(request, info, urls: webhookURLs(for: request)) { return .response(refusal) }
             guard let fields = webhookFields(request) else { return .response(formTooLarge()) }
-            if let refusal = gate.admitWebhook(request, activeCalls: manager.startedCalls,
+            if let refusal = gate.admitWebhook(request, activeCalls: startedCalls,
                                                callSid: fields.last(where: { $0.0 == "CallSid" })?.1) {
                 return .response(refusal)
             }
@@ -57,11 +60,25 @@ public struct CallRouter {
             return .response(operations(request) ?? .text(404, "not found\n"))
         case "/media-stream":
             if let refusal = gate.admitMediaStream(request, info, urls: streamURLs(for: request),
-                                                   activeCalls: manager.startedCalls, awaitingStart: manager.awaitingStart) {
+                                                   activeCalls: startedCalls, awaitingStart: loops?.awaitingStart ?? manager.awaitingStart) {
                 return .response(refusal)
             }
             let manager = self.manager, gate = self.gate
             let outputLimit = max(manager.context.maxBufferedToTwilioBytes + (1 << 20), 4 << 20)
+            if let loops {
+                let index = loops.placeStream()
+                return WSServerUpgrade.reply(to: request, options: webSocketOptions, on: loops.handle(index), onOpen: { socket in
+                    guard let manager = loops.manager(on: socket.connection.loop) else {
+                        socket.close(code: 1011, reason: "no call manager on this loop")
+                        return
+                    }
+                    loops.streamMoved(from: index, to: manager.loopIndex)  // it stayed on the listener's loop
+                    socket.connection.maxBufferedOutput = outputLimit
+                    manager.accept(socket)
+                }, ifClosed: {
+                    loops.placedStreamClosed(on: index)
+                })
+            }
             return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
                 socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit
                 manager.accept(socket) { callSid, parameters, started in
@@ -132,7 +149,7 @@ public struct CallRouter {
         if let agent { parameters.append(("agent", agent)) }
         if let callSid {
             parameters.append(("CallSid", callSid))
-            manager.prewarm(callSid: callSid, agent: agent)
+            if let loops { loops.prewarm(callSid: callSid, agent: agent, from: manager) } else { manager.prewarm(callSid: callSid, agent: agent) }
         }
         if let tokens = gate.streamTokens, let callSid {
             parameters = tokens.signed(parameters, callSid: callSid, now: Int64(time(nil)))
@@ -141,6 +158,20 @@ public struct CallRouter {
         var headers = HTTPHeaders()
         headers.add("Content-Type", "text/xml; charset=utf-8")
         return HTTPResponse(status: 200, headers: headers, body: Array(body.utf8))
+    }
+
+    /// Calls whose `start` was admitted, on every loop.
+    var startedCalls: Int { loops?.startedCalls ?? manager.startedCalls }
+
+    /// Makes `gate` admit the `start` of every stream `loops`' managers carry, each counted on
+    /// its loop. Call once the loops have joined, on loop 0's thread.
+    public static func admitStarts(through gate: CallGate, loops: CallLoops) {
+        loops.forEachManager { manager in
+            let index = manager.loopIndex
+            manager.admission = { callSid, parameters, _ in
+                loops.admit(on: index) { started in gate.admitStart(callSid: callSid, parameters: parameters, startedCalls: started) }
+            }
+        }
     }
 
     func methodNotAllowed(_ allow: String) -> HTTPResponse {

@@ -17,6 +17,8 @@ public final class DrainController {
     /// Runs once the calls are gone and before `onFinished`, which it must call when done (the
     /// executable lets call events in flight finish here, for a bounded time).
     public var beforeFinishing: ((_ done: @escaping () -> Void) -> Void)?
+    /// The event loops whose calls the drain waits for (`EVENT_LOOPS`); nil: `manager`'s only.
+    public var loops: CallLoops?
 
     private let loop: EventLoop
     private let gate: CallGate
@@ -50,7 +52,7 @@ public final class DrainController {
         lastProgressAtMs = now
         gate.beginDraining()
         log.info("draining: no new calls; waiting for active calls to end", [
-            ("signal", signal), ("active_calls", String(manager.activeCalls)),
+            ("signal", signal), ("active_calls", String(loops?.activeCalls ?? manager.activeCalls)),
             ("pending_calls", String(gate.pendingCalls)), ("drain_timeout_s", String(timeoutMs / 1000)),
             ("hint", "send the signal again to exit at once"),
         ])
@@ -60,7 +62,7 @@ public final class DrainController {
     private func check() {
         guard let startedAtMs, !finished else { return }
         let now = loop.currentTimeMs()
-        let active = manager.startedCalls, pending = gate.pendingCalls
+        let active = loops?.startedCalls ?? manager.startedCalls, pending = gate.pendingCalls
         if active == 0 && pending == 0 {
             log.info("drained: no calls left", [("waited_ms", String(now - startedAtMs))])
             finish(afterMs: 0)
@@ -69,7 +71,7 @@ public final class DrainController {
         if now - startedAtMs >= timeoutMs {
             log.warning("drain timeout: ending the remaining calls", [("active_calls", String(active)),
                                                                     ("drain_timeout_s", String(timeoutMs / 1000))])
-            manager.endAll(.drainTimeout)
+            if let loops { loops.forEachManager { $0.endAll(.drainTimeout) } } else { manager.endAll(.drainTimeout) }
             finish(afterMs: lingerMs)
             return
         }

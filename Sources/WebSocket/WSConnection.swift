@@ -5,7 +5,7 @@ import HTTP
 /// executes their actions on the socket. Client connections also run the opening handshake.
 public final class WSConnection: ConnectionDelegate {
     /// Limits for one connection.
-    public struct Options {
+    public struct Options: Sendable {
         /// The largest frame accepted (close 1009 beyond it).
         public var maxFrameSize = 1 << 20
         /// The largest reassembled message accepted (close 1009 beyond it).
@@ -58,6 +58,8 @@ public final class WSConnection: ConnectionDelegate {
     var lastReceivedMs: Int64 = 0
     var lastPingSentMs: Int64 = 0
     var keepAliveTimer: LoopTimer?
+    /// While set, frames stay in the parser's buffer undelivered (a hand-over to another loop).
+    var holdsDelivery = false
 
     init(connection: Connection, role: WSRole, phase: Phase, options: Options) {
         self.connection = connection
@@ -132,7 +134,7 @@ public final class WSConnection: ConnectionDelegate {
     }
 
     func drainFrames() {
-        while phase == .open || phase == .closing {
+        while (phase == .open || phase == .closing) && !holdsDelivery {
             let slice: WSFrameSlice?
             do {
                 slice = try parser.nextSlice()

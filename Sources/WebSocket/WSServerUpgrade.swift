@@ -15,15 +15,39 @@ public enum WSServerUpgrade {
             return .response(error.response)
         }
         return .takeOver { connection, leftover in
-            connection.write(WSHandshake.serverResponse(key: key).serialized(keepAlive: true))
-            let socket = WSConnection(connection: connection, role: .server, phase: .open, options: options)
-            connection.delegate = socket
-            socket.startKeepAlive()
-            onOpen(socket)
-            if !leftover.isEmpty {
-                leftover.withUnsafeBytes { socket.parser.append($0) }
-                socket.drainFrames()
-            }
+            open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
+        }
+    }
+
+    /// As `reply(to:options:onOpen:)`, but the connection first moves to `target`'s loop
+    /// (`Connection.handOver(to:then:)`), where the `101` is written and `onOpen` runs — on the
+    /// loop the connection ends up on, which it must read from `socket.connection.loop`.
+    /// `ifClosed` runs on this loop, instead, when the client left before the move.
+    public static func reply(to request: HTTPRequest, options: WSConnection.Options = .init(), on target: LoopHandle,
+                             onOpen: @escaping @Sendable (WSConnection) -> Void, ifClosed: @escaping () -> Void) -> HTTPServer.Reply {
+        let key: String
+        do {
+            key = try WSHandshake.validateClientRequest(request.head)
+        } catch {
+            return .response(error.response)
+        }
+        return .takeOver { connection, leftover in
+            connection.handOver(to: target, then: { connection in
+                open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
+            }, ifClosed: ifClosed)
+        }
+    }
+
+    private static func open(_ connection: Connection, key: String, leftover: [UInt8], options: WSConnection.Options,
+                             onOpen: (WSConnection) -> Void) {
+        connection.write(WSHandshake.serverResponse(key: key).serialized(keepAlive: true))
+        let socket = WSConnection(connection: connection, role: .server, phase: .open, options: options)
+        connection.delegate = socket
+        socket.startKeepAlive()
+        onOpen(socket)
+        if !leftover.isEmpty {
+            leftover.withUnsafeBytes { socket.parser.append($0) }
+            socket.drainFrames()
         }
     }
 }

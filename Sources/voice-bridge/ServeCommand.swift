@@ -53,6 +53,9 @@ enum ServeCommand {
             let mcp = Wiring.mcpToolbox(mcpServers, settings: settings, loop: loop, log: log)
             let tools = Wiring.tools(for: settings, loop: loop, http: httpTools, mcp: mcp)
             Wiring.discoverMCPTools(mcp, loop: loop, log: log)
+            // Other loops' calls reach the MCP servers through loop 0 (one session per server).
+            let toolBoard = ToolBoard(home: loop.handle, source: { [] })
+            Wiring.publish(mcp, on: toolBoard)
             var sessionOptions = Wiring.sessionOptions(for: settings, conversation: conversation)
             sessionOptions.tools = tools.definitions
             var context = CallContext(endpoint: endpoint, sessionOptions: sessionOptions,
@@ -87,7 +90,7 @@ enum ServeCommand {
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
             }
-            let limits = Wiring.limits(for: settings)
+            let limits = Wiring.limits(for: settings, loops: settings.eventLoops ?? CallCapacity.availableCPUs())
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
             // Transfers to a person: Twilio's REST API redirects the live call; its webhooks are
@@ -96,19 +99,9 @@ enum ServeCommand {
             if let callsURL = outbound.callsURL, let authorization = outbound.basicAuthorization, let host = settings.publicHost,
                let tokens = settings.streamTokenSecret.map(StreamToken.init(secret:)) {
                 let twiml = TransferTwiML(publicHost: host, secure: settings.publicURLScheme != "http", tokens: tokens)
-                let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
-                                               configuration: .init(callsURL: callsURL, authorization: authorization))
                 transfers = twiml
-                context.transferCall = { request, done in
-                    let dial = twiml.dial(callSid: request.callSid, agent: request.agent, target: request.target.name, to: request.target.to,
-                                          summary: request.summary, whisper: request.target.whisper, timeoutSeconds: request.target.timeoutSeconds)
-                    client.redirect(callSid: request.callSid, twiml: dial) { result in
-                        switch result {
-                        case .success: done(nil)
-                        case .failure(let error): done(error.description)
-                        }
-                    }
-                }
+                context.transferCall = Wiring.transferCall(twiml, callsURL: callsURL, authorization: authorization,
+                                                           settings: settings, loop: loop)
             }
             context.transferredCalls = TransferredCalls(clock: loop.clock)
             // Call events: hooked into the context before agents copy it.
@@ -117,6 +110,11 @@ enum ServeCommand {
             // The console's bus, before agents copy the context: every call posts to it.
             let console = Wiring.console(settings: settings, conversation: conversation, loop: loop, log: log)
             context.watch = console?.watch
+            // One event-loop thread per core (EVENT_LOOPS): this one (loop 0) serves HTTP and carries
+            // calls; the others carry calls only. Calls' log lines name their loop when there are several.
+            let loopCount = settings.eventLoops ?? CallCapacity.availableCPUs()
+            let base = context
+            if loopCount > 1 { context.logger = log.with("loop", "0") }
             let manager = CallManager(context: context, loop: loop)
             // Agents: config/agents/*.json, each a context of its own; none keeps the environment's.
             let agentConfigs: [AgentConfig]?
@@ -127,6 +125,15 @@ enum ServeCommand {
                 fail(String(describing: error))
                 return 2
             }
+            let loops = CallLoops(single: manager, loop: loop)
+            var workers: [WorkerLoop] = []
+            for index in 1..<max(1, loopCount) {
+                let pieces = WorkerLoop.Pieces(index: index, base: base, settings: settings, outbound: outbound, transfers: transfers,
+                                               httpTools: httpTools, toolBoard: toolBoard, agentConfigs: agentConfigs,
+                                               delivery: delivery, watch: console?.watch.forwarding(on: loop.handle),
+                                               outboundRecords: manager.outboundRecords, log: log)
+                workers.append(try WorkerLoop.start(pieces, home: loop.handle, loops: loops))
+            }
             let gate = CallGate(maxCalls: limits.maxCalls,
                                 validator: settings.twilioSignatures.validates ? settings.twilioAuthToken.map(TwilioRequestValidator.init) : nil,
                                 metrics: context.metrics, logger: log, clock: loop.clock)
@@ -136,6 +143,8 @@ enum ServeCommand {
             router.gate = gate
             router.transfers = transfers
             router.console = console
+            router.loops = loops
+            CallRouter.admitStarts(through: gate, loops: loops)
             if let key = outbound.bridgeAPIKey, let host = settings.publicHost {
                 let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: Wiring.httpOptions(for: settings)),
                                                configuration: .init(callsURL: outbound.callsURL!, authorization: outbound.basicAuthorization!))
@@ -158,8 +167,9 @@ enum ServeCommand {
                                         options: serverOptions, logger: log, handler: router.handle)
             let operations = try Wiring.operationsServer(for: settings, router: router, loop: loop, log: log)
             var fields: [(String, String)] = [("port", String(server.port)), ("provider", endpoint.provider)]
-            fields += settings.summary().filter { !["port", "provider", "max_calls"].contains($0.0) }
+            fields += settings.summary().filter { !["port", "provider", "max_calls", "event_loops"].contains($0.0) }
             fields += [("max_calls", String(limits.maxCalls)), ("max_calls_from", limits.maxCallsReason),
+                       ("event_loops", String(loops.count) + (settings.eventLoops == nil ? " (auto: CPUs this process may use)" : "")),
                        ("max_connections", String(serverOptions.maxConnections)),
                        ("max_upgraded_connections", String(serverOptions.maxUpgradedConnections))]
             if let operations {
@@ -194,8 +204,10 @@ enum ServeCommand {
                                         timeoutMs: Int64(settings.drainTimeoutSeconds) * 1000, logger: log) {
                 server.stopAccepting()
                 operations?.stopAccepting()
+                for worker in workers { worker.stop() }
                 loop.stop()
             }
+            drain.loops = loops
             if let delivery {
                 // The calls' last events go out, for a bounded time; the rest stays spooled.
                 drain.beforeFinishing = { done in delivery.settle(maxMs: Wiring.eventsSettleMs, then: done) }
@@ -203,8 +215,10 @@ enum ServeCommand {
             Wiring.watchLoopLag(loop, metrics: context.metrics, log: log)
             let signals = SignalWatcher(loop: loop) { name in drain.begin(signal: name) }
             let reloads = ReloadWatcher(loop: loop) {
-                Wiring.reloadConfiguration(manager, base: context, settings: settings, loop: loop, log: log,
-                                           secrets: settings.secrets + outbound.secrets + events.secrets)
+                let secrets = settings.secrets + outbound.secrets + events.secrets
+                Wiring.reloadConfiguration(manager, base: context, settings: settings, loop: loop, log: log, secrets: secrets,
+                                           board: toolBoard)
+                for worker in workers { worker.reload(secrets: secrets) }
             }
             loop.run()
             withExtendedLifetime((signals, reloads)) {}

@@ -31,28 +31,34 @@ extension Wiring {
     /// instruction files again. Valid, they replace the configuration for new calls (live calls
     /// keep theirs); invalid, the old one stays and the log says which file and what to fix.
     /// `secrets` are the process's own; the new files' `${VAR}` values join them in the redactor.
+    /// On loop 0 the MCP servers' sessions are made again and published on `board`; another loop
+    /// (`counts` false: loop 0 counts the reload) reaches them through `forwarded`.
     static func reloadConfiguration(_ manager: CallManager, base: CallContext, settings: Settings, loop: EventLoop,
-                                    log: Logger, secrets: [String]) {
+                                    log: Logger, secrets: [String], counts: Bool = true, board: ToolBoard? = nil,
+                                    forwarded: ForwardedTools? = nil) {
         do {
             let http = try loadHTTPTools()
-            let servers = try loadMCPServers()
-            Logger.configure(level: settings.logLevel, format: settings.logFormat,
-                             secrets: secrets + http.flatMap(\.secrets) + servers.flatMap(\.secrets))
+            let servers = forwarded == nil ? try loadMCPServers() : []
+            if counts {
+                Logger.configure(level: settings.logLevel, format: settings.logFormat,
+                                 secrets: secrets + http.flatMap(\.secrets) + servers.flatMap(\.secrets))
+            }
             let mcp = mcpToolbox(servers, settings: settings, loop: loop, log: log)
             var fresh = base
-            let registry = tools(for: settings, loop: loop, http: http, mcp: mcp)
+            let registry = tools(for: settings, loop: loop, http: http, mcp: mcp, forwarded: forwarded)
             fresh.tools = registry
             fresh.sessionOptions.tools = registry.definitions
+            if let board { publish(mcp, on: board) }
             mcp?.start()  // listed in the background: its tools reach the calls that start after
             let configs = try loadAgentConfigs(settings: settings)
             let agents = try configs.map { try self.agents($0, base: fresh, settings: settings, loop: loop, log: log) }
             manager.context = fresh
             manager.agents = agents
-            base.metrics.recordConfigReload(ok: true)
+            if counts { base.metrics.recordConfigReload(ok: true) }
             log.info("configuration reloaded", [("agents", agents?.summary ?? "none: the environment's one agent"),
                                                 ("tools", registry.names.joined(separator: ","))])
         } catch {
-            base.metrics.recordConfigReload(ok: false)
+            if counts { base.metrics.recordConfigReload(ok: false) }
             log.error("configuration not reloaded; calls keep the previous one", [("error", String(describing: error)),
                                                                                  ("hint", "fix the file and send SIGHUP again")])
         }

@@ -29,6 +29,22 @@ extension Wiring {
         return delivery
     }
 
+    /// As `sendCallEvents(_:to:)` for the calls of another loop: each event is handed to
+    /// `delivery` on its loop (`home`), which owns the spool.
+    static func sendCallEvents(_ context: inout CallContext, to delivery: EventDelivery, on home: LoopHandle) {
+        // Used only on `home`'s loop, where the delivery lives.
+        let delivery = HandedOver(delivery)
+        var forwarded = context
+        sendCallEvents(&forwarded, to: delivery.value)
+        let started = HandedOver(forwarded.onCallStarted), ended = HandedOver(forwarded.onCallEnded)
+        let transferred = HandedOver(forwarded.onCallTransferred)
+        context.onCallStarted = { summary in home.execute { started.value?(summary) } }
+        context.onCallEnded = { summary in home.execute { ended.value?(summary) } }
+        context.onCallTransferred = { callSid, agent, target, to, summary in
+            home.execute { transferred.value?(callSid, agent, target, to, summary) }
+        }
+    }
+
     /// Sends `call.started` and `call.ended` for the calls of `context` through `delivery`.
     static func sendCallEvents(_ context: inout CallContext, to delivery: EventDelivery) {
         context.onCallStarted = { [weak delivery] summary in

@@ -11,6 +11,7 @@ import HTTP
 import Net
 import Realtime
 import Tools
+import Twilio
 import WebSocket
 
 /// Maps validated settings onto the provider endpoint and session options.
@@ -62,10 +63,7 @@ enum Wiring {
     static func configureProviders(_ context: inout CallContext, settings: Settings, loop: EventLoop, log: Logger) {
         context.providers = providerPool(for: settings)
         context.providerConnectTimeoutMs = Int64(settings.providers.connectTimeoutMs)
-        if settings.provider == .azure && settings.providers.azureAuth == .managedIdentity {
-            context.providers.tokens = ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop,
-                                                                         options: httpOptions(for: settings, maxResponseBytes: 64 * 1024))
-        }
+        context.providers.tokens = identityTokens(for: settings, loop: loop)
         context.reconnectMidCall = settings.providers.reconnectMidCall
         guard context.reconnectMidCall else { return }
         do {
@@ -73,6 +71,13 @@ enum Wiring {
         } catch {
             log.warning("no reconnect prompt; a mid-call reconnect will be silent", [("error", String(describing: error))])
         }
+    }
+
+    /// The managed-identity token source on `loop`, when Azure is reached with managed identity.
+    static func identityTokens(for settings: Settings, loop: EventLoop) -> AzureTokenSource? {
+        guard settings.provider == .azure && settings.providers.azureAuth == .managedIdentity else { return nil }
+        return ManagedIdentityWiring.tokenSource(settings.providers.identity, loop: loop,
+                                                 options: httpOptions(for: settings, maxResponseBytes: 64 * 1024))
     }
 
     /// The endpoints calls rotate through: every Azure deployment (with failover), then the
@@ -112,11 +117,21 @@ enum Wiring {
     /// then the HTTP tools of `TOOLS_DIR` (`loadHTTPTools`), and the MCP servers' tools as they
     /// list them (see `Wiring+MCP.swift`). Their HTTP clients run on `loop`, the calls' loop, and
     /// trust what OpenSSL trusts.
-    static func tools(for settings: Settings, loop: EventLoop, http: [HTTPToolDefinition] = [], mcp: MCPToolbox? = nil) -> ToolRegistry {
+    /// `forwarded`, on a worker loop, stands for the MCP servers' tools of loop 0.
+    static func tools(for settings: Settings, loop: EventLoop, http: [HTTPToolDefinition] = [], mcp: MCPToolbox? = nil,
+                      forwarded: ForwardedTools? = nil) -> ToolRegistry {
         var registry = ToolRegistry.builtIn(tavily: tavilyClient(for: settings, loop: loop))
         httpTools(http, settings: settings, loop: loop).forEach { registry.register($0) }
         mcp?.register(in: &registry)
+        forwarded?.register(in: &registry)
         return registry
+    }
+
+    /// What loop 0 tells the other loops about its MCP servers' tools: published now and on
+    /// every change of `mcp`'s list.
+    static func publish(_ mcp: MCPToolbox?, on board: ToolBoard) {
+        board.publish(from: { mcp?.tools ?? [] })
+        mcp?.onChange = { [weak board] in board?.publish() }
     }
 
     /// The Tavily client when `TAVILY_API_KEY` is set.
@@ -144,8 +159,26 @@ enum Wiring {
         return options
     }
 
+    /// Carries out transfers (`CallContext.transferCall`): Twilio's REST API redirects the call
+    /// to `twiml`'s `<Dial>`, through a client on `loop`.
+    static func transferCall(_ twiml: TransferTwiML, callsURL: String, authorization: String, settings: Settings,
+                             loop: EventLoop) -> (TransferRequest, @escaping (String?) -> Void) -> Void {
+        let client = TwilioCallsClient(http: HTTPClient(loop: loop, options: httpOptions(for: settings)),
+                                       configuration: .init(callsURL: callsURL, authorization: authorization))
+        return { request, done in
+            let dial = twiml.dial(callSid: request.callSid, agent: request.agent, target: request.target.name, to: request.target.to,
+                                  summary: request.summary, whisper: request.target.whisper, timeoutSeconds: request.target.timeoutSeconds)
+            client.redirect(callSid: request.callSid, twiml: dial) { result in
+                switch result {
+                case .success: done(nil)
+                case .failure(let error): done(error.description)
+                }
+            }
+        }
+    }
+
     /// Call limits: `MAX_CALLS` or the machine's default, and the per-call output bound.
-    static func limits(for settings: Settings) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int, fileLimit: Int) {
+    static func limits(for settings: Settings, loops: Int = 1) -> (maxCalls: Int, maxCallsReason: String, bufferedBytes: Int, fileLimit: Int) {
         // Audio at 8000 bytes a second travels as base64 in JSON: about 11-14 kB a second on
         // either socket; 16 kB a second bounds both, plus room for one large message.
         let bufferedBytes = settings.maxBufferedAudioSeconds * 16_000 + 64 * 1024
@@ -153,7 +186,7 @@ enum Wiring {
         if let maxCalls = settings.maxCalls { return (maxCalls, "MAX_CALLS", bufferedBytes, fileLimit) }
         // Worst case per call: both directions at their limit, plus parsers and pending audio.
         let sized = CallCapacity.defaultMaxCalls(fileLimit: fileLimit, memoryBytes: CallCapacity.memoryLimitBytes(),
-                                                 perCallBytes: 2 * bufferedBytes + 512 * 1024)
+                                                 perCallBytes: 2 * bufferedBytes + 512 * 1024, loops: loops)
         return (sized.calls, "auto: " + sized.reason, bufferedBytes, fileLimit)
     }
 

@@ -24,4 +24,24 @@ import Realtime
         #expect(text.contains(#"voice_bridge_provider_reconnects_total{result="ok"} 1"#))
         #expect(text.contains("# TYPE voice_bridge_provider_calls_total counter"))
     }
+
+    /// One rotation per event loop: `/metrics` sums their counters, and says the provider is down
+    /// only when every loop finds it down.
+    @Test func metrics_sumTheLoopsRotations() {
+        let target = ProviderPool.Target(endpoint: .openAI(apiKey: "sk", model: "gpt-realtime"))
+        let pools = [ProviderPool(primary: [target]), ProviderPool(primary: [target])]
+        pools[0].recordSuccess(0, position: 0)
+        pools[1].recordSuccess(0, position: 0)
+        pools[1].recordSuccess(0, position: 0)
+        pools[1].recordReconnect(ok: false)
+        for _ in 0..<3 { pools[1].recordUnavailable() }
+        let gauges = CallMetrics.Gauges(activeCalls: 0, maxCalls: 10, pendingCalls: 0, draining: false, ready: true)
+        let text = CallMetrics().render(gauges, pools: pools)
+        #expect(text.contains(#"voice_bridge_provider_calls_total{path="primary"} 3"#))
+        #expect(text.contains(#"voice_bridge_provider_attempts_total{target="openai api.openai.com/gpt-realtime",result="ok"} 3"#))
+        #expect(text.contains(#"voice_bridge_provider_reconnects_total{result="failed"} 1"#))
+        #expect(text.contains("voice_bridge_provider_up 1"), "loop 0's rotation still works")
+        for _ in 0..<3 { pools[0].recordUnavailable() }
+        #expect(CallMetrics().render(gauges, pools: pools).contains("voice_bridge_provider_up 0"))
+    }
 }

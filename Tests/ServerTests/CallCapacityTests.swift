@@ -17,6 +17,21 @@ import Testing
         #expect(CallCapacity.defaultMaxCalls(fileLimit: 10, memoryBytes: 1, perCallBytes: 2 * mb).calls == 1)
     }
 
+    @Test func default_scalesWithTheEventLoops() {
+        let two = CallCapacity.defaultMaxCalls(fileLimit: 1 << 20, memoryBytes: 64 << 30, perCallBytes: 1 << 20, loops: 2)
+        #expect(two.calls == 2 * CallCapacity.perLoopThread)
+        #expect(two.reason == "2 event-loop threads")
+    }
+
+    @Test func cgroupQuota_isRoundedUpToWholeCPUs() {
+        #expect(CallCapacity.quota(cpuMax: "max 100000") == nil, "no quota")
+        #expect(CallCapacity.quota(cpuMax: "200000 100000") == 2)
+        #expect(CallCapacity.quota(cpuMax: "150000 100000") == 2, "1.5 CPUs: two loops")
+        #expect(CallCapacity.quota(cpuMax: "50000 100000") == 1)
+        #expect(CallCapacity.quota(cpuMax: "garbage") == nil)
+        #expect(CallCapacity.availableCPUs() >= 1)
+    }
+
     @Test func machine_reportsAFileLimitAndMemory() {
         #expect(CallCapacity.raiseFileLimit() >= 64)
         #expect((CallCapacity.memoryLimitBytes() ?? 0) > 1 << 20)
