@@ -187,12 +187,13 @@ public final class CallManager {
     /// have usually closed, and again 12 s later, past the close timeouts (5 s for a WebSocket
     /// close handshake, 10 s for unsent output) that can keep a slow peer's buffers alive.
     private func trimMemoryWhenIdle(loop: EventLoop) {
-        guard sessions.isEmpty else { return }
+        // malloc_trim locks every arena while it runs: not while another loop carries calls.
+        guard sessions.isEmpty, (loops?.activeCalls ?? 0) == 0 else { return }
         for timer in trimTimers { timer.cancel() }
         trimTimers = [2_000, 12_000].map { delayMs in
             loop.schedule(afterMs: delayMs) { [weak self] in
                 // A call that started meanwhile postpones the trim to its own end.
-                guard let self, self.sessions.isEmpty else { return }
+                guard let self, self.sessions.isEmpty, (self.loops?.activeCalls ?? 0) == 0 else { return }
                 MemoryTrim.releaseFreePages()
             }
         }
