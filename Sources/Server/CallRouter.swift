@@ -66,18 +66,20 @@ public struct CallRouter {
             let manager = self.manager, gate = self.gate
             let outputLimit = max(manager.context.maxBufferedToTwilioBytes + (1 << 20), 4 << 20)
             if let loops {
-                let index = loops.placeStream()
-                return WSServerUpgrade.reply(to: request, options: webSocketOptions, on: loops.handle(index), onOpen: { socket in
-                    guard let manager = loops.manager(on: socket.connection.loop) else {
-                        socket.close(code: 1011, reason: "no call manager on this loop")
-                        return
-                    }
-                    loops.streamMoved(from: index, to: manager.loopIndex)  // it stayed on the listener's loop
-                    socket.connection.maxBufferedOutput = outputLimit
-                    manager.accept(socket)
-                }, ifClosed: {
-                    loops.placedStreamClosed(on: index)
-                })
+                return WSServerUpgrade.reply(to: request, options: webSocketOptions) {
+                    let index = loops.placeStream()
+                    return .init(target: loops.handle(index), onOpen: { socket in
+                        guard let manager = loops.manager(on: socket.connection.loop) else {
+                            socket.close(code: 1011, reason: "no call manager on this loop")
+                            return
+                        }
+                        loops.streamMoved(from: index, to: manager.loopIndex)  // it stayed on the listener's loop
+                        socket.connection.maxBufferedOutput = outputLimit
+                        manager.accept(socket)
+                    }, ifClosed: {
+                        loops.placedStreamClosed(on: index)
+                    })
+                }
             }
             return WSServerUpgrade.reply(to: request, options: webSocketOptions) { socket in
                 socket.connection.maxBufferedOutput = outputLimit  // a hard net above the call's own limit

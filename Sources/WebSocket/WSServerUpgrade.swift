@@ -19,12 +19,29 @@ public enum WSServerUpgrade {
         }
     }
 
-    /// As `reply(to:options:onOpen:)`, but the connection first moves to `target`'s loop
-    /// (`Connection.handOver(to:then:)`), where the `101` is written and `onOpen` runs — on the
-    /// loop the connection ends up on, which it must read from `socket.connection.loop`.
-    /// `ifClosed` runs on this loop, instead, when the client left before the move.
-    public static func reply(to request: HTTPRequest, options: WSConnection.Options = .init(), on target: LoopHandle,
-                             onOpen: @escaping @Sendable (WSConnection) -> Void, ifClosed: @escaping () -> Void) -> HTTPServer.Reply {
+    /// Where an upgraded connection goes (`reply(to:options:handOver:)`): the loop, what runs
+    /// there once it is open, and what runs here instead if the client left before the move.
+    public struct HandOver {
+        /// The loop the connection moves to.
+        public var target: LoopHandle
+        /// Runs on the loop the connection ends up on (read it from `socket.connection.loop`).
+        public var onOpen: @Sendable (WSConnection) -> Void
+        /// Runs on this loop when the connection closed before it could move.
+        public var ifClosed: () -> Void
+
+        /// A hand-over to `target`.
+        public init(target: LoopHandle, onOpen: @escaping @Sendable (WSConnection) -> Void, ifClosed: @escaping () -> Void) {
+            self.target = target
+            self.onOpen = onOpen
+            self.ifClosed = ifClosed
+        }
+    }
+
+    /// As `reply(to:options:onOpen:)`, but the connection first moves to the loop `place` names
+    /// (`Connection.handOver(to:then:)`), where the `101` is written. `place` runs only once the
+    /// server has granted the upgrade (its budget of upgraded connections had room).
+    public static func reply(to request: HTTPRequest, options: WSConnection.Options = .init(),
+                             handOver place: @escaping () -> HandOver) -> HTTPServer.Reply {
         let key: String
         do {
             key = try WSHandshake.validateClientRequest(request.head)
@@ -32,9 +49,11 @@ public enum WSServerUpgrade {
             return .response(error.response)
         }
         return .takeOver { connection, leftover in
-            connection.handOver(to: target, then: { connection in
+            let placed = place()
+            let onOpen = placed.onOpen
+            connection.handOver(to: placed.target, then: { connection in
                 open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
-            }, ifClosed: ifClosed)
+            }, ifClosed: placed.ifClosed)
         }
     }
 

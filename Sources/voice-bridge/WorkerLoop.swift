@@ -100,7 +100,14 @@ final class WorkerLoop {
         context.watch = pieces.watch
         let manager = CallManager(context: context, loop: loop)
         manager.outboundRecords = pieces.outboundRecords
-        manager.agents = try? pieces.agentConfigs.map { try Wiring.agents($0, base: context, settings: settings, loop: loop, log: log) }
+        do {
+            manager.agents = try pieces.agentConfigs.map { try Wiring.agents($0, base: context, settings: settings, loop: loop, log: log) }
+        } catch {
+            // Loop 0 read the same files a moment ago; one changed since. This loop's calls get
+            // the environment's agent until a reload (SIGHUP) fixes it.
+            log.error("an agent file could not be read again for an event loop; its calls use the environment's agent until SIGHUP",
+                      [("loop", String(pieces.index)), ("error", String(describing: error))])
+        }
         Wiring.watchLoopLag(loop, metrics: context.metrics, log: context.logger)
         loops.join(manager, on: loop)
         state.manager = manager

@@ -59,7 +59,7 @@ import WebSocket
         let worker: Worker
     }
 
-    static func bridge() throws -> Bridge {
+    static func bridge(maxUpgraded: Int? = nil) throws -> Bridge {
         let loop = try EventLoop()
         let context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "be brief"),
                                   greeting: "Hello", tls: nil, logger: Logger())
@@ -71,7 +71,9 @@ import WebSocket
         router.gate = gate
         router.loops = loops
         CallRouter.admitStarts(through: gate, loops: loops)
-        let server = try HTTPServer(host: "127.0.0.1", port: 0, loop: loop, handler: router.handle)
+        var options = HTTPServer.Options()
+        if let maxUpgraded { options.maxUpgradedConnections = maxUpgraded }
+        let server = try HTTPServer(host: "127.0.0.1", port: 0, loop: loop, options: options, handler: router.handle)
         return Bridge(loop: loop, server: server, manager: manager, gate: gate, loops: loops, worker: worker)
     }
 
@@ -105,6 +107,19 @@ import WebSocket
         #expect(String(describing: fourth.closeReason).contains("503"), "refused at the upgrade: busy")
         #expect(b.loops.startedCalls == 3 && b.loops.awaitingStart == 0)
         for call in calls { call.stop() }
+        #expect(b.loop.run(until: { b.loops.activeCalls == 0 }, timeoutMs: 3_000))
+    }
+
+    @Test func anUpgradeTheServerRefuses_isNeverCountedAsAStream() throws {
+        let b = try Self.bridge(maxUpgraded: 1)
+        defer { b.worker.stop() }
+        let first = try LoopbackTwilio(port: b.server.port, loop: b.loop, callSid: Self.callSid("1"))
+        #expect(b.loop.run(until: { b.loops.startedCalls == 1 }, timeoutMs: 3_000))
+        let refused = try LoopbackTwilio(port: b.server.port, loop: b.loop, callSid: Self.callSid("2"))
+        #expect(b.loop.run(until: { refused.closeReason != nil }, timeoutMs: 3_000))
+        #expect(String(describing: refused.closeReason).contains("503"), "the server's budget of upgraded connections was full")
+        #expect(b.loops.activeCalls == 1, "the refused upgrade was never placed on a loop")
+        first.stop()
         #expect(b.loop.run(until: { b.loops.activeCalls == 0 }, timeoutMs: 3_000))
     }
 
