@@ -307,6 +307,7 @@ public final class CallSession {
     /// became calls (their refusal was logged).
     func end(_ outcome: Outcome, closeTwilio: Bool, code: UInt16 = 1000, reason: String = "", quiet: Bool = false) {
         if case .connecting(let connecting) = state { connecting.timer?.cancel() }
+        defer { meter.flush() }  // the frames counted since the last flush reach /metrics
         switch state {
         case .ended:
             return

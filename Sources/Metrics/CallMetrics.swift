@@ -43,7 +43,8 @@ public final class CallMetrics: @unchecked Sendable {
     private var calls: [String: Int] = [:]
     private var handshake = MetricHistogram(bounds: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2.5, 5, 10])
     private var firstAudio = MetricHistogram(bounds: [0.1, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10])
-    private var loopBusy = MetricHistogram(bounds: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5])
+    private var loopBusy = MetricHistogram(bounds: loopBusyBounds)
+    static let loopBusyBounds = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5]
     private var frames = (fromCaller: 0, toCaller: 0)
     private var audioBytes = (fromCaller: 0, toCaller: 0)
     private var toolCalls: [ToolKey: Int] = [:]
@@ -149,6 +150,23 @@ public final class CallMetrics: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         firstAudio.observe(Double(ms) / 1000)
+    }
+
+    /// Media messages and their audio bytes, each way, counted by a call since it last told.
+    public func countMedia(fromCaller: (frames: Int, bytes: Int), toCaller: (frames: Int, bytes: Int)) {
+        lock.lock()
+        defer { lock.unlock() }
+        frames.fromCaller += fromCaller.frames
+        audioBytes.fromCaller += fromCaller.bytes
+        frames.toCaller += toCaller.frames
+        audioBytes.toCaller += toCaller.bytes
+    }
+
+    /// Loop iterations' busy times gathered by one loop since it last told (`LoopBusyBatch`).
+    public func recordLoopBusy(_ batch: LoopBusyBatch) {
+        lock.lock()
+        defer { lock.unlock() }
+        loopBusy.absorb(batch.histogram)
     }
 
     /// One media message from the caller with `bytes` of audio.

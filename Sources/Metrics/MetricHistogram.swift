@@ -23,6 +23,14 @@ struct MetricHistogram {
         count += 1
     }
 
+    /// Adds `other`'s observations (same bounds).
+    mutating func absorb(_ other: MetricHistogram) {
+        precondition(other.bounds == bounds, "histograms with different buckets")
+        for index in counts.indices { counts[index] += other.counts[index] }
+        sum += other.sum
+        count += other.count
+    }
+
     /// Writes the family: cumulative `_bucket{le=…}` lines, `_sum` and `_count`.
     func write(into text: inout PrometheusText, name: String, help: String) {
         text.family(name, .histogram, help: help)
@@ -34,5 +42,22 @@ struct MetricHistogram {
         text.sample(name + "_bucket", [("le", "+Inf")], count)
         text.sample(name + "_sum", [], sum)
         text.sample(name + "_count", [], count)
+    }
+}
+
+/// One event loop's iteration busy times, gathered on its thread and handed to `CallMetrics` now
+/// and then (`recordLoopBusy(_:)`): the metrics' lock is not taken once per iteration.
+public struct LoopBusyBatch {
+    var histogram = MetricHistogram(bounds: CallMetrics.loopBusyBounds)
+    /// Iterations observed since the batch was last handed over.
+    public private(set) var iterations = 0
+
+    /// An empty batch.
+    public init() {}
+
+    /// One iteration kept the thread busy for `us` microseconds.
+    public mutating func observe(us: Int64) {
+        histogram.observe(Double(us) / 1_000_000)
+        iterations += 1
     }
 }

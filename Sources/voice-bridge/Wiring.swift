@@ -211,7 +211,17 @@ enum Wiring {
     static func watchLoopLag(_ loop: EventLoop, metrics: CallMetrics, log: Logger) {
         var lastLineMs: Int64?
         var since = 0
-        loop.onIteration = { metrics.recordLoopBusy(us: $0) }
+        // Handed to the metrics (shared by the loops, behind a lock) every 500 iterations or
+        // second, whichever comes first: `/metrics` lags by at most a second.
+        var batch = LoopBusyBatch()
+        var lastHandedMs = Int64.min / 2  // the first iteration is handed at once
+        loop.onIteration = { us in
+            batch.observe(us: us)
+            guard batch.iterations >= 500 || loop.now - lastHandedMs >= 1_000 else { return }
+            metrics.recordLoopBusy(batch)
+            batch = LoopBusyBatch()
+            lastHandedMs = loop.now
+        }
         loop.onSlowIteration = { busyUs, what in
             since += 1
             let now = loop.now

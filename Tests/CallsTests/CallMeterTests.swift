@@ -19,6 +19,10 @@ import Testing
         meter.callerStartedSpeaking()                      // talked on: nothing to measure
         meter.assistantAudio(bytes: 3, nowMs: 9_000)
         meter.callerAudio(bytes: 1)
+        let gauges = CallMetrics.Gauges(activeCalls: 0, maxCalls: 1, pendingCalls: 0, draining: false, ready: true)
+        #expect(metrics.render(gauges).contains("voice_bridge_media_frames_total{direction=\"from_caller\"} 0\n"),
+                "counted in the call until it flushes")
+        meter.flush()
         let text = metrics.render(.init(activeCalls: 0, maxCalls: 1, pendingCalls: 0, draining: false, ready: true))
         #expect(text.contains("voice_bridge_first_audio_seconds_count 1\n"))
         #expect(text.contains("voice_bridge_first_audio_seconds_sum 0.25\n"), "\(text)")
@@ -26,5 +30,17 @@ import Testing
         #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"to_caller\"} 12\n"))
         #expect(text.contains("voice_bridge_media_frames_total{direction=\"from_caller\"} 1\n"))
         #expect(text.contains("voice_bridge_audio_bytes_total{direction=\"from_caller\"} 1\n"))
+    }
+
+    @Test func mediaCounts_reachTheMetricsEveryFewFrames_withoutWaitingForTheEnd() {
+        let metrics = CallMetrics()
+        var meter = CallMeter(metrics: metrics)
+        let gauges = CallMetrics.Gauges(activeCalls: 1, maxCalls: 1, pendingCalls: 0, draining: false, ready: true)
+        for _ in 0..<CallMeter.flushEvery { meter.callerAudio(bytes: 160) }
+        #expect(metrics.render(gauges).contains("voice_bridge_media_frames_total{direction=\"from_caller\"} \(CallMeter.flushEvery)\n"))
+        meter.callerAudio(bytes: 160)
+        meter.flush()
+        meter.flush()  // nothing more to tell
+        #expect(metrics.render(gauges).contains("voice_bridge_audio_bytes_total{direction=\"from_caller\"} \(160 * (CallMeter.flushEvery + 1))\n"))
     }
 }
