@@ -63,18 +63,7 @@ extension Connection {
     /// OpenSSL already holds are read at once: epoll would not report them.
     private func attach(to newLoop: EventLoop) {
         loop = newLoop
-        do {
-            try loop.register(fd: fd, interest: .readable) { events in self.handle(events) }
-            loop.setLabel("accepted from " + peer, for: fd)
-            registered = true
-            interest = .readable
-        } catch let error as NetError {
-            teardown(error)
-            return
-        } catch {
-            teardown(NetError("could not watch \(peer) on its event loop: \(error)"))
-            return
-        }
+        guard watchAccepted() else { return }
         if let ssl, SSL_has_pending(ssl) != 0 {
             loop.afterCurrentEvents { [weak self] in self?.readAvailable() }
         }

@@ -68,23 +68,30 @@ public final class Connection: AfterEventsTask {
 
     /// Starts watching an accepted socket (and starts the server TLS handshake if any).
     public func start() {
-        guard fd >= 0, !registered else { return }
-        do {
-            try loop.register(fd: fd, interest: .readable) { events in self.handle(events) }
-            loop.setLabel("accepted from " + peer, for: fd)
-            registered = true
-            interest = .readable
-        } catch let error as NetError {
-            teardown(error)
-            return
-        } catch {
-            return
-        }
+        guard fd >= 0, !registered, watchAccepted() else { return }
         if tlsContext != nil {
             do { try beginTLS(asServer: true) } catch let e as NetError { teardown(e) } catch {}
         } else {
             delegate?.connectionDidOpen(self)
         }
+    }
+
+    /// Registers the accepted socket on its loop for reading; false (after a teardown) when it
+    /// could not be.
+    func watchAccepted() -> Bool {
+        do {
+            try loop.register(fd: fd, interest: .readable) { events in self.handle(events) }
+        } catch let error as NetError {
+            teardown(error)
+            return false
+        } catch {
+            teardown(NetError("could not watch \(peer): \(error)"))
+            return false
+        }
+        loop.setLabel("accepted from " + peer, for: fd)
+        registered = true
+        interest = .readable
+        return true
     }
 
     /// Whether the connection can still carry data.

@@ -8,14 +8,19 @@ public enum WSServerUpgrade {
     /// the delegate. Bytes the client sent right after its request are processed, not lost.
     public static func reply(to request: HTTPRequest, options: WSConnection.Options = .init(),
                              onOpen: @escaping (WSConnection) -> Void) -> HTTPServer.Reply {
-        let key: String
+        upgrade(request) { key in
+            .takeOver { connection, leftover in
+                open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
+            }
+        }
+    }
+
+    /// The refusal of an invalid upgrade, else `accept` with the client's key.
+    private static func upgrade(_ request: HTTPRequest, accept: (String) -> HTTPServer.Reply) -> HTTPServer.Reply {
         do {
-            key = try WSHandshake.validateClientRequest(request.head)
+            return accept(try WSHandshake.validateClientRequest(request.head))
         } catch {
             return .response(error.response)
-        }
-        return .takeOver { connection, leftover in
-            open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
         }
     }
 
@@ -42,18 +47,14 @@ public enum WSServerUpgrade {
     /// server has granted the upgrade (its budget of upgraded connections had room).
     public static func reply(to request: HTTPRequest, options: WSConnection.Options = .init(),
                              handOver place: @escaping () -> HandOver) -> HTTPServer.Reply {
-        let key: String
-        do {
-            key = try WSHandshake.validateClientRequest(request.head)
-        } catch {
-            return .response(error.response)
-        }
-        return .takeOver { connection, leftover in
-            let placed = place()
-            let onOpen = placed.onOpen
-            connection.handOver(to: placed.target, then: { connection in
-                open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
-            }, ifClosed: placed.ifClosed)
+        upgrade(request) { key in
+            .takeOver { connection, leftover in
+                let placed = place()
+                let onOpen = placed.onOpen
+                connection.handOver(to: placed.target, then: { connection in
+                    open(connection, key: key, leftover: leftover, options: options, onOpen: onOpen)
+                }, ifClosed: placed.ifClosed)
+            }
         }
     }
 

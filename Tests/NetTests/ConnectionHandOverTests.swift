@@ -8,33 +8,15 @@ import NetTestSupport
 /// nothing lost or read twice, stays home when something of it is pending, and its release is
 /// still told on the loop that counted it.
 @Suite(.serialized) struct ConnectionHandOverTests {
-    /// A loop on a thread of its own.
+    /// A loop on a thread of its own, and what the moved connection read there.
     final class OtherLoop: @unchecked Sendable {
-        let handle: LoopHandle
-        private let thread: Thread
-        /// What the moved connection read there, and which thread read it.
+        private let loop = LoopThread()
         private let lock = NSLock()
         private var bytes: [UInt8] = []
         private var readers: Set<UInt> = []
-        /// The loop thread's `pthread_self()`.
-        private(set) var threadID: UInt = 0
 
-        init() {
-            let ready = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var made: LoopHandle?
-            nonisolated(unsafe) var id: UInt = 0
-            thread = Thread {
-                let loop = try! EventLoop()
-                made = loop.handle
-                id = UInt(pthread_self())
-                ready.signal()
-                loop.run()
-            }
-            thread.start()
-            ready.wait()
-            handle = made!
-            threadID = id
-        }
+        var handle: LoopHandle { loop.handle }
+        var threadID: UInt { loop.threadID }
 
         func record(_ read: UnsafeRawBufferPointer) {
             lock.withLock {
@@ -45,7 +27,7 @@ import NetTestSupport
 
         var received: [UInt8] { lock.withLock { bytes } }
         var readThreads: Set<UInt> { lock.withLock { readers } }
-        func stop() { handle.execute { (loop: EventLoop) in loop.stop() } }
+        func stop() { loop.stop() }
     }
 
     /// Echoes what it reads, prefixed, on the loop it runs on.

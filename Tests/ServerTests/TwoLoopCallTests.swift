@@ -15,39 +15,27 @@ import WebSocket
 /// the drain read are the group's.
 @Suite(.serialized) struct TwoLoopCallTests {
     final class Worker: @unchecked Sendable {
-        let handle: LoopHandle
-        let manager: HandedOver<CallManager>
-        private let thread: Thread
+        private let loop: LoopThread
+        private var manager: HandedOver<CallManager>!
 
         init(context: CallContext, loops: CallLoops) {
-            let ready = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var made: (LoopHandle, CallManager)?
             let moved = HandedOver(context)
-            thread = Thread {
-                let loop = try! EventLoop()
+            var made: HandedOver<CallManager>?
+            loop = LoopThread(setUp: { loop in
                 let manager = CallManager(context: moved.value, loop: loop)
                 loops.join(manager, on: loop)
-                made = (loop.handle, manager)
-                ready.signal()
-                loop.run()
-            }
-            thread.start()
-            ready.wait()
-            handle = made!.0
-            manager = HandedOver(made!.1)
+                return manager
+            }, made: { made = $0 })
+            manager = made
         }
 
         /// Reads `body` of the worker's manager on its own thread.
         func read<T: Sendable>(_ body: @escaping @Sendable (CallManager) -> T) -> T {
-            let done = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var value: T?
-            let manager = self.manager
-            handle.execute { value = body(manager.value); done.signal() }
-            done.wait()
-            return value!
+            let manager = self.manager!
+            return loop.sync { body(manager.value) }
         }
 
-        func stop() { handle.execute { (loop: EventLoop) in loop.stop() } }
+        func stop() { loop.stop() }
     }
 
     struct Bridge {

@@ -11,40 +11,34 @@ import Testing
 @Suite(.serialized) struct ForwardedToolsTests {
     /// Loop 0 on a thread of its own, with a board of tools that record where they ran.
     final class Home: @unchecked Sendable {
-        let handle: LoopHandle
-        let board: ToolBoard
-        let threadID: UInt
+        private var loop: LoopThread!
+        private(set) var board: ToolBoard! = nil
         private let lock = NSLock()
         private var ranOn: [UInt] = []
         private var cancels = 0
-        private let thread: Thread
 
         init(answerAfterMs: Int64) {
-            let ready = DispatchSemaphore(value: 0)
-            nonisolated(unsafe) var made: (LoopHandle, ToolBoard, UInt)?
-            nonisolated(unsafe) var home: Home?
-            thread = Thread {
-                let loop = try! EventLoop()
+            nonisolated(unsafe) weak var home: Home?
+            var made: HandedOver<ToolBoard>?
+            loop = LoopThread(setUp: { loop in
                 let lookup = Tool(name: "lookup_order", description: "Looks up an order.", parameters: ["type": "object"]) { call, completion in
                     home?.ran()
                     let timer = loop.schedule(afterMs: answerAfterMs) { completion(ToolResult(output: "order \(call.arguments) shipped")) }
                     return ToolTask { timer.cancel(); home?.cancelled() }
                 }
-                made = (loop.handle, ToolBoard(home: loop.handle, source: { [lookup] }), UInt(pthread_self()))
-                ready.signal()
-                loop.run()
-            }
-            thread.start()
-            ready.wait()
-            (handle, board, threadID) = made!
+                return ToolBoard(home: loop.handle, source: { [lookup] })
+            }, made: { made = $0 })
+            board = made!.value  // a Sendable board: read from any thread
             home = self
         }
 
+        var handle: LoopHandle { loop.handle }
+        var threadID: UInt { loop.threadID }
         func ran() { lock.withLock { ranOn.append(UInt(pthread_self())) } }
         func cancelled() { lock.withLock { cancels += 1 } }
         var threads: [UInt] { lock.withLock { ranOn } }
         var cancelCount: Int { lock.withLock { cancels } }
-        func stop() { handle.execute { (loop: EventLoop) in loop.stop() } }
+        func stop() { loop.stop() }
     }
 
     @Test func aForwardedCall_runsOnLoop0_andIsAnsweredOnTheCallersLoop() throws {
@@ -87,7 +81,7 @@ import Testing
         defer { home.stop() }
         let loop = try EventLoop()
         let tool = try #require(ForwardedTools(board: home.board, here: loop.handle).tools.first)
-        let board = home.board
+        let board: ToolBoard = home.board
         home.handle.execute { board.publish(from: { [] }) }
         var result: ToolResult?
         _ = tool.handler(ToolCall(name: "lookup_order", callId: "c3", arguments: "{}")) { result = $0 }
