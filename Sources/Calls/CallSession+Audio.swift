@@ -1,7 +1,9 @@
 import Base64
+import JSON
 import Net
 import Realtime
 import Twilio
+import WebSocket
 
 /// The assistant's audio toward Twilio: coalescing, marks, and barge-in.
 extension CallSession: AfterEventsTask {
@@ -45,11 +47,39 @@ extension CallSession: AfterEventsTask {
             log.info("first assistant audio", [("since_start_ms", String(now - providerOpenedAtMs))])
         }
         meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
-        twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: chunk.payload))
+        sendMedia(chunk.payload)
         let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
         if let recorder, let audio = Base64.decode(chunk.payload) { recorder.sent(audio, mark: mark) }
-        twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))
+        sendMark(mark)
         framesToCaller += 1
+    }
+
+    /// A `media` message to Twilio, spliced into the frame when the ids allow (they always do).
+    private func sendMedia(_ payload: String) {
+        guard streamSidIsPlain else {
+            twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: payload))
+            return
+        }
+        var streamSid = streamSid, payload = payload  // withUTF8 wants vars; nothing is copied
+        streamSid.withUTF8 { sid in
+            payload.withUTF8 { payload in
+                twilio.send(TwilioOutbound.media(plainStreamSid: UnsafeRawBufferPointer(sid), payload: UnsafeRawBufferPointer(payload)))
+            }
+        }
+    }
+
+    /// A `mark` message to Twilio, spliced into the frame when the ids allow.
+    private func sendMark(_ name: String) {
+        guard streamSidIsPlain, !JSON.needsEscaping(name) else {
+            twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: name))
+            return
+        }
+        var streamSid = streamSid, name = name
+        streamSid.withUTF8 { sid in
+            name.withUTF8 { name in
+                twilio.send(TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sid), plainName: UnsafeRawBufferPointer(name)))
+            }
+        }
     }
 
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
@@ -105,5 +135,12 @@ extension CallSession: AfterEventsTask {
             padding += 1
         }
         return utf8.count / 4 * 3 - padding
+    }
+}
+
+extension WSConnection {
+    /// Sends a spliced JSON text as one text message, framed straight into the output buffer.
+    func send(_ text: JSONSplice) {
+        sendText(count: text.count, text.write(into:))
     }
 }

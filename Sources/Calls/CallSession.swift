@@ -89,7 +89,12 @@ public final class CallSession {
     var provider: RealtimeClient?
     /// The GPT-Live session's state, when the provider speaks GPT-Live (CallSession+Live.swift).
     var live: LiveCall?
-    var streamSid = ""
+    var streamSid = "" {
+        didSet { streamSidIsPlain = !JSON.needsEscaping(streamSid) }
+    }
+    /// Whether `streamSid` goes into JSON as it is (Twilio's `MZ…` ids always do): then the
+    /// per-frame `media` and `mark` are spliced straight into the frame (CallSession+Audio.swift).
+    private(set) var streamSidIsPlain = true
     var callSid = ""
     /// The caller's audio toward the provider: held while a session opens, batched when asked.
     var callerAudio: CallerAudioQueue
@@ -283,8 +288,11 @@ public final class CallSession {
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
-            if let chunk = callerAudio.forward(payload) {
-                provider?.send(live == nil ? RealtimeClientEvent.appendAudio(base64: chunk) : callerAudioEvent(chunk))
+            guard var chunk = callerAudio.forward(payload) else { return }
+            if live != nil {
+                provider?.send(callerAudioEvent(chunk))
+            } else {
+                chunk.withUTF8 { provider?.send(RealtimeClientEvent.appendAudio(base64: UnsafeRawBufferPointer($0))) }
             }
         case .connecting, .awaitingStart:
             // Kept, up to a bound, while the provider session opens.
