@@ -7,10 +7,19 @@ extension Connection {
     public func write(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
         guard state != .closed, !closeWhenFlushed else { return }
         let start = output.count
-        output.append(contentsOf: repeatElement(0, count: count))
+        // The room is made by copying zeros (a memcpy); `repeatElement` would append byte by byte.
+        if count <= zeros.count {
+            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: zeros[..<count]))
+        } else {
+            output.append(contentsOf: repeatElement(0, count: count))
+        }
         output.withUnsafeMutableBytes { raw in
             fill(UnsafeMutableRawBufferPointer(rebasing: raw[start..<(start + count)]))
         }
         afterQueue()
     }
 }
+
+/// Zeros to grow an output buffer by, for messages up to 4 KiB (the audio path's are ~300 bytes).
+/// `nonisolated(unsafe)`: written once, when first used, and only read after that, by any loop.
+nonisolated(unsafe) private let zeros = UnsafeRawBufferPointer(UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16).initializeMemory(as: UInt8.self, repeating: 0))
