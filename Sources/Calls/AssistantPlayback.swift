@@ -106,30 +106,35 @@ struct AssistantPlayback {
     /// Parses `<item_id>:<ms>` on UTF-8 bytes: this runs for every 100 ms of assistant audio.
     @discardableResult
     mutating func markEchoed(_ name: String) -> Bool {
+        var name = name  // withUTF8 wants a var; the bytes are not copied
+        return name.withUTF8 { markEchoed(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Records an echoed mark given as the UTF-8 bytes of its name, as Twilio's message holds them.
+    @discardableResult
+    mutating func markEchoed(_ name: UnsafeRawBufferPointer) -> Bool {
         if outstandingMarks > 0 { outstandingMarks -= 1 }
         if echoesToDiscard > 0 {
             echoesToDiscard -= 1  // flushed by our clear, not played
             return false
         }
-        var name = name  // withUTF8 wants a var; the bytes are not copied
-        return name.withUTF8 { bytes in
-            guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return false }
-            var ms = 0
-            for byte in bytes[(colon + 1)...] {
-                guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
-                ms = ms * 10 + Int(byte - 0x30)
-            }
-            let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
-            if var current = currentItemId, current.withUTF8({ $0.elementsEqual(item) }) {
-                currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
-            } else {
-                let itemId = String(decoding: item, as: UTF8.self)
-                if let known = earlier[itemId] {
-                    earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)), known.since)
-                }
-            }
-            return true
+        let bytes = name.assumingMemoryBound(to: UInt8.self)
+        guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return false }
+        var ms = 0
+        for byte in bytes[(colon + 1)...] {
+            guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
+            ms = ms * 10 + Int(byte - 0x30)
         }
+        let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
+        if var current = currentItemId, current.withUTF8({ $0.elementsEqual(item) }) {
+            currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
+        } else {
+            let itemId = String(decoding: item, as: UTF8.self)
+            if let known = earlier[itemId] {
+                earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)), known.since)
+            }
+        }
+        return true
     }
 
     /// A new provider session replaced the old one: its item and response ids mean nothing

@@ -83,9 +83,9 @@ extension CallSession: AfterEventsTask {
     }
 
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
-    func markEchoed(_ name: String) {
+    func markEchoed(_ name: UnsafeRawBufferPointer) {
         let heard = playback.markEchoed(name)
-        recorder?.played(mark: name, heard: heard)
+        recorder?.played(mark: String(decoding: name, as: UTF8.self), heard: heard)
         if !playback.isPlaying {
             let waiters = whenPlayedOut
             whenPlayedOut = []
@@ -124,17 +124,18 @@ extension CallSession: AfterEventsTask {
         }
     }
 
+    /// The number of bytes base64 text decodes to.
+    static func decodedLength(ofBase64 text: UnsafeRawBufferPointer) -> Int {
+        var padding = 0
+        if text.count > 0, text[text.count - 1] == UInt8(ascii: "=") { padding += 1 }
+        if padding == 1, text.count > 1, text[text.count - 2] == UInt8(ascii: "=") { padding += 1 }
+        return text.count / 4 * 3 - padding
+    }
+
     /// The number of bytes a base64 string decodes to.
     static func decodedLength(ofBase64 text: String) -> Int {
-        let utf8 = text.utf8
-        var padding = 0
-        var index = utf8.endIndex
-        while padding < 2, index > utf8.startIndex {
-            index = utf8.index(before: index)
-            guard utf8[index] == UInt8(ascii: "=") else { break }
-            padding += 1
-        }
-        return utf8.count / 4 * 3 - padding
+        var text = text
+        return text.withUTF8 { decodedLength(ofBase64: UnsafeRawBufferPointer($0)) }
     }
 }
 

@@ -178,6 +178,17 @@ public final class CallSession {
     // MARK: Twilio side
 
     func handleTwilio(_ text: UnsafeRawBufferPointer) {
+        // The two per-frame events, read in place (no String, no field the call does not use).
+        switch TwilioInboundEvent.frequent(text) {
+        case .media(let payload)?:
+            forwardCallerAudio(payload)
+            return
+        case .mark(let name)?:
+            markEchoed(name)
+            return
+        case nil:
+            break
+        }
         let event: TwilioInboundEvent
         do {
             event = try TwilioInboundEvent.decode(text)
@@ -193,9 +204,11 @@ public final class CallSession {
         case .start(let start, _):
             begin(start)
         case .media(let media):
-            forwardCallerAudio(media.payload)
+            var payload = media.payload
+            payload.withUTF8 { forwardCallerAudio(UnsafeRawBufferPointer($0)) }
         case .mark(let name, _):
-            markEchoed(name)
+            var name = name
+            name.withUTF8 { markEchoed(UnsafeRawBufferPointer($0)) }
         case .dtmf(let digit, _, _):
             callerPressed(digit)
         case .stop:
@@ -281,13 +294,19 @@ public final class CallSession {
                                 delegate: self)
     }
 
-    private func forwardCallerAudio(_ payload: String) {
+    /// One frame of the caller's base64 μ-law, as Twilio's message holds it (checked base64).
+    private func forwardCallerAudio(_ payload: UnsafeRawBufferPointer) {
         framesFromCaller += 1
         if let recorder, let audio = Base64.decode(payload) { recorder.caller(audio) }
         meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
         switch state {
         case .active:
             guard withinBufferLimits() else { return }
+            if callerAudio.passesThrough && live == nil {
+                // The usual case: Twilio's base64 goes into the append as it came, byte for byte.
+                provider?.send(RealtimeClientEvent.appendAudio(base64: payload))
+                return
+            }
             guard var chunk = callerAudio.forward(payload) else { return }
             if live != nil {
                 provider?.send(callerAudioEvent(chunk))
@@ -296,7 +315,7 @@ public final class CallSession {
             }
         case .connecting, .awaitingStart:
             // Kept, up to a bound, while the provider session opens.
-            callerAudio.hold(payload)
+            callerAudio.hold(String(decoding: payload, as: UTF8.self))
         case .ended:
             break
         }
