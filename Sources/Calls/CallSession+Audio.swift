@@ -25,6 +25,13 @@ extension CallSession: AfterEventsTask {
         }
     }
 
+    /// Queues one provider audio delta read in place; its ids become `String`s once per item.
+    func assistantAudio(_ delta: RealtimeServerEvent.AudioDelta) {
+        guard !streamSid.isEmpty else { return }
+        assistantAudio(delta: String(decoding: delta.delta, as: UTF8.self), itemId: deltaIds.itemId(delta.itemId),
+                       responseId: deltaIds.responseId(delta.responseId))
+    }
+
     /// The coalesced audio leaves once the current events are handled (scheduled by `assistantAudio`).
     public func runAfterCurrentEvents() {
         flushScheduled = false

@@ -103,6 +103,8 @@ public final class CallSession {
     // Assistant audio toward Twilio (see CallSession+Audio.swift).
     var playback = AssistantPlayback()
     var coalescer: AssistantAudioCoalescer
+    /// The last audio delta's ids, kept as `String`s (CallSession+Audio.swift).
+    var deltaIds = AudioDeltaIds()
     var flushScheduled = false
     var whenPlayedOut: [() -> Void] = []
     var responseInProgress: String?
