@@ -138,25 +138,32 @@ public struct JSONFlatObject {
     }
 
     private func find(_ key: StaticString, parent: Int32) -> Member? {
-        key.withUTF8Buffer { wanted in
-            var index = entries.count - 1
-            while index >= 0 {
-                let entry = entries[index]
-                if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == wanted.count {
-                    var same = true
-                    let start = Int(entry.keyStart)
-                    for i in 0..<wanted.count where bytes[start + i] != wanted[i] {
-                        same = false
-                        break
-                    }
-                    if same {
-                        return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
-                    }
-                }
-                index -= 1
-            }
-            return nil
+        // The key's bytes without `withUTF8Buffer` when they are in memory, as a literal of two
+        // characters or more always is: its closure would retain and release the index.
+        guard key.hasPointerRepresentation else {
+            return key.withUTF8Buffer { find($0.baseAddress!, count: $0.count, parent: parent) }
         }
+        return find(key.utf8Start, count: key.utf8CodeUnitCount, parent: parent)
+    }
+
+    private func find(_ wanted: UnsafePointer<UInt8>, count: Int, parent: Int32) -> Member? {
+        var index = entries.count - 1
+        while index >= 0 {
+            let entry = entries[index]
+            if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == count {
+                var same = true
+                let start = Int(entry.keyStart)
+                for i in 0..<count where bytes[start + i] != wanted[i] {
+                    same = false
+                    break
+                }
+                if same {
+                    return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
+                }
+            }
+            index -= 1
+        }
+        return nil
     }
 
     // MARK: Scanning
