@@ -126,7 +126,7 @@ struct AssistantPlayback {
             ms = ms * 10 + Int(byte - 0x30)
         }
         let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
-        if var current = currentItemId, current.withUTF8({ $0.elementsEqual(item) }) {
+        if var current = currentItemId, current.withUTF8({ UnsafeRawBufferPointer($0).hasSameBytes(as: UnsafeRawBufferPointer(item)) }) {
             currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
         } else {
             let itemId = String(decoding: item, as: UTF8.self)

@@ -13,15 +13,9 @@ struct AudioDeltaIds {
 
     private static func reuse(_ bytes: UnsafeRawBufferPointer?, _ last: inout String?) -> String? {
         guard let bytes else { return nil }
-        if var known = last, known.withUTF8({ Self.same(UnsafeRawBufferPointer($0), bytes) }) { return known }
+        if var known = last, known.withUTF8({ UnsafeRawBufferPointer($0).hasSameBytes(as: bytes) }) { return known }
         let made = String(decoding: bytes, as: UTF8.self)
         last = made
         return made
-    }
-
-    private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
-        guard a.count == b.count else { return false }
-        for i in 0..<a.count where a[i] != b[i] { return false }
-        return true
     }
 }

@@ -149,6 +149,6 @@ extension CallSession: AfterEventsTask {
 extension WSConnection {
     /// Sends a spliced JSON text as one text message, framed straight into the output buffer.
     func send(_ text: JSONSplice) {
-        sendText(count: text.count, text.write(into:))
+        sendText(count: text.count) { text.write(into: $0) }  // a closure, not `text.write(into:)`: that would box `text` on the heap
     }
 }

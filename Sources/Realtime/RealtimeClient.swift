@@ -114,7 +114,7 @@ public final class RealtimeClient {
         if local != nil {
             send(event.string)
         } else {
-            socket?.sendText(count: event.count, event.write(into:))
+            socket?.sendText(count: event.count) { event.write(into: $0) }
         }
     }
 
