@@ -55,9 +55,11 @@ extension CallSession: AfterEventsTask {
         }
         meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
         sendMedia(chunk.payload)
-        let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
-        if let recorder, let audio = Base64.decode(chunk.payload) { recorder.sent(audio, mark: mark) }
-        sendMark(mark)
+        let markMs = playback.record(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
+        if let recorder, let audio = Base64.decode(chunk.payload) {
+            recorder.sent(audio, mark: AssistantPlayback.markName(itemId: chunk.itemId, ms: markMs))
+        }
+        sendMark(itemId: chunk.itemId, ms: markMs)
         framesToCaller += 1
     }
 
@@ -75,18 +77,43 @@ extension CallSession: AfterEventsTask {
         }
     }
 
-    /// A `mark` message to Twilio, spliced into the frame when the ids allow.
-    private func sendMark(_ name: String) {
-        guard streamSidIsPlain, !JSON.needsEscaping(name) else {
-            twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: name))
+    /// The `mark` after a chunk of `itemId` (the current item), named `<item id>:<ms>`: spliced
+    /// into the frame from the ids' bytes and the digits when the ids allow (they always do).
+    private func sendMark(itemId: String, ms: Int) {
+        guard streamSidIsPlain, playback.currentItemIsPlain else {
+            twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: AssistantPlayback.markName(itemId: itemId, ms: ms)))
             return
         }
-        var streamSid = streamSid, name = name
-        streamSid.withUTF8 { sid in
-            name.withUTF8 { name in
-                twilio.send(TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sid), plainName: UnsafeRawBufferPointer(name)))
+        var streamSid = streamSid, itemId = itemId  // withUTF8 wants vars; nothing is copied
+        withUnsafeTemporaryAllocation(byteCount: 24, alignment: 1) { room in
+            let suffix = Self.markSuffix(ms: ms, into: room)
+            streamSid.withUTF8 { sid in
+                itemId.withUTF8 { item in
+                    twilio.send(TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sid), plainName: UnsafeRawBufferPointer(item),
+                                                    nameSuffix: suffix))
+                }
             }
         }
+    }
+
+    /// Writes `:<ms>` (decimal, as `String(ms)` would) at the start of `room` (24 bytes hold any
+    /// `Int`); returns the bytes written.
+    static func markSuffix(ms: Int, into room: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer {
+        var digits = 0
+        var rest = ms.magnitude
+        repeat {
+            digits += 1
+            rest /= 10
+        } while rest > 0
+        let sign = ms < 0 ? 1 : 0
+        room[0] = UInt8(ascii: ":")
+        if sign == 1 { room[1] = UInt8(ascii: "-") }
+        rest = ms.magnitude
+        for index in stride(from: sign + digits, to: sign, by: -1) {
+            room[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return UnsafeRawBufferPointer(rebasing: room[0..<(1 + sign + digits)])
     }
 
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).

@@ -1,4 +1,4 @@
-/// A JSON text made of up to five pieces spliced as they are — literal JSON around identifiers
+/// A JSON text made of up to seven pieces spliced as they are — literal JSON around identifiers
 /// and base64 that need no escaping — written into a buffer without making a `String`: how the
 /// per-frame events (Realtime `input_audio_buffer.append`, Twilio `media` and `mark`) go out,
 /// framed straight into a connection's output (`WSConnection.sendText(count:_:)`).
@@ -9,8 +9,8 @@
 public struct JSONSplice {
     /// The text's length in bytes.
     public let count: Int
-    private let pieces: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer,
-                         UnsafeRawBufferPointer, UnsafeRawBufferPointer)
+    private let pieces: (UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer,
+                         UnsafeRawBufferPointer, UnsafeRawBufferPointer, UnsafeRawBufferPointer)
 
     /// `head`, `value`, `tail`.
     public init(_ head: StaticString, _ value: UnsafeRawBufferPointer, _ tail: StaticString) {
@@ -20,8 +20,14 @@ public struct JSONSplice {
     /// `head`, `first`, `middle`, `second`, `tail`.
     public init(_ head: StaticString, _ first: UnsafeRawBufferPointer, _ middle: StaticString,
                 _ second: UnsafeRawBufferPointer, _ tail: StaticString) {
-        pieces = (Self.bytes(head), first, Self.bytes(middle), second, Self.bytes(tail))
-        count = pieces.0.count + first.count + pieces.2.count + second.count + pieces.4.count
+        self.init(head, first, middle, second, "", UnsafeRawBufferPointer(start: nil, count: 0), tail)
+    }
+
+    /// `head`, `first`, `middle`, `second`, `between`, `third`, `tail`.
+    public init(_ head: StaticString, _ first: UnsafeRawBufferPointer, _ middle: StaticString,
+                _ second: UnsafeRawBufferPointer, _ between: StaticString, _ third: UnsafeRawBufferPointer, _ tail: StaticString) {
+        pieces = (Self.bytes(head), first, Self.bytes(middle), second, Self.bytes(between), third, Self.bytes(tail))
+        count = pieces.0.count + first.count + pieces.2.count + second.count + pieces.4.count + third.count + pieces.6.count
     }
 
     /// Writes the text at the start of `buffer` (at least `count` bytes).
@@ -30,7 +36,9 @@ public struct JSONSplice {
         offset = Self.copy(pieces.1, into: buffer, at: offset)
         offset = Self.copy(pieces.2, into: buffer, at: offset)
         offset = Self.copy(pieces.3, into: buffer, at: offset)
-        _ = Self.copy(pieces.4, into: buffer, at: offset)
+        offset = Self.copy(pieces.4, into: buffer, at: offset)
+        offset = Self.copy(pieces.5, into: buffer, at: offset)
+        _ = Self.copy(pieces.6, into: buffer, at: offset)
     }
 
     @inline(__always)

@@ -29,6 +29,13 @@ public enum TwilioOutbound {
         JSONSplice(#"{"event":"mark","streamSid":""#, streamSid, #"","mark":{"name":""#, name, #""}}"#)
     }
 
+    /// `mark` as a splice whose name is given in two parts (an item id, then `:<ms>`), so the
+    /// name needs no `String` either. Both parts must need no escaping.
+    public static func mark(plainStreamSid streamSid: UnsafeRawBufferPointer, plainName name: UnsafeRawBufferPointer,
+                            nameSuffix suffix: UnsafeRawBufferPointer) -> JSONSplice {
+        JSONSplice(#"{"event":"mark","streamSid":""#, streamSid, #"","mark":{"name":""#, name, "", suffix, #""}}"#)
+    }
+
     /// `{"event":"mark","streamSid":"…","mark":{"name":"…"}}`: Twilio echoes it once everything
     /// queued before it has been played — or flushed by `clear`.
     public static func mark(streamSid: String, name: String) -> String {

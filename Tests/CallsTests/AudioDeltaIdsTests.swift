@@ -18,3 +18,23 @@ import Testing
         #expect(ids.responseId(nil) == nil)
     }
 }
+
+@Suite struct MarkSuffixTests {
+    @Test func markSuffix_writesWhatStringWould() {
+        for ms in [0, 1, 9, 10, 240, 99_999, 1 << 40, -1, -240, Int.max, Int.min] {
+            let written = withUnsafeTemporaryAllocation(byteCount: 24, alignment: 1) { room in
+                String(decoding: CallSession.markSuffix(ms: ms, into: room), as: UTF8.self)
+            }
+            #expect(written == ":" + String(ms))
+        }
+    }
+
+    @Test func markName_isWhatMarkEchoedParses() {
+        var playback = AssistantPlayback()
+        let ms = playback.record(bytes: 800, itemId: "item_a", responseId: "r1", nowMs: 0)
+        #expect(AssistantPlayback.markName(itemId: "item_a", ms: ms) == "item_a:100")
+        let counted = playback.markEchoed("item_a:100")
+        #expect(counted)
+        #expect(playback.heard("item_a") == 100)
+    }
+}

@@ -13,6 +13,10 @@ struct JSONSpliceTests {
                     #expect(five.count == five.string.utf8.count)
                     let three = JSONSplice(#"{"k":""#, UnsafeRawBufferPointer(y), #""}"#)
                     #expect(three.string == JSON.joined(#"{"k":""#, second, #""}"#))
+                    let seven = JSONSplice(#"{"k":""#, UnsafeRawBufferPointer(x), #"","v":""#, UnsafeRawBufferPointer(y), "--",
+                                           UnsafeRawBufferPointer(x), #""}"#)
+                    #expect(seven.string == JSON.joined(#"{"k":""#, first, #"","v":""#, second, "--", first, #""}"#))
+                    #expect(seven.count == seven.string.utf8.count)
                 }
             }
         }

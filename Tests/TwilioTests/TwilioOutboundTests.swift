@@ -28,6 +28,12 @@ struct TwilioOutboundTests {
                         #expect(media.count == media.string.utf8.count)
                         let mark = TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sidBytes), plainName: UnsafeRawBufferPointer(nameBytes))
                         #expect(mark.string == TwilioOutbound.mark(streamSid: sid, name: name))
+                        var suffix = ":1234"
+                        let parted = suffix.withUTF8 {
+                            TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sidBytes), plainName: UnsafeRawBufferPointer(nameBytes),
+                                                nameSuffix: UnsafeRawBufferPointer($0)).string
+                        }
+                        #expect(parted == TwilioOutbound.mark(streamSid: sid, name: name + ":1234"))
                     }
                 }
             }
