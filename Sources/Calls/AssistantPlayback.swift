@@ -1,3 +1,5 @@
+import JSON
+
 /// What the caller has heard of the assistant, and when the rest will have played: the one
 /// model of assistant audio sent to Twilio, fed once per chunk as it leaves (`sent`).
 ///
@@ -44,8 +46,9 @@ struct AssistantPlayback {
     private(set) var echoesToDiscard = 0
     /// Responses and items interrupted by the caller; their late audio is dropped.
     private var interrupted: Set<String> = []
-    /// The name of the last mark sent, to know when everything has played (hang-up).
-    private(set) var lastMarkName: String?
+    /// Whether the current item's id goes into JSON as it is (checked once per item), so its
+    /// marks' names can be spliced into the `mark` message.
+    private(set) var currentItemIsPlain = false
     /// The loop time (ms) at which the audio sent so far ends playing, by the estimate.
     private(set) var playedOutAtMs: Int64 = 0
 
@@ -75,15 +78,22 @@ struct AssistantPlayback {
     /// Records `bytes` of audio of `itemId` sent to Twilio at loop time `nowMs`; returns the
     /// name of the mark to send after it.
     mutating func sent(bytes: Int, itemId: String, responseId: String?, nowMs: Int64) -> String {
+        Self.markName(itemId: itemId, ms: record(bytes: bytes, itemId: itemId, responseId: responseId, nowMs: nowMs))
+    }
+
+    /// `sent` without making the mark's name: returns its milliseconds, the name being
+    /// `markName(itemId:ms:)` (what the audio path splices into the `mark` message).
+    mutating func record(bytes: Int, itemId: String, responseId: String?, nowMs: Int64) -> Int {
         if itemId != currentItemId { makeCurrent(itemId) }
         playedOutAtMs = max(playedOutAtMs, nowMs) + Int64(bytes) / 8
         currentResponseId = responseId
         currentSentBytes += bytes
         outstandingMarks += 1
-        let name = itemId + ":" + String(currentSentBytes / 8)
-        lastMarkName = name
-        return name
+        return currentSentBytes / 8
     }
+
+    /// A mark's name: `<item id>:<ms of the item sent>`, which `markEchoed` parses back.
+    static func markName(itemId: String, ms: Int) -> String { itemId + ":" + String(ms) }
 
     /// Moves the current item's counters to `earlier` and takes up `itemId`'s (an item can come
     /// back, e.g. after a reconnect or when deltas of two items interleave).
@@ -98,6 +108,7 @@ struct AssistantPlayback {
         }
         let resumed = earlier.removeValue(forKey: itemId)
         currentItemId = itemId
+        currentItemIsPlain = !JSON.needsEscaping(itemId)
         currentSentBytes = resumed?.sentBytes ?? 0
         currentHeardMs = resumed?.heardMs ?? 0
     }
@@ -106,30 +117,35 @@ struct AssistantPlayback {
     /// Parses `<item_id>:<ms>` on UTF-8 bytes: this runs for every 100 ms of assistant audio.
     @discardableResult
     mutating func markEchoed(_ name: String) -> Bool {
+        var name = name  // withUTF8 wants a var; the bytes are not copied
+        return name.withUTF8 { markEchoed(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Records an echoed mark given as the UTF-8 bytes of its name, as Twilio's message holds them.
+    @discardableResult
+    mutating func markEchoed(_ name: UnsafeRawBufferPointer) -> Bool {
         if outstandingMarks > 0 { outstandingMarks -= 1 }
         if echoesToDiscard > 0 {
             echoesToDiscard -= 1  // flushed by our clear, not played
             return false
         }
-        var name = name  // withUTF8 wants a var; the bytes are not copied
-        return name.withUTF8 { bytes in
-            guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return false }
-            var ms = 0
-            for byte in bytes[(colon + 1)...] {
-                guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
-                ms = ms * 10 + Int(byte - 0x30)
-            }
-            let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
-            if var current = currentItemId, current.withUTF8({ $0.elementsEqual(item) }) {
-                currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
-            } else {
-                let itemId = String(decoding: item, as: UTF8.self)
-                if let known = earlier[itemId] {
-                    earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)), known.since)
-                }
-            }
-            return true
+        let bytes = name.assumingMemoryBound(to: UInt8.self)
+        guard let colon = bytes.lastIndex(of: UInt8(ascii: ":")) else { return false }
+        var ms = 0
+        for byte in bytes[(colon + 1)...] {
+            guard byte >= 0x30 && byte <= 0x39, ms < 1 << 40 else { return false }
+            ms = ms * 10 + Int(byte - 0x30)
         }
+        let item = UnsafeBufferPointer(rebasing: bytes[..<colon])
+        if var current = currentItemId, current.withUTF8({ UnsafeRawBufferPointer($0).hasSameBytes(as: UnsafeRawBufferPointer(item)) }) {
+            currentHeardMs = max(currentHeardMs, min(ms, currentSentBytes / 8))  // the usual case
+        } else {
+            let itemId = String(decoding: item, as: UTF8.self)
+            if let known = earlier[itemId] {
+                earlier[itemId] = (known.sentBytes, max(known.heardMs, min(ms, known.sentBytes / 8)), known.since)
+            }
+        }
+        return true
     }
 
     /// A new provider session replaced the old one: its item and response ids mean nothing

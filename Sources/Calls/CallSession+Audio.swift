@@ -1,7 +1,9 @@
 import Base64
+import JSON
 import Net
 import Realtime
 import Twilio
+import WebSocket
 
 /// The assistant's audio toward Twilio: coalescing, marks, and barge-in.
 extension CallSession: AfterEventsTask {
@@ -21,6 +23,13 @@ extension CallSession: AfterEventsTask {
             flushScheduled = true
             twilio.connection.loop.afterCurrentEvents(self)
         }
+    }
+
+    /// Queues one provider audio delta read in place; its ids become `String`s once per item.
+    func assistantAudio(_ delta: RealtimeServerEvent.AudioDelta) {
+        guard !streamSid.isEmpty else { return }
+        assistantAudio(delta: String(decoding: delta.delta, as: UTF8.self), itemId: deltaIds.itemId(delta.itemId),
+                       responseId: deltaIds.responseId(delta.responseId))
     }
 
     /// The coalesced audio leaves once the current events are handled (scheduled by `assistantAudio`).
@@ -45,17 +54,72 @@ extension CallSession: AfterEventsTask {
             log.info("first assistant audio", [("since_start_ms", String(now - providerOpenedAtMs))])
         }
         meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
-        twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: chunk.payload))
-        let mark = playback.sent(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
-        if let recorder, let audio = Base64.decode(chunk.payload) { recorder.sent(audio, mark: mark) }
-        twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: mark))
+        sendMedia(chunk.payload)
+        let markMs = playback.record(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
+        if let recorder, let audio = Base64.decode(chunk.payload) {
+            recorder.sent(audio, mark: AssistantPlayback.markName(itemId: chunk.itemId, ms: markMs))
+        }
+        sendMark(itemId: chunk.itemId, ms: markMs)
         framesToCaller += 1
     }
 
+    /// A `media` message to Twilio, spliced into the frame when the ids allow (they always do).
+    private func sendMedia(_ payload: String) {
+        guard streamSidIsPlain else {
+            twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: payload))
+            return
+        }
+        var streamSid = streamSid, payload = payload  // withUTF8 wants vars; nothing is copied
+        streamSid.withUTF8 { sid in
+            payload.withUTF8 { payload in
+                twilio.send(TwilioOutbound.media(plainStreamSid: UnsafeRawBufferPointer(sid), payload: UnsafeRawBufferPointer(payload)))
+            }
+        }
+    }
+
+    /// The `mark` after a chunk of `itemId` (the current item), named `<item id>:<ms>`: spliced
+    /// into the frame from the ids' bytes and the digits when the ids allow (they always do).
+    private func sendMark(itemId: String, ms: Int) {
+        guard streamSidIsPlain, playback.currentItemIsPlain else {
+            twilio.sendText(TwilioOutbound.mark(streamSid: streamSid, name: AssistantPlayback.markName(itemId: itemId, ms: ms)))
+            return
+        }
+        var streamSid = streamSid, itemId = itemId  // withUTF8 wants vars; nothing is copied
+        withUnsafeTemporaryAllocation(byteCount: 24, alignment: 1) { room in
+            let suffix = Self.markSuffix(ms: ms, into: room)
+            streamSid.withUTF8 { sid in
+                itemId.withUTF8 { item in
+                    twilio.send(TwilioOutbound.mark(plainStreamSid: UnsafeRawBufferPointer(sid), plainName: UnsafeRawBufferPointer(item),
+                                                    nameSuffix: suffix))
+                }
+            }
+        }
+    }
+
+    /// Writes `:<ms>` (decimal, as `String(ms)` would) at the start of `room` (24 bytes hold any
+    /// `Int`); returns the bytes written.
+    static func markSuffix(ms: Int, into room: UnsafeMutableRawBufferPointer) -> UnsafeRawBufferPointer {
+        var digits = 0
+        var rest = ms.magnitude
+        repeat {
+            digits += 1
+            rest /= 10
+        } while rest > 0
+        let sign = ms < 0 ? 1 : 0
+        room[0] = UInt8(ascii: ":")
+        if sign == 1 { room[1] = UInt8(ascii: "-") }
+        rest = ms.magnitude
+        for index in stride(from: sign + digits, to: sign, by: -1) {
+            room[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+            rest /= 10
+        }
+        return UnsafeRawBufferPointer(rebasing: room[0..<(1 + sign + digits)])
+    }
+
     /// Twilio echoed a mark: that audio was played (or flushed by our `clear`).
-    func markEchoed(_ name: String) {
+    func markEchoed(_ name: UnsafeRawBufferPointer) {
         let heard = playback.markEchoed(name)
-        recorder?.played(mark: name, heard: heard)
+        recorder?.played(mark: String(decoding: name, as: UTF8.self), heard: heard)
         if !playback.isPlaying {
             let waiters = whenPlayedOut
             whenPlayedOut = []
@@ -94,16 +158,24 @@ extension CallSession: AfterEventsTask {
         }
     }
 
+    /// The number of bytes base64 text decodes to.
+    static func decodedLength(ofBase64 text: UnsafeRawBufferPointer) -> Int {
+        var padding = 0
+        if text.count > 0, text[text.count - 1] == UInt8(ascii: "=") { padding += 1 }
+        if padding == 1, text.count > 1, text[text.count - 2] == UInt8(ascii: "=") { padding += 1 }
+        return text.count / 4 * 3 - padding
+    }
+
     /// The number of bytes a base64 string decodes to.
     static func decodedLength(ofBase64 text: String) -> Int {
-        let utf8 = text.utf8
-        var padding = 0
-        var index = utf8.endIndex
-        while padding < 2, index > utf8.startIndex {
-            index = utf8.index(before: index)
-            guard utf8[index] == UInt8(ascii: "=") else { break }
-            padding += 1
-        }
-        return utf8.count / 4 * 3 - padding
+        var text = text
+        return text.withUTF8 { decodedLength(ofBase64: UnsafeRawBufferPointer($0)) }
+    }
+}
+
+extension WSConnection {
+    /// Sends a spliced JSON text as one text message, framed straight into the output buffer.
+    func send(_ text: JSONSplice) {
+        sendText(count: text.count) { text.write(into: $0) }  // a closure, not `text.write(into:)`: that would box `text` on the heap
     }
 }

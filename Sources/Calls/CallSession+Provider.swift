@@ -110,6 +110,12 @@ extension CallSession: RealtimeClientDelegate {
             liveReceived(event, from: client, live)
             return
         }
+        // The bulk of a session's events, read in place (no String for the delta's ids).
+        if !isConnecting, let delta = RealtimeServerEvent.audioDelta(event) {
+            _ = tools.runner?.observe(.assistantAudio)  // the audio path: never an action
+            assistantAudio(delta)
+            return
+        }
         let decoded: RealtimeServerEvent
         do {
             decoded = try RealtimeServerEvent.decode(event)

@@ -89,7 +89,12 @@ public final class CallSession {
     var provider: RealtimeClient?
     /// The GPT-Live session's state, when the provider speaks GPT-Live (CallSession+Live.swift).
     var live: LiveCall?
-    var streamSid = ""
+    var streamSid = "" {
+        didSet { streamSidIsPlain = !JSON.needsEscaping(streamSid) }
+    }
+    /// Whether `streamSid` goes into JSON as it is (Twilio's `MZ…` ids always do): then the
+    /// per-frame `media` and `mark` are spliced straight into the frame (CallSession+Audio.swift).
+    private(set) var streamSidIsPlain = true
     var callSid = ""
     /// The caller's audio toward the provider: held while a session opens, batched when asked.
     var callerAudio: CallerAudioQueue
@@ -98,6 +103,8 @@ public final class CallSession {
     // Assistant audio toward Twilio (see CallSession+Audio.swift).
     var playback = AssistantPlayback()
     var coalescer: AssistantAudioCoalescer
+    /// The last audio delta's ids, kept as `String`s (CallSession+Audio.swift).
+    var deltaIds = AudioDeltaIds()
     var flushScheduled = false
     var whenPlayedOut: [() -> Void] = []
     var responseInProgress: String?
@@ -178,6 +185,17 @@ public final class CallSession {
     // MARK: Twilio side
 
     func handleTwilio(_ text: UnsafeRawBufferPointer) {
+        // The two per-frame events, read in place (no String, no field the call does not use).
+        switch TwilioInboundEvent.frequent(text) {
+        case .media(let payload)?:
+            forwardCallerAudio(payload)
+            return
+        case .mark(let name)?:
+            markEchoed(name)
+            return
+        case nil:
+            break
+        }
         let event: TwilioInboundEvent
         do {
             event = try TwilioInboundEvent.decode(text)
@@ -194,9 +212,11 @@ public final class CallSession {
             if relocate(start, text) { return }
             begin(start)
         case .media(let media):
-            forwardCallerAudio(media.payload)
+            var payload = media.payload
+            payload.withUTF8 { forwardCallerAudio(UnsafeRawBufferPointer($0)) }
         case .mark(let name, _):
-            markEchoed(name)
+            var name = name
+            name.withUTF8 { markEchoed(UnsafeRawBufferPointer($0)) }
         case .dtmf(let digit, _, _):
             callerPressed(digit)
         case .stop:
@@ -280,24 +300,6 @@ public final class CallSession {
         link = ProviderFailover(pool: context.providers, plan: plan, loop: twilio.connection.loop, tls: context.tls,
                                 timeoutMs: context.providerConnectTimeoutMs, log: log, isReconnect: isReconnect,
                                 delegate: self)
-    }
-
-    private func forwardCallerAudio(_ payload: String) {
-        framesFromCaller += 1
-        if let recorder, let audio = Base64.decode(payload) { recorder.caller(audio) }
-        meter.callerAudio(bytes: Self.decodedLength(ofBase64: payload))
-        switch state {
-        case .active:
-            guard withinBufferLimits() else { return }
-            if let chunk = callerAudio.forward(payload) {
-                provider?.send(live == nil ? RealtimeClientEvent.appendAudio(base64: chunk) : callerAudioEvent(chunk))
-            }
-        case .connecting, .awaitingStart:
-            // Kept, up to a bound, while the provider session opens.
-            callerAudio.hold(payload)
-        case .ended:
-            break
-        }
     }
 
     // MARK: Ending

@@ -21,11 +21,21 @@ struct CallerAudioQueue {
         self.maxHeldBytes = maxHeldBytes
     }
 
+    /// Whether each frame goes on as it came (no batching): then `forward` returns its payload.
+    var passesThrough: Bool { batchBytes == 0 }
+
     /// A frame while the session is live: returns the base64 to send now, if any.
     mutating func forward(_ payload: String) -> String? {
         guard batchBytes > 0 else { return payload }  // each frame as it came
         var text = payload
-        let decoded = text.withUTF8 { Base64.decode(UnsafeRawBufferPointer($0), appendingTo: &batch) }
+        return text.withUTF8 { forward(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// A frame, as the base64 bytes of Twilio's message, while the session is live: returns the
+    /// base64 to send now, if any.
+    mutating func forward(_ payload: UnsafeRawBufferPointer) -> String? {
+        guard batchBytes > 0 else { return String(decoding: payload, as: UTF8.self) }  // each frame as it came
+        let decoded = Base64.decode(payload, appendingTo: &batch)
         // TwilioInboundEvent.decode already checked it is base64; a frame that is not is dropped.
         guard decoded, batch.count >= batchBytes else { return nil }
         return takeBatch()

@@ -138,25 +138,32 @@ public struct JSONFlatObject {
     }
 
     private func find(_ key: StaticString, parent: Int32) -> Member? {
-        key.withUTF8Buffer { wanted in
-            var index = entries.count - 1
-            while index >= 0 {
-                let entry = entries[index]
-                if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == wanted.count {
-                    var same = true
-                    let start = Int(entry.keyStart)
-                    for i in 0..<wanted.count where bytes[start + i] != wanted[i] {
-                        same = false
-                        break
-                    }
-                    if same {
-                        return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
-                    }
-                }
-                index -= 1
-            }
-            return nil
+        // The key's bytes without `withUTF8Buffer` when they are in memory, as a literal of two
+        // characters or more always is: its closure would retain and release the index.
+        guard key.hasPointerRepresentation else {
+            return key.withUTF8Buffer { find($0.baseAddress!, count: $0.count, parent: parent) }
         }
+        return find(key.utf8Start, count: key.utf8CodeUnitCount, parent: parent)
+    }
+
+    private func find(_ wanted: UnsafePointer<UInt8>, count: Int, parent: Int32) -> Member? {
+        var index = entries.count - 1
+        while index >= 0 {
+            let entry = entries[index]
+            if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == count {
+                var same = true
+                let start = Int(entry.keyStart)
+                for i in 0..<count where bytes[start + i] != wanted[i] {
+                    same = false
+                    break
+                }
+                if same {
+                    return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
+                }
+            }
+            index -= 1
+        }
+        return nil
     }
 
     // MARK: Scanning
@@ -175,33 +182,34 @@ public struct JSONFlatObject {
             cursor = skipWhitespace(cursor + 1)
             guard cursor < bytes.count else { return nil }
             let entryIndex = entries.count
-            var entry = Entry(parent: parent, keyStart: Int32(keyStart), keyEnd: Int32(keyEnd),
-                              valueStart: Int32(cursor), valueEnd: 0, kind: .literal)
+            // Offsets fit in Int32: `init?` declines longer texts.
+            var entry = Entry(parent: parent, keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
+                              valueStart: Int32(truncatingIfNeeded: cursor), valueEnd: 0, kind: .literal)
             let byte = bytes[cursor]
             let valueEnd: Int
             switch byte {
             case UInt8(ascii: "\""):
                 guard let end = plainStringEnd(openingAt: cursor) else { return nil }
                 entry.kind = .string
-                entry.valueStart = Int32(cursor + 1)
-                entry.valueEnd = Int32(end)
+                entry.valueStart = Int32(truncatingIfNeeded: cursor + 1)
+                entry.valueEnd = Int32(truncatingIfNeeded: end)
                 valueEnd = end + 1
             case UInt8(ascii: "{"):
                 guard parent == -1 else { return nil }  // one level of nesting at most
                 entry.kind = .object
                 entry.valueEnd = entry.valueStart
                 entries.append(entry)
-                guard let end = scanObject(openingAt: cursor, parent: Int32(entryIndex)) else { return nil }
+                guard let end = scanObject(openingAt: cursor, parent: Int32(truncatingIfNeeded: entryIndex)) else { return nil }
                 valueEnd = end
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 guard let end = integerEnd(at: cursor) else { return nil }
                 entry.kind = .integer
-                entry.valueEnd = Int32(end)
+                entry.valueEnd = Int32(truncatingIfNeeded: end)
                 valueEnd = end
             case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
                 guard let end = literalEnd(at: cursor) else { return nil }
                 entry.kind = .literal
-                entry.valueEnd = Int32(end)
+                entry.valueEnd = Int32(truncatingIfNeeded: end)
                 valueEnd = end
             default:
                 return nil  // arrays, and anything that is not JSON

@@ -74,7 +74,7 @@ extension Connection {
     /// -1 on a fatal error (after teardown), 0 when it would block, else bytes written.
     func tlsWrite(_ base: UnsafeRawPointer, _ count: Int) -> Int {
         guard let ssl else { return -1 }
-        ERR_clear_error()
+        TLSErrors.clearStale()
         let n = SSL_write(ssl, base, Int32(clamping: count))
         if n > 0 { return Int(n) }
         let code = SSL_get_error(ssl, n)
@@ -92,7 +92,7 @@ extension Connection {
     /// Bytes decrypted into `buffer`; 0 when no more are ready (or after teardown).
     func tlsRead(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard let ssl else { return 0 }
-        ERR_clear_error()
+        TLSErrors.clearStale()
         let n = SSL_read(ssl, buffer.baseAddress, Int32(clamping: buffer.count))
         if n > 0 { return Int(n) }
         let code = SSL_get_error(ssl, n)

@@ -116,7 +116,7 @@ public final class Connection: AfterEventsTask {
         afterQueue()
     }
 
-    private func afterQueue() {
+    func afterQueue() {
         if bufferedOutputBytes > maxBufferedOutput {
             teardown(NetError("\(peer) is not reading: more than \(maxBufferedOutput) bytes waiting to be sent"))
             return

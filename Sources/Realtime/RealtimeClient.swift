@@ -1,3 +1,4 @@
+import JSON
 import Net
 import WebSocket
 
@@ -103,6 +104,17 @@ public final class RealtimeClient {
             }
         } else {
             socket?.sendText(event)
+        }
+    }
+
+    /// Sends one client event given as a splice (the per-frame `input_audio_buffer.append`):
+    /// framed straight into the socket's output, without a `String`.
+    public func send(_ event: JSONSplice) {
+        guard isOpen else { return }
+        if local != nil {
+            send(event.string)
+        } else {
+            socket?.sendText(count: event.count) { event.write(into: $0) }
         }
     }
 

@@ -32,6 +32,12 @@ public enum RealtimeClientEvent {
         JSON.joined(#"{"type":"input_audio_buffer.append","audio":""#, base64, #""}"#)
     }
 
+    /// `appendAudio` as a splice over the caller's bytes, for `RealtimeClient.send(_: JSONSplice)`:
+    /// the base64 goes from Twilio's message into the frame without a `String`.
+    public static func appendAudio(base64: UnsafeRawBufferPointer) -> JSONSplice {
+        JSONSplice(#"{"type":"input_audio_buffer.append","audio":""#, base64, #""}"#)
+    }
+
     /// `response.create`, optionally with per-response `instructions` (e.g. the greeting). No
     /// modality fields: Azure's GA dialect rejects them, and the session already says audio.
     /// `eventId` becomes the client `event_id`, which the server echoes in an `error` that

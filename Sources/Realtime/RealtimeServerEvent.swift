@@ -58,13 +58,37 @@ extension RealtimeServerEvent: JSONEvent {
     /// index: the same value `decode(json:)` gives. Nil for any other event and for anything that
     /// index declines or that would be an error (the full path then decodes it or names the error).
     static func decodeAudioDelta(_ text: UnsafeRawBufferPointer) -> RealtimeServerEvent? {
+        guard let delta = audioDelta(text) else { return nil }
+        func string(_ bytes: UnsafeRawBufferPointer?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
+        return .audioDelta(delta: String(decoding: delta.delta, as: UTF8.self), itemId: string(delta.itemId),
+                           responseId: string(delta.responseId))
+    }
+
+    /// An audio delta read in place: what `.audioDelta` holds, as the received bytes (valid only
+    /// as long as they are), so the call can splice the base64 into Twilio's `media` and compare
+    /// the ids with the ones it already holds, without a `String` per delta.
+    public struct AudioDelta {
+        /// `delta`: base64 μ-law, checked.
+        public let delta: UnsafeRawBufferPointer
+        /// `item_id`, when a string.
+        public let itemId: UnsafeRawBufferPointer?
+        /// `response_id`, when a string.
+        public let responseId: UnsafeRawBufferPointer?
+    }
+
+    /// An audio delta of the usual shape, exactly when `decode` would return `.audioDelta` by its
+    /// fast path, with the same fields; nil otherwise (then `decode` takes the event).
+    public static func audioDelta(_ text: UnsafeRawBufferPointer) -> AudioDelta? {
         guard let object = JSONFlatObject(text), let type = object.member("type"),
               object.member(type, equals: "response.output_audio.delta") || object.member(type, equals: "response.audio.delta"),
               let delta = object.member("delta"), delta.kind == .string,
               Base64.isValid(object.bytes(of: delta)) else { return nil }
-        return .audioDelta(delta: String(decoding: object.bytes(of: delta), as: UTF8.self),
-                           itemId: object.string(object.member("item_id")),
-                           responseId: object.string(object.member("response_id")))
+        func string(_ member: JSONFlatObject.Member?) -> UnsafeRawBufferPointer? {
+            guard let member, member.kind == .string else { return nil }
+            return object.bytes(of: member)
+        }
+        return AudioDelta(delta: object.bytes(of: delta), itemId: string(object.member("item_id")),
+                          responseId: string(object.member("response_id")))
     }
 
     /// Decodes an event that is already parsed.

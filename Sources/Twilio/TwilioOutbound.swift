@@ -18,6 +18,24 @@ public enum TwilioOutbound {
         return JSON.joined(#"{"event":"media","streamSid":""#, streamSid, #"","media":{"payload":""#, payload, #""}}"#)
     }
 
+    /// `media` as a splice, for a `streamSid` that needs no escaping (`JSON.needsEscaping` false,
+    /// as Twilio's `MZ…` ids never do): framed straight into the socket's output, no `String`.
+    public static func media(plainStreamSid streamSid: UnsafeRawBufferPointer, payload: UnsafeRawBufferPointer) -> JSONSplice {
+        JSONSplice(#"{"event":"media","streamSid":""#, streamSid, #"","media":{"payload":""#, payload, #""}}"#)
+    }
+
+    /// `mark` as a splice, for a `streamSid` and a `name` that need no escaping.
+    public static func mark(plainStreamSid streamSid: UnsafeRawBufferPointer, plainName name: UnsafeRawBufferPointer) -> JSONSplice {
+        JSONSplice(#"{"event":"mark","streamSid":""#, streamSid, #"","mark":{"name":""#, name, #""}}"#)
+    }
+
+    /// `mark` as a splice whose name is given in two parts (an item id, then `:<ms>`), so the
+    /// name needs no `String` either. Both parts must need no escaping.
+    public static func mark(plainStreamSid streamSid: UnsafeRawBufferPointer, plainName name: UnsafeRawBufferPointer,
+                            nameSuffix suffix: UnsafeRawBufferPointer) -> JSONSplice {
+        JSONSplice(#"{"event":"mark","streamSid":""#, streamSid, #"","mark":{"name":""#, name, "", suffix, #""}}"#)
+    }
+
     /// `{"event":"mark","streamSid":"…","mark":{"name":"…"}}`: Twilio echoes it once everything
     /// queued before it has been played — or flushed by `clear`.
     public static func mark(streamSid: String, name: String) -> String {

@@ -45,7 +45,6 @@ public final class WSConnection: ConnectionDelegate {
     let options: Options
     var closeTimer: LoopTimer?
     var closeReason: WSCloseReason?
-    var sendBuffer: [UInt8] = []
     // Client handshake state.
     var handshakeKey = ""
     var handshakeRequest: [UInt8] = []
@@ -94,13 +93,30 @@ public final class WSConnection: ConnectionDelegate {
         bytes.withUnsafeBytes { send(.binary, $0) }
     }
 
+    /// Sends one text message of `count` bytes that `fill` writes in place (all of them, valid
+    /// UTF-8 the caller vouches for): the frame is built in the transport's output buffer, so a
+    /// message made of pieces (JSON around a base64 payload, on the audio path) needs no `String`.
+    public func sendText(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        guard phase == .open else { return }
+        writeFrame(.text, count: count, fill)
+    }
+
     func send(_ opcode: WSOpcode, _ payload: UnsafeRawBufferPointer) {
         guard phase == .open else { return }
-        sendBuffer.removeAll(keepingCapacity: true)
-        WSFrameEncoder.append(opcode: opcode, payload: payload, fin: true,
-                              maskingKey: role == .client ? WSFrameEncoder.randomMaskingKey() : nil,
-                              into: &sendBuffer)
-        sendBuffer.withUnsafeBytes { connection.write($0) }
+        writeFrame(opcode, count: payload.count) { $0.copyMemory(from: payload) }
+    }
+
+    /// One frame, header and payload (masked in place as a client, RFC 6455 §5.3), written
+    /// straight into the connection's output buffer.
+    private func writeFrame(_ opcode: WSOpcode, count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        let maskingKey = role == .client ? WSFrameEncoder.randomMaskingKey() : nil
+        let headerSize = WSFrameEncoder.headerSize(payloadCount: count, masked: maskingKey != nil)
+        connection.write(count: headerSize + count) { frame in
+            WSFrameEncoder.writeHeader(opcode: opcode, payloadCount: count, maskingKey: maskingKey, into: frame)
+            let payload = UnsafeMutableRawBufferPointer(rebasing: frame[headerSize...])
+            fill(payload)
+            if let maskingKey { WSMasking.apply(key: maskingKey, to: payload) }
+        }
     }
 
     /// Starts the close handshake; the transport closes when the peer answers or after a timeout.
@@ -191,13 +207,7 @@ public final class WSConnection: ConnectionDelegate {
     }
 
     private func writeFrame(_ opcode: WSOpcode, _ payload: [UInt8]) {
-        sendBuffer.removeAll(keepingCapacity: true)
-        payload.withUnsafeBytes {
-            WSFrameEncoder.append(opcode: opcode, payload: $0, fin: true,
-                                  maskingKey: role == .client ? WSFrameEncoder.randomMaskingKey() : nil,
-                                  into: &sendBuffer)
-        }
-        sendBuffer.withUnsafeBytes { connection.write($0) }
+        payload.withUnsafeBytes { bytes in writeFrame(opcode, count: bytes.count) { $0.copyMemory(from: bytes) } }
     }
 
     private func armCloseTimer() {

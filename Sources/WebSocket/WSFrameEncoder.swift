@@ -46,6 +46,34 @@ public enum WSFrameEncoder {
         WSMasking.apply(key: maskingKey, to: &buffer, range: payloadStart..<buffer.count)
     }
 
+    /// Writes the header `append` would write for a `payloadCount`-byte payload at the start of
+    /// `buffer` (at least `headerSize` bytes); returns its size. For frames built in place in a
+    /// connection's output buffer: the payload goes right after, masked there when `maskingKey`
+    /// is given.
+    @discardableResult
+    public static func writeHeader(opcode: WSOpcode, payloadCount count: Int, fin: Bool = true, maskingKey: UInt32? = nil,
+                                   into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        precondition(!opcode.isControl || (fin && count <= 125), "RFC 6455 §5.5: control frames are unfragmented and carry at most 125 bytes")
+        buffer[0] = (fin ? 0x80 : 0) | opcode.rawValue
+        let maskBit: UInt8 = maskingKey == nil ? 0 : 0x80
+        var size = 2
+        if count <= 125 {
+            buffer[1] = maskBit | UInt8(count)
+        } else if count <= 0xFFFF {
+            buffer[1] = maskBit | 126
+            buffer[2] = UInt8(truncatingIfNeeded: count >> 8)
+            buffer[3] = UInt8(truncatingIfNeeded: count)
+            size = 4
+        } else {
+            buffer[1] = maskBit | 127
+            for i in 0..<8 { buffer[2 + i] = UInt8(truncatingIfNeeded: UInt64(count) >> UInt64(56 - 8 * i)) }
+            size = 10
+        }
+        guard let maskingKey else { return size }
+        for i in 0..<4 { buffer[size + i] = UInt8(truncatingIfNeeded: maskingKey >> UInt32(24 - 8 * i)) }
+        return size + 4
+    }
+
     /// Appends one frame with the shortest length encoding; see the raw-buffer overload.
     public static func append(opcode: WSOpcode, payload: [UInt8], fin: Bool = true, maskingKey: UInt32? = nil, into buffer: inout [UInt8]) {
         payload.withUnsafeBytes { raw in

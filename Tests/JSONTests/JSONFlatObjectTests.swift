@@ -27,6 +27,13 @@ struct JSONFlatObjectTests {
         }
     }
 
+    @Test func flat_findsOneCharacterKeys() {
+        index(#"{"a":1,"bc":{"d":"x"}}"#) { object in
+            #expect(object?.integer(of: object!.member("a")!) == 1)
+            #expect(object?.string(object!.member("d", in: object!.member("bc")!)) == "x")
+        }
+    }
+
     @Test func flat_repeatedKeyResolvesToTheLastOneAsJSONObjectDoes() {
         index(#"{"a":"1","m":{"x":"1"},"a":"2","m":{"y":"2"}}"#) { object in
             #expect(object?.string(object?.member("a")) == "2")

@@ -88,6 +88,14 @@ struct RealtimeClientEventTests {
             == #"{"type":"input_audio_buffer.append","audio":"/////w=="}"#)
     }
 
+    @Test func appendAudio_spliceMatchesTheString() {
+        for payload in ["/////w==", "", String(repeating: "AAAA", count: 54)] {
+            var text = payload
+            let spliced = text.withUTF8 { RealtimeClientEvent.appendAudio(base64: UnsafeRawBufferPointer($0)).string }
+            #expect(spliced == RealtimeClientEvent.appendAudio(base64: payload))
+        }
+    }
+
     @Test func responseCreate_withAndWithoutInstructions() throws {
         #expect(RealtimeClientEvent.responseCreate(instructions: nil) == #"{"type":"response.create"}"#)
         let greeting = RealtimeClientEvent.greetingInstructions(#"Hello, this is "Ada"\n."#)

@@ -103,6 +103,33 @@ struct TwilioInboundEventFastPathTests {
         #expect(taken > 50, "fast path taken \(taken) times of \(texts.count)")
     }
 
+    /// `frequent` (what the call reads of the two events, in place) answers exactly when
+    /// `decodeFrequent` does, with the same payload or name.
+    @Test(arguments: ["media", "mark"])
+    func frequent_agreesWithTheFastPath(event: String) {
+        var taken = 0
+        for text in Self.variants(of: event == "media" ? Self.media : Self.mark) {
+            var copy = text
+            copy.withUTF8 { utf8 in
+                let bytes = UnsafeRawBufferPointer(utf8)
+                let decoded = TwilioInboundEvent.decodeFrequent(bytes)
+                switch (TwilioInboundEvent.frequent(bytes), decoded) {
+                case (.media(let payload)?, .media(let media)?):
+                    taken += 1
+                    #expect(String(decoding: payload, as: UTF8.self) == media.payload, "\(text)")
+                case (.mark(let name)?, .mark(let expected, _)?):
+                    taken += 1
+                    #expect(String(decoding: name, as: UTF8.self) == expected, "\(text)")
+                case (nil, nil):
+                    break
+                default:
+                    Issue.record("frequent and decodeFrequent disagree on \(text)")
+                }
+            }
+        }
+        #expect(taken > 50)
+    }
+
     @Test func fastPath_takesTheEventsTwilioSends() {
         for text in [TwilioInboundEventTests.media, TwilioInboundEventTests.mark] {
             var copy = text

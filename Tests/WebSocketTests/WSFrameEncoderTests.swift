@@ -31,6 +31,24 @@ struct WSFrameEncoderTests {
         #expect(encode(.pong, Self.hello, key: Self.rfcKey) == [0x8a, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58])
     }
 
+    @Test func writeHeader_matchesAppendForEveryLengthFormAndMask() {
+        for count in [0, 1, 125, 126, 127, 65535, 65536, 70000] {
+            for key: UInt32? in [nil, Self.rfcKey] {
+                for (opcode, fin) in [(WSOpcode.text, true), (.binary, false), (.continuation, true)] {
+                    let payload = [UInt8](repeating: 0x5A, count: count)
+                    let expected = encode(opcode, payload, fin: fin, key: key)
+                    let headerSize = WSFrameEncoder.headerSize(payloadCount: count, masked: key != nil)
+                    var header = [UInt8](repeating: 0xEE, count: 14)
+                    let written = header.withUnsafeMutableBytes {
+                        WSFrameEncoder.writeHeader(opcode: opcode, payloadCount: count, fin: fin, maskingKey: key, into: $0)
+                    }
+                    #expect(written == headerSize)
+                    #expect(Array(header.prefix(written)) == Array(expected.prefix(headerSize)), "count \(count), key \(String(describing: key))")
+                }
+            }
+        }
+    }
+
     @Test func encoder_usesShortestLengthForms() {
         #expect(Array(encode(.binary, [UInt8](repeating: 0, count: 125)).prefix(2)) == [0x82, 0x7D])
         #expect(Array(encode(.binary, [UInt8](repeating: 0, count: 126)).prefix(4)) == [0x82, 0x7E, 0x00, 0x7E])
