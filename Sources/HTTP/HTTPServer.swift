@@ -37,6 +37,10 @@ public final class HTTPServer {
         /// own idle ones first. Behind a proxy (ngrok, a load balancer) every request comes from
         /// the proxy's address, so this is a bound on a peer's requests in progress.
         public var maxConnectionsPerPeer = 128
+        /// How long a connection accepted without a request yet is safe from being closed to
+        /// make room, in milliseconds: in a burst (many calls starting through one proxy) its
+        /// request is already in the socket, read in this iteration or the next.
+        public var freshConnectionGraceMs: Int64 = 1_000
         /// Most upgraded connections (calls) at once, counted apart from HTTP ones so that idle
         /// HTTP clients can never lock calls out, nor calls lock out health checks. An upgrade
         /// over it gets `503`. Each call also holds a provider connection: keep this and the
@@ -139,7 +143,8 @@ public final class HTTPServer {
     /// A scan of the live connections, done only when a limit is reached.
     private func evictIdle(from host: String?) -> Bool {
         var oldest: HTTPServerConnection?
-        for (id, session) in live where session.isIdle && (host == nil || hosts[id] == host) {
+        let now = loop.now
+        for (id, session) in live where session.mayEvict(nowMs: now, freshGraceMs: options.freshConnectionGraceMs) && (host == nil || hosts[id] == host) {
             if oldest.map({ session.idleSinceMs < $0.idleSinceMs }) ?? true { oldest = session }
         }
         guard let oldest else { return false }

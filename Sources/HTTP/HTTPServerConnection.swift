@@ -38,6 +38,16 @@ final class HTTPServerConnection: ConnectionDelegate {
     /// connection may be closed to make room (RFC 9112 §9.6: a server may close an idle one).
     var isIdle: Bool { !detached && parser.isIdle }
 
+    /// Whether it may be closed to make room at `nowMs`: idle, and either kept alive after a
+    /// response or accepted at least `freshGraceMs` ago. A connection accepted a moment ago
+    /// whose request is still unread (in a burst of connections accepted together) is not idle,
+    /// only not read yet; closing it would drop a request that was on its way.
+    func mayEvict(nowMs: Int64, freshGraceMs: Int64) -> Bool {
+        isIdle && (answeredOne || nowMs - idleSinceMs >= freshGraceMs)
+    }
+    /// Whether a response was sent on this connection (it is then a kept-alive one).
+    private var answeredOne = false
+
     /// Closes an idle connection to make room for a new one.
     func evict() {
         guard isIdle else { return }
@@ -104,6 +114,7 @@ final class HTTPServerConnection: ConnectionDelegate {
                     armTimer(options.idleTimeoutMs)
                     awaitingRequest = true
                     idleSinceMs = connection.loop.now
+                    answeredOne = true
                 } else {
                     armTimer(options.requestTimeoutMs)
                 }

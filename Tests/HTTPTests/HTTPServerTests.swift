@@ -227,7 +227,7 @@ import Testing
 
     @Test func server_closesTheOldestIdleConnection_toMakeRoom_whenFull() throws {
         let loop = try EventLoop()
-        let server = try Self.makeServer(loop) { $0.maxConnections = 3 }
+        let server = try Self.makeServer(loop) { $0.maxConnections = 3; $0.freshConnectionGraceMs = 20 }
         // The oldest says nothing; the second has had a request answered and is kept alive; the third is mid-request.
         let silent = ScriptedPeer(port: server.port, loop: loop)
         #expect(loop.run(until: { server.connectionCount == 1 }, timeoutMs: 2_000))
@@ -247,6 +247,22 @@ import Testing
         #expect(server.evictedConnections == 2 && server.refusedConnections == 0)
         busy.close()
         first.close()
+    }
+
+    @Test func server_neverClosesAConnectionJustAccepted_whoseRequestIsNotReadYet() throws {
+        let loop = try EventLoop()
+        let server = try Self.makeServer(loop) { $0.maxConnectionsPerPeer = 4 }
+        // Six clients connect and send at once, as calls starting together through one proxy: the
+        // server accepts them before reading any. The first four are in; the two beyond the cap
+        // find nobody idle to make room (the four are fresh, their requests on their way).
+        let burst = (0..<6).map { i in
+            ScriptedPeer(port: server.port, loop: loop, script: [.init("GET /\(i) HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n")])
+        }
+        #expect(loop.run(until: { burst.allSatisfy(\.closed) }, timeoutMs: 3_000))
+        let answered = burst.filter { Self.statuses($0.text) == [200] }.count
+        #expect(answered >= 4, "no request on its way was dropped to make room: \(burst.map(\.text))")
+        #expect(server.evictedConnections == 0)
+        #expect(burst.allSatisfy { [[200], [503]].contains(Self.statuses($0.text)) }, "the rest were told 503, not reset")
     }
 
     @Test func server_boundsConnectionsPerPeer_closingThatPeersIdleOnesFirst() throws {
