@@ -124,7 +124,8 @@ final class CallDriver {
     func callOpened(_ call: SimulatedCall) {
         opened += 1
         lastOpenUs = MonotonicClock.nowUs()
-        if opened == calls { scheduleWindow() }
+        // Calls that failed to open before this one count as settled too.
+        if opened + failedToOpen == calls { scheduleWindow() }
     }
 
     func callClosed(_ call: SimulatedCall, wasOpen: Bool, reason: String?) {
