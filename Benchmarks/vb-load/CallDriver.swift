@@ -29,6 +29,8 @@ final class CallDriver {
     let headers: [(String, String)]
     let phases: Phases
     let schedule: ArrivalSchedule
+    /// Frames due within this many µs of each other leave together (`FramePacer`).
+    var grainUs: Int64 = 0
     /// Whether frames come back one by one (`echo`) or the provider talks in turns (`talk`).
     let shape: LoadOptions.Shape
     /// The mock provider in this process (bridge mode), told to fall quiet at the window's end.
@@ -81,7 +83,7 @@ final class CallDriver {
         for i in 0..<calls { all.append(SimulatedCall(index: i, driver: self)) }
         openCalls(from: 0)
         do {
-            pacer = try FramePacer(loop: loop, calls: calls, schedule: schedule, startUs: startUs) { [unowned self] call, dueUs in
+            pacer = try FramePacer(loop: loop, calls: calls, schedule: schedule, startUs: startUs, grainUs: grainUs) { [unowned self] call, dueUs in
                 self.frameDue(call: call, dueUs: dueUs)
             }
         } catch {
@@ -115,7 +117,7 @@ final class CallDriver {
         result.callerFramesTotal += 1
         if sendUs >= windowStartUs && sendUs < windowEndUs {
             result.framesSent += 1
-            sendLag.record(sendUs - dueUs)
+            sendLag.record(max(0, sendUs - dueUs))  // early by up to the grain counts as on time
         }
     }
 
@@ -202,19 +204,26 @@ final class CallDriver {
     private func hangUp() {
         sending = false
         pacer?.stop()
-        if shape == .echo {
+        guard shape == .talk, let mock else {
             result.framesLost = result.framesSent - result.framesReturned
-        } else if let mock {
-            // Talk: audio is counted over the whole run, in 20 ms frames of μ-law, both ways.
-            result.talk = TalkCounts(callerFrames: result.callerFramesTotal,
-                                     framesAtProvider: mock.audioBytesReceived / FrameTag.frameBytes,
-                                     providerFrames: mock.audioBytesSent / FrameTag.frameBytes,
-                                     framesAtCaller: audioBytesAtCallers / FrameTag.frameBytes,
-                                     turns: mock.turnsSpoken)
-            result.framesLost = max(0, result.talk!.lostToCaller) + max(0, result.talk!.lostToProvider)
+            for call in all { call.hangUp() }
+            if closed == calls { settle() }
+            return
         }
-        for call in all { call.hangUp() }
-        if closed == calls { settle() }
+        // Talk: audio is counted over the whole run, in 20 ms frames of μ-law, both ways. The last
+        // frames get 200 ms to arrive before the counts are read and the calls hang up.
+        loop.schedule(afterMs: 200) { [weak self] in
+            guard let self else { return }
+            let talk = TalkCounts(callerFrames: self.result.callerFramesTotal,
+                                  framesAtProvider: mock.audioBytesReceived / FrameTag.frameBytes,
+                                  providerFrames: mock.audioBytesSent / FrameTag.frameBytes,
+                                  framesAtCaller: self.audioBytesAtCallers / FrameTag.frameBytes,
+                                  turns: mock.turnsSpoken)
+            self.result.talk = talk
+            self.result.framesLost = max(0, talk.lostToCaller) + max(0, talk.lostToProvider)
+            for call in self.all { call.hangUp() }
+            if self.closed == self.calls { self.settle() }
+        }
     }
 
     private func settle() {

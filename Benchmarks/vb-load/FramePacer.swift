@@ -5,22 +5,27 @@ import Net
 /// Wakes the load tool's loop when the next frame of any call is due, with microsecond precision:
 /// a `timerfd` armed at the earliest due time (absolute, `CLOCK_MONOTONIC`, the clock of
 /// `MonotonicClock`) and registered with the loop. On each expiry `onDue` is handed every call
-/// whose frame is due by now, earliest first; the next expiry is set to the next due time. The
-/// loop's own timers tick in milliseconds, which would send a millisecond's frames in one burst.
+/// whose frame is due by now plus `grainUs`, earliest first; the next expiry is set to the next
+/// due time. The loop's own timers tick in milliseconds, which would send a millisecond's frames
+/// in one burst. The grain bounds the load side's own wake-ups (each costs it tens of µs of
+/// kernel time, like the bridge's): frames due within it of the first leave together, up to that
+/// much early, much as a network card's interrupt moderation hands a host its packets.
 final class FramePacer {
     private let loop: EventLoop
     private let fd: Int32
     private let schedule: ArrivalSchedule
     private let startUs: Int64
+    private let grainUs: Int64
     /// (due time, call, frame number), a min-heap on due time.
     private var heap: [(dueUs: Int64, call: Int, frame: Int)] = []
     private let onDue: (_ call: Int, _ dueUs: Int64) -> Void
     private var stopped = false
 
     /// Starts pacing `calls` calls by `schedule` from `startUs`; `onDue` runs on the loop.
-    init(loop: EventLoop, calls: Int, schedule: ArrivalSchedule, startUs: Int64,
+    init(loop: EventLoop, calls: Int, schedule: ArrivalSchedule, startUs: Int64, grainUs: Int64,
          onDue: @escaping (_ call: Int, _ dueUs: Int64) -> Void) throws {
         self.loop = loop
+        self.grainUs = grainUs
         self.schedule = schedule
         self.startUs = startUs
         self.onDue = onDue
@@ -43,8 +48,8 @@ final class FramePacer {
     private func expired() {
         var count: UInt64 = 0
         _ = read(fd, &count, 8)
-        let now = MonotonicClock.nowUs()
-        while let first = heap.first, first.dueUs <= now, !stopped {
+        let sendBy = MonotonicClock.nowUs() + grainUs
+        while let first = heap.first, first.dueUs <= sendBy, !stopped {
             popFirst()
             push((startUs + schedule.dueUs(call: first.call, frame: first.frame + 1), first.call, first.frame + 1))
             onDue(first.call, first.dueUs)

@@ -25,6 +25,8 @@ struct LoadOptions {
     var seed: UInt64 = 1
     /// Per-frame jitter of random arrival, ± microseconds.
     var jitterUs: Int64 = 2_000
+    /// Frames due within this many µs of each other leave in one wake-up (`FramePacer`).
+    var grainUs: Int64 = 0
     /// Talk: the shortest listening or speaking turn, milliseconds.
     var turnMs = 2_000
 
@@ -43,6 +45,7 @@ struct LoadOptions {
       mock    only the mock provider, until killed
     timing (ms unless said): --ramp-ms 1000 --warmup-ms 2000 --seconds 10 --drain-ms 1000 --settle-ms 4000
     traffic: --arrival random|slotted (default random) --jitter-ms 2 --seed 1 --shape echo|talk (default echo)
+             --grain-us 0 (frames due within this many µs leave together: fewer wake-ups of the load side)
              --turn-ms 2000 (talk: each turn lasts this to twice this)
     Every call sends one tagged 20 ms μ-law frame every 20 ms. random: each call at its own phase
     (µs resolution) with ±jitter per frame; slotted: call i in 1 ms slot i mod 20, no jitter.
@@ -86,6 +89,9 @@ struct LoadOptions {
             case "--drain-ms": options.phases.drainMs = Int64(try int(flag))
             case "--settle-ms": options.phases.settleMs = Int64(try int(flag))
             case "--seed": options.seed = UInt64(try int(flag))
+            case "--grain-us":
+                options.grainUs = Int64(try int(flag))
+                guard options.grainUs <= 1_000 else { throw UsageError(description: "--grain-us must be from 0 to 1000 (microseconds)") }
             case "--turn-ms":
                 options.turnMs = try int(flag)
                 guard options.turnMs >= 100 else { throw UsageError(description: "--turn-ms must be at least 100 (milliseconds)") }

@@ -40,6 +40,7 @@ struct LoadResult {
     var shape = ""
     var seed: UInt64 = 0
     var jitterUs: Int64 = 0
+    var grainUs: Int64 = 0
     var calls = 0
     var callsOpened = 0
     var rampMs = 0.0
@@ -71,6 +72,7 @@ struct LoadResult {
         var root = JSONObject([
             ("mode", .string(mode)), ("arrival", .string(arrival)), ("shape", .string(shape)),
             ("seed", .number(Double(seed))), ("jitter_ms", .number(Double(jitterUs) / 1000)),
+            ("grain_us", .number(Double(grainUs))),
             ("calls", .number(Double(calls))),
             ("calls_opened", .number(Double(callsOpened))), ("ramp_ms", .number(rampMs.rounded())),
             ("window_s", .number((windowS * 1000).rounded() / 1000)),

@@ -58,6 +58,7 @@ do {
                             schedule: options.schedule, shape: options.shape,
                             observedPid: options.mode == .bridge ? options.bridgePid : nil, parameters: parameters)
     driver.mock = mock
+    driver.grainUs = options.grainUs
     var outcome = LoadResult()
     driver.run { result in
         outcome = result
@@ -66,6 +67,7 @@ do {
         outcome.shape = options.shape.rawValue
         outcome.seed = options.seed
         outcome.jitterUs = options.schedule.jitterUs
+        outcome.grainUs = options.grainUs
         loop.stop()
     }
     loop.run()
