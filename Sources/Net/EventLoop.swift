@@ -61,6 +61,8 @@ public final class EventLoop {
     public private(set) var wakePolicy: LoopWakePolicy
     /// When the last `epoll_wait` returned; a tick is counted from there.
     private var lastWakeUs: Int64 = 0
+    /// An `epoll_wait` that took this long or more slept (for `LoopWakePolicy`).
+    static let sleptUs: Int64 = 10
 
     /// Creates a loop with its own epoll instance and wake-up eventfd, on `clock`. With a
     /// `wakePolicy` whose tick is above 0 the loop stops waking for every event while they come
@@ -196,6 +198,7 @@ public final class EventLoop {
             sleepUntilTick(timeoutMs: timeout)
             timeout = 0
         }
+        let waitStartUs = wakePolicy.isEnabled ? clock.nowUs() : 0
         let count = events.withUnsafeMutableBufferPointer { buffer in
             epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
         }
@@ -207,7 +210,9 @@ public final class EventLoop {
         now = busyStartUs / 1000
         if wakePolicy.isEnabled {
             lastWakeUs = busyStartUs
-            wakePolicy.record(events: Int(max(count, 0)), atUs: busyStartUs)
+            // epoll_wait returns in a few µs when events were already waiting; a sleep and the
+            // wake-up after it take longer.
+            wakePolicy.record(events: Int(max(count, 0)), slept: busyStartUs - waitStartUs >= EventLoop.sleptUs, atUs: busyStartUs)
         }
         if count > 0 {
             for i in 0..<Int(count) {

@@ -10,8 +10,8 @@ import Testing
     private func ticking(tickUs: Int64) -> LoopWakePolicy {
         var policy = LoopWakePolicy(tickUs: tickUs, windowUs: 10_000_000)
         let now = MonotonicClock.nowUs()
-        policy.record(events: 0, atUs: now - 10_000_000)
-        for i in 1...1_000 { policy.record(events: 1, atUs: now - 10_000_000 + Int64(i) * 10_000) }
+        policy.record(events: 0, slept: true, atUs: now - 10_000_000)
+        for i in 1...1_000 { policy.record(events: 1, slept: true, atUs: now - 10_000_000 + Int64(i) * 10_000) }
         return policy
     }
 

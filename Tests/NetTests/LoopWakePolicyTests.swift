@@ -1,16 +1,18 @@
 import Testing
 @testable import Net
 
-/// `LoopWakePolicy`: the rate estimate, its hysteresis, and the tick of 0 that turns it off.
+/// `LoopWakePolicy`: the sleep-rate estimate, its hysteresis, the probe back to blocking, and the
+/// tick of 0 that turns it off.
 @Suite struct LoopWakePolicyTests {
     /// Feeds one wake-up every `everyUs` with `events` events from `startUs` for `forUs`; returns
     /// the time reached.
     @discardableResult
-    private func feed(_ policy: inout LoopWakePolicy, events: Int, everyUs: Int64, fromUs startUs: Int64, forUs: Int64) -> Int64 {
+    private func feed(_ policy: inout LoopWakePolicy, events: Int, slept: Bool = true, everyUs: Int64,
+                      fromUs startUs: Int64, forUs: Int64) -> Int64 {
         var t = startUs
         while t < startUs + forUs {
             t += everyUs
-            policy.record(events: events, atUs: t)
+            policy.record(events: events, slept: slept, atUs: t)
         }
         return t
     }
@@ -19,13 +21,13 @@ import Testing
         var off = LoopWakePolicy(tickUs: 0)
         #expect(off.wait == .block && !off.isEnabled)
         feed(&off, events: 5, everyUs: 10, fromUs: 0, forUs: 200_000)
-        #expect(off.wait == .block, "a wake-up every 10 µs would tick at any tick length")
+        #expect(off.wait == .block, "a sleep every 10 µs would tick at any tick length")
         #expect(LoopWakePolicy(tickUs: 1_000).wait == .block)
     }
 
-    @Test func policy_ticksOnceWakeUpsComeAtTwoPerTick_notBefore() {
+    @Test func policy_ticksOnceSleepsComeAtTwoPerTick_notBefore() {
         var policy = LoopWakePolicy(tickUs: 1_000)
-        // One wake-up a millisecond, however many events each brings: a tick would not save any.
+        // One sleep a millisecond, however many events each brings: a tick would not save any.
         var t = feed(&policy, events: 8, everyUs: 1_000, fromUs: 0, forUs: 100_000)
         #expect(policy.wait == .block)
         // 2.5 a millisecond: within two windows it ticks.
@@ -33,10 +35,13 @@ import Testing
         #expect(policy.wait == .tick)
     }
 
-    @Test func policy_wakeUpsWithoutEvents_areNotCounted() {
+    @Test func policy_wakeUpsThatFoundNothingOrDidNotSleep_areNotCounted() {
         var policy = LoopWakePolicy(tickUs: 1_000)
-        // Timers firing every 100 µs are wake-ups the tick would not save.
-        feed(&policy, events: 0, everyUs: 100, fromUs: 0, forUs: 100_000)
+        // Timers firing every 100 µs are sleeps the tick would not save.
+        var t = feed(&policy, events: 0, everyUs: 100, fromUs: 0, forUs: 100_000)
+        #expect(policy.wait == .block)
+        // A burst served in many passes without sleeping between them (events already waiting).
+        t = feed(&policy, events: 3, slept: false, everyUs: 50, fromUs: t, forUs: 100_000)
         #expect(policy.wait == .block)
     }
 
@@ -55,16 +60,41 @@ import Testing
         #expect(policy.wait == .block)
     }
 
+    @Test func policy_whileTicking_probesBlockingForOneWindowInFifty_andKeepsWhatItMeasures() {
+        var policy = LoopWakePolicy(tickUs: 500, windowUs: 20_000, probeEveryWindows: 50)
+        var t = feed(&policy, events: 2, everyUs: 200, fromUs: 0, forUs: 45_000)
+        #expect(policy.wait == .tick)
+        // Every tick finds work; 49 more windows later it still ticks, at the 50th it probes.
+        var windows = 0
+        while policy.wait == .tick && windows < 100 {
+            t = feed(&policy, events: 4, everyUs: 500, fromUs: t, forUs: 20_000)
+            windows += 1
+        }
+        #expect(policy.wait == .block)
+        #expect((48...51).contains(windows), "probed after \(windows) windows")
+        // Blocking, the same traffic comes in bursts: one sleep a millisecond, the rest already
+        // waiting. Blocking sleeps less than ticking would, so it stays.
+        for _ in 0..<5 {
+            t = feed(&policy, events: 10, everyUs: 1_000, fromUs: t, forUs: 1)
+            t = feed(&policy, events: 3, slept: false, everyUs: 1, fromUs: t, forUs: 5)
+        }
+        t = feed(&policy, events: 10, everyUs: 1_000, fromUs: t, forUs: 60_000)
+        #expect(policy.wait == .block)
+        // Spread out again (a sleep every 200 µs): back to ticking.
+        feed(&policy, events: 1, everyUs: 200, fromUs: t, forUs: 45_000)
+        #expect(policy.wait == .tick)
+    }
+
     @Test func policy_decidesOnlyAtTheEndOfAWindow() {
         var policy = LoopWakePolicy(tickUs: 500, windowUs: 20_000)
-        policy.record(events: 0, atUs: 0)
-        // A burst of wake-ups early in the window does not switch it early...
-        for i in 1...100 { policy.record(events: 1, atUs: Int64(i) * 10) }
+        policy.record(events: 0, slept: true, atUs: 0)
+        // A burst of sleeps early in the window does not switch it early...
+        for i in 1...100 { policy.record(events: 1, slept: true, atUs: Int64(i) * 10) }
         #expect(policy.wait == .block)
-        policy.record(events: 0, atUs: 19_999)
+        policy.record(events: 0, slept: true, atUs: 19_999)
         #expect(policy.wait == .block)
         // ...but counts when the window closes: 100 in 20 ms at a 0.5 ms tick is 2.5 per tick.
-        policy.record(events: 0, atUs: 20_000)
+        policy.record(events: 0, slept: true, atUs: 20_000)
         #expect(policy.wait == .tick)
     }
 
@@ -76,7 +106,7 @@ import Testing
         feed(&policy, events: 0, everyUs: 1_000, fromUs: t, forUs: 41_000)
         #expect(policy.wait == .block)
         // One event after ten idle seconds is a low rate, not a burst.
-        policy.record(events: 1, atUs: t + 10_000_000)
+        policy.record(events: 1, slept: true, atUs: t + 10_000_000)
         #expect(policy.wait == .block)
     }
 }
