@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Preflight", dependencies: ["Live", "Metrics", "Calls", "Providers", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "JSON"], swiftSettings: runtime),
         .executableTarget(name: "voice-bridge", dependencies: ["MCP", "Events", "Metrics", "Base64", "Preflight", "Server", "Calls", "Providers", "HTTPClient", "Twilio", "Realtime", "Tools", "WebSocket", "HTTP", "Net", "Config", "Logging", "Audio", "JSON"], swiftSettings: runtime),
         // The benchmark's load side (scripts/bench): simulated calls, mock provider, floor endpoint.
-        .executableTarget(name: "vb-load", dependencies: ["Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
+        .executableTarget(name: "vb-load", dependencies: ["CLinux", "Base64", "Twilio", "WebSocket", "HTTP", "Net", "Logging", "JSON"],
                           path: "Benchmarks/vb-load", swiftSettings: runtime),
 
         // Test-only tools: separate executables, never linked into voice-bridge.

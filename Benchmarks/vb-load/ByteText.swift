@@ -16,6 +16,13 @@ enum ByteText {
         output.append(UInt8(ascii: "0") + UInt8(value % 10))
     }
 
+    /// How many bytes the padded base64 `text` decodes to (it is not checked).
+    static func base64DecodedCount(_ text: UnsafeRawBufferPointer) -> Int {
+        guard text.count >= 4 else { return 0 }
+        let padding = (text[text.count - 1] == UInt8(ascii: "=") ? 1 : 0) + (text[text.count - 2] == UInt8(ascii: "=") ? 1 : 0)
+        return text.count / 4 * 3 - padding
+    }
+
     /// Whether `bytes` starts with `prefix`.
     static func hasPrefix(_ bytes: UnsafeRawBufferPointer, _ prefix: StaticString) -> Bool {
         prefix.withUTF8Buffer { p in

@@ -4,10 +4,10 @@ import WebSocket
 
 /// Runs N simulated calls against one Media Stream URL on the load tool's loop and measures them.
 ///
-/// Pacing: calls are spread over 20 one-millisecond slots (call i in slot i mod 20) and one timer
-/// ticks every millisecond on an absolute grid, so each call sends a frame every 20 ms with no
-/// drift, and the sends of N calls are spread evenly instead of bursting together. How late each
-/// send leaves compared with its slot (`sendLag`) shows when the load side itself falls behind.
+/// Pacing: each call sends a frame every 20 ms on an absolute grid at the times its
+/// `ArrivalSchedule` says (its own random phase with jitter, or its millisecond slot), woken by a
+/// `FramePacer` with microsecond precision. How late each send leaves compared with its due time
+/// (`sendLag`) shows when the load side itself falls behind.
 ///
 /// Phases: ramp (calls open, `rampMs` apart in total), warm-up (`warmupMs` after the last call
 /// opened), the measured window (`windowMs`), a drain (`drainMs`, load unchanged, so frames sent at
@@ -28,14 +28,20 @@ final class CallDriver {
     let url: WSURL
     let headers: [(String, String)]
     let phases: Phases
+    let schedule: ArrivalSchedule
+    /// Frames due within this many µs of each other leave together (`FramePacer`).
+    var grainUs: Int64 = 0
+    /// Whether frames come back one by one (`echo`) or the provider talks in turns (`talk`).
+    let shape: LoadOptions.Shape
+    /// The mock provider in this process (bridge mode), told to fall quiet at the window's end.
+    var mock: MockProvider?
     /// The process measured alongside (the bridge), if any.
     let observedPid: Int32?
     private var onFinish: ((LoadResult) -> Void)?
 
     private var all: [SimulatedCall] = []
-    private var slots: [[SimulatedCall]] = Array(repeating: [], count: 20)
+    private var pacer: FramePacer?
     private var startUs: Int64 = 0
-    private var nextTickMs: Int64 = 0
     private var sending = true
     private var opened = 0, closed = 0, failedToOpen = 0
     private var lastOpenUs: Int64 = 0
@@ -54,9 +60,12 @@ final class CallDriver {
     /// bridge's TwiML would carry it) from its CallSid.
     let parameters: (String) -> [(String, String)]
 
-    init(loop: EventLoop, calls: Int, url: WSURL, headers: [(String, String)], phases: Phases, observedPid: Int32?,
+    init(loop: EventLoop, calls: Int, url: WSURL, headers: [(String, String)], phases: Phases,
+         schedule: ArrivalSchedule, shape: LoadOptions.Shape, observedPid: Int32?,
          parameters: @escaping (String) -> [(String, String)] = { [("From", "+15550100"), ("CallSid", $0)] }) {
         self.parameters = parameters
+        self.schedule = schedule
+        self.shape = shape
         self.loop = loop
         self.calls = calls
         self.url = url
@@ -71,13 +80,17 @@ final class CallDriver {
         result.calls = calls
         startUs = MonotonicClock.nowUs()
         if let pid = observedPid { observedIdle = ProcessSample.take(pid: pid, atUs: startUs) }
-        for i in 0..<calls {
-            let call = SimulatedCall(index: i, driver: self)
-            all.append(call)
-            slots[i % 20].append(call)
-        }
+        for i in 0..<calls { all.append(SimulatedCall(index: i, driver: self)) }
         openCalls(from: 0)
-        tick()
+        do {
+            pacer = try FramePacer(loop: loop, calls: calls, schedule: schedule, startUs: startUs, grainUs: grainUs) { [unowned self] call, dueUs in
+                self.frameDue(call: call, dueUs: dueUs)
+            }
+        } catch {
+            self.error("cannot pace frames: \(error)")
+            finish()
+            return
+        }
         // A hard stop, so a wedged run still ends and says why.
         let limit = phases.rampMs + phases.warmupMs + phases.windowMs + phases.drainMs + phases.settleMs + 30_000
         loop.schedule(afterMs: limit) { [weak self] in
@@ -96,23 +109,16 @@ final class CallDriver {
         loop.schedule(afterMs: 1) { [weak self] in self?.openCalls(from: last) }
     }
 
-    private func tick() {
-        guard sending else { return }
-        let now = MonotonicClock.nowUs()
-        while startUs + nextTickMs * 1000 <= now {
-            let slotUs = startUs + nextTickMs * 1000
-            for call in slots[Int(nextTickMs % 20)] where call.state == .open {
-                let sendUs = MonotonicClock.nowUs()
-                call.sendFrame(nowUs: sendUs)
-                if sendUs >= windowStartUs && sendUs < windowEndUs {
-                    result.framesSent += 1
-                    sendLag.record(sendUs - slotUs)
-                }
-            }
-            nextTickMs += 1
+    private func frameDue(call index: Int, dueUs: Int64) {
+        let call = all[index]
+        guard sending, call.state == .open else { return }
+        let sendUs = MonotonicClock.nowUs()
+        call.sendFrame(nowUs: sendUs)
+        result.callerFramesTotal += 1
+        if sendUs >= windowStartUs && sendUs < windowEndUs {
+            result.framesSent += 1
+            sendLag.record(max(0, sendUs - dueUs))  // early by up to the grain counts as on time
         }
-        let wait = max(0, (startUs + nextTickMs * 1000 - MonotonicClock.nowUs() + 999) / 1000)
-        loop.schedule(afterMs: wait) { [weak self] in self?.tick() }
     }
 
     // MARK: Events from calls
@@ -120,7 +126,8 @@ final class CallDriver {
     func callOpened(_ call: SimulatedCall) {
         opened += 1
         lastOpenUs = MonotonicClock.nowUs()
-        if opened == calls { scheduleWindow() }
+        // Calls that failed to open before this one count as settled too.
+        if opened + failedToOpen == calls { scheduleWindow() }
     }
 
     func callClosed(_ call: SimulatedCall, wasOpen: Bool, reason: String?) {
@@ -145,6 +152,15 @@ final class CallDriver {
     }
 
     func markEchoed() { result.marksEchoed += 1 }
+
+    /// Talk: μ-law bytes the callers received from the bridge, over the whole run.
+    private var audioBytesAtCallers = 0
+
+    /// Talk: a call received `bytes` of the model's audio at `now`.
+    func audioReceived(bytes: Int, now: Int64) {
+        audioBytesAtCallers += bytes
+        if now >= windowStartUs && now < windowEndUs { result.framesReturned += bytes / FrameTag.frameBytes }
+    }
 
     /// Records a problem; the same text is counted, not repeated.
     func error(_ text: String) {
@@ -180,14 +196,34 @@ final class CallDriver {
         if let start = selfAtStart, let end = ProcessSample.take(pid: getpid(), atUs: now) {
             result.loadCpuPercent = end.cpuPercentPrecise(since: start)
         }
+        // Talk: no new turns, so every delta the mock sent has arrived by the hang-up.
+        mock?.fallQuiet()
         loop.schedule(afterMs: phases.drainMs) { [weak self] in self?.hangUp() }
     }
 
     private func hangUp() {
         sending = false
-        result.framesLost = result.framesSent - result.framesReturned
-        for call in all { call.hangUp() }
-        if closed == calls { settle() }
+        pacer?.stop()
+        guard shape == .talk, let mock else {
+            result.framesLost = result.framesSent - result.framesReturned
+            for call in all { call.hangUp() }
+            if closed == calls { settle() }
+            return
+        }
+        // Talk: audio is counted over the whole run, in 20 ms frames of μ-law, both ways. The last
+        // frames get 200 ms to arrive before the counts are read and the calls hang up.
+        loop.schedule(afterMs: 200) { [weak self] in
+            guard let self else { return }
+            let talk = TalkCounts(callerFrames: self.result.callerFramesTotal,
+                                  framesAtProvider: mock.audioBytesReceived / FrameTag.frameBytes,
+                                  providerFrames: mock.audioBytesSent / FrameTag.frameBytes,
+                                  framesAtCaller: self.audioBytesAtCallers / FrameTag.frameBytes,
+                                  turns: mock.turnsSpoken)
+            self.result.talk = talk
+            self.result.framesLost = max(0, talk.lostToCaller) + max(0, talk.lostToProvider)
+            for call in self.all { call.hangUp() }
+            if self.closed == self.calls { self.settle() }
+        }
     }
 
     private func settle() {

@@ -9,19 +9,53 @@ struct ObservedProcess {
     var after: ProcessSample?
 }
 
+/// Talk shape: the audio of the whole run both ways, in 20 ms frames of μ-law (160 bytes).
+struct TalkCounts {
+    /// Frames the callers sent, and the audio the mock provider received in appends.
+    var callerFrames: Int
+    var framesAtProvider: Int
+    /// Audio the mock provider sent in deltas, and what the callers received.
+    var providerFrames: Int
+    var framesAtCaller: Int
+    /// Responses the mock spoke.
+    var turns: Int
+
+    var lostToProvider: Int { callerFrames - framesAtProvider }
+    var lostToCaller: Int { providerFrames - framesAtCaller }
+
+    var json: JSON {
+        .object(JSONObject([
+            ("caller_frames_sent", .number(Double(callerFrames))), ("frames_at_provider", .number(Double(framesAtProvider))),
+            ("provider_frames_sent", .number(Double(providerFrames))), ("frames_at_caller", .number(Double(framesAtCaller))),
+            ("lost_to_provider", .number(Double(lostToProvider))), ("lost_to_caller", .number(Double(lostToCaller))),
+            ("turns", .number(Double(turns))),
+        ]))
+    }
+}
+
 /// What one run of the load tool measured, written as JSON for `scripts/bench`.
 struct LoadResult {
     var mode = ""
+    var arrival = ""
+    var shape = ""
+    var seed: UInt64 = 0
+    var jitterUs: Int64 = 0
+    var grainUs: Int64 = 0
     var calls = 0
     var callsOpened = 0
     var rampMs = 0.0
     var windowS = 0.0
     /// Frames sent inside the measured window.
     var framesSent = 0
-    /// Of those, frames that came back (at any time before hang-up).
+    /// Echo: of those, frames that came back (at any time before hang-up). Talk: frames of the
+    /// model's audio the callers received inside the window.
     var framesReturned = 0
-    /// Sent in the window and never came back.
+    /// Echo: sent in the window and never came back. Talk: audio lost either way over the run.
     var framesLost = 0
+    /// Frames the callers sent over the whole run.
+    var callerFramesTotal = 0
+    /// Talk: the audio counted both ways.
+    var talk: TalkCounts?
     /// Came back more than 60 ms after leaving.
     var framesLate = 0
     /// Frames that came back out of sequence on their call.
@@ -36,7 +70,10 @@ struct LoadResult {
 
     var json: JSON {
         var root = JSONObject([
-            ("mode", .string(mode)), ("calls", .number(Double(calls))),
+            ("mode", .string(mode)), ("arrival", .string(arrival)), ("shape", .string(shape)),
+            ("seed", .number(Double(seed))), ("jitter_ms", .number(Double(jitterUs) / 1000)),
+            ("grain_us", .number(Double(grainUs))),
+            ("calls", .number(Double(calls))),
             ("calls_opened", .number(Double(callsOpened))), ("ramp_ms", .number(rampMs.rounded())),
             ("window_s", .number((windowS * 1000).rounded() / 1000)),
             ("frames_sent", .number(Double(framesSent))), ("frames_returned", .number(Double(framesReturned))),
@@ -45,6 +82,7 @@ struct LoadResult {
             ("rtt_us", Self.summary(rtt)), ("send_lag_us", Self.summary(sendLag)),
             ("load_cpu_percent", .number((loadCpuPercent * 100).rounded() / 100)),
         ])
+        if let talk { root["talk"] = talk.json }
         if let observed {
             var bridge = JSONObject([
                 ("cpu_percent", .number(round2(observed.end.cpuPercent(since: observed.start)))),

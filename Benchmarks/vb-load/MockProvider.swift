@@ -4,9 +4,11 @@ import Net
 import WebSocket
 
 /// A stand-in for the OpenAI Realtime API over **wss**, as cheap as it can be: it answers
-/// `session.update` with `session.updated` and echoes every `input_audio_buffer.append` at once as
-/// one `response.output_audio.delta` carrying the same base64 audio, in the shape OpenAI sends
-/// (event_id, response_id, item_id, output_index, content_index, delta).
+/// `session.update` with `session.updated`, and then by its shape:
+/// - `echo`: every `input_audio_buffer.append` at once as one `response.output_audio.delta`
+///   carrying the same base64 audio, in the shape OpenAI sends (event_id, response_id, item_id,
+///   output_index, content_index, delta);
+/// - `talk`: appends are counted, and the session listens and speaks in turns (`MockTalkTurns`).
 final class MockProvider {
     private var server: HTTPServer?
     private var sessions: [ObjectIdentifier: MockProviderSession] = [:]
@@ -17,9 +19,26 @@ final class MockProvider {
     private(set) var sessionsOpened = 0
     var appendsEchoed = 0
     var otherEvents = 0
+    /// μ-law bytes received in appends, and sent in deltas (talk).
+    var audioBytesReceived = 0
+    var audioBytesSent = 0
+    /// Responses spoken (talk).
+    var turnsSpoken = 0
+    /// Once set, talking sessions send nothing more (the load tool is about to hang up).
+    private(set) var quiet = false
+    let shape: LoadOptions.Shape
+    let seed: UInt64
+    /// Talk: the shortest turn, in milliseconds (`MockTalkTurns`).
+    let turnMs: Int
+    let loop: EventLoop
 
     /// Listens on 127.0.0.1:`port` with TLS from `tls`; the Realtime path is `/v1/realtime`.
-    init(port: Int, tls: TLSContext, loop: EventLoop) throws {
+    init(port: Int, tls: TLSContext, loop: EventLoop, shape: LoadOptions.Shape = .echo, seed: UInt64 = 1,
+         turnMs: Int = 2_000) throws {
+        self.shape = shape
+        self.turnMs = turnMs
+        self.seed = seed
+        self.loop = loop
         server = try HTTPServer(host: "127.0.0.1", port: port, loop: loop, tls: tls) { [weak self] request, _ in
             guard request.head.path == "/v1/realtime" else { return .response(.text(404, "not found\n")) }
             guard request.head.headers["Authorization"] == "Bearer bench" else {
@@ -41,6 +60,9 @@ final class MockProvider {
     func ended(_ session: MockProviderSession) {
         sessions[ObjectIdentifier(session)] = nil
     }
+
+    /// Stops every talking session from sending more audio.
+    func fallQuiet() { quiet = true }
 }
 
 /// One provider session of the mock.
@@ -51,6 +73,7 @@ final class MockProviderSession: WSConnectionDelegate {
     private var eventNumber = 0
     private var output: [UInt8] = []
     private let deltaIds: [UInt8]
+    private var talk: MockTalkTurns?
 
     init(id: Int, socket: WSConnection, provider: MockProvider) {
         self.id = id
@@ -70,7 +93,7 @@ final class MockProviderSession: WSConnectionDelegate {
         let prefix: StaticString = #"{"type":"input_audio_buffer.append","audio":""#
         if ByteText.hasPrefix(text, prefix), text.count >= prefix.utf8CodeUnitCount + 2,
            text[text.count - 2] == UInt8(ascii: "\""), text[text.count - 1] == UInt8(ascii: "}") {
-            echo(UnsafeRawBufferPointer(rebasing: text[prefix.utf8CodeUnitCount..<(text.count - 2)]))
+            appended(UnsafeRawBufferPointer(rebasing: text[prefix.utf8CodeUnitCount..<(text.count - 2)]))
             return
         }
         guard let event = try? JSON.parse(text), let type = event["type"]?.stringValue else {
@@ -82,15 +105,25 @@ final class MockProviderSession: WSConnectionDelegate {
             // Same event with other key order or spacing: still echo it.
             guard let audio = event["audio"]?.stringValue else { provider.otherEvents += 1; return }
             var a = audio
-            a.withUTF8 { echo(UnsafeRawBufferPointer($0)) }
+            a.withUTF8 { appended(UnsafeRawBufferPointer($0)) }
         case "session.update":
             eventNumber += 1
             let reply: JSON = .object(JSONObject([("type", "session.updated"), ("event_id", .string("event_\(eventNumber)")),
                                                   ("session", event["session"] ?? .null)]))
             socket.sendText(reply.serialized())
+            if provider.shape == .talk && talk == nil {
+                let turns = MockTalkTurns(session: id, seed: provider.seed, turnMs: provider.turnMs, socket: socket, provider: provider)
+                talk = turns
+                turns.start()
+            }
         default:
             provider.otherEvents += 1
         }
+    }
+
+    private func appended(_ audio: UnsafeRawBufferPointer) {
+        provider.audioBytesReceived += ByteText.base64DecodedCount(audio)
+        if provider.shape == .echo { echo(audio) }
     }
 
     private func echo(_ audio: UnsafeRawBufferPointer) {
@@ -110,6 +143,8 @@ final class MockProviderSession: WSConnectionDelegate {
     }
 
     func webSocket(_ socket: WSConnection, didCloseWith reason: WSCloseReason) {
+        talk?.stop()
+        talk = nil
         provider.ended(self)
     }
 }

@@ -158,9 +158,12 @@ final class SimulatedCall: WSConnectionDelegate {
             return
         }
         let payload = UnsafeRawBufferPointer(rebasing: text[start..<end])
-        let bytes = payload.count / 4 * 3 - (payload.last == UInt8(ascii: "=") ? 1 : 0)
-            - (payload.count > 1 && payload[payload.count - 2] == UInt8(ascii: "=") ? 1 : 0)
+        let bytes = ByteText.base64DecodedCount(payload)
         playheadUs = max(playheadUs, now) + Int64(bytes) * 125  // 8000 bytes a second
+        if driver.shape == .talk {
+            driver.audioReceived(bytes: bytes, now: now)  // the model's speech: counted, carries no tags
+            return
+        }
         if payload.count == FrameTag.base64Count + FrameTag.restOfFrameBase64.count {
             received(FrameTag.decode(base64: payload), now: now)
         } else {

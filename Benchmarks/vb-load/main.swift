@@ -25,7 +25,8 @@ do {
     var mock: MockProvider?
     if options.mode != .floor, let cert = options.certFile, let key = options.keyFile {
         let tls = try TLSContext.server(certificateFile: cert, privateKeyFile: key)
-        mock = try MockProvider(port: options.mockPort, tls: tls, loop: loop)
+        mock = try MockProvider(port: options.mockPort, tls: tls, loop: loop, shape: options.shape, seed: options.seed,
+                                turnMs: options.turnMs)
     }
     var echo: EchoEndpoint?
     let url: WSURL
@@ -54,11 +55,19 @@ do {
         }
     }
     let driver = CallDriver(loop: loop, calls: options.calls, url: url, headers: headers, phases: options.phases,
+                            schedule: options.schedule, shape: options.shape,
                             observedPid: options.mode == .bridge ? options.bridgePid : nil, parameters: parameters)
+    driver.mock = mock
+    driver.grainUs = options.grainUs
     var outcome = LoadResult()
     driver.run { result in
         outcome = result
         outcome.mode = options.mode.rawValue
+        outcome.arrival = options.arrival.rawValue
+        outcome.shape = options.shape.rawValue
+        outcome.seed = options.seed
+        outcome.jitterUs = options.schedule.jitterUs
+        outcome.grainUs = options.grainUs
         loop.stop()
     }
     loop.run()
@@ -72,7 +81,7 @@ do {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
     let r = outcome
-    FileHandle.standardError.write(Data(("vb-load \(r.mode): \(r.callsOpened)/\(r.calls) calls, \(r.framesSent) frames, "
+    FileHandle.standardError.write(Data(("vb-load \(r.mode) (\(r.arrival), \(r.shape)): \(r.callsOpened)/\(r.calls) calls, \(r.framesSent) frames, "
         + "lost \(r.framesLost), late \(r.framesLate), rtt p50 \(r.rtt.percentile(0.5)) µs p99 \(r.rtt.percentile(0.99)) µs "
         + "max \(r.rtt.max) µs, load cpu \(Int(r.loadCpuPercent))%\(r.errors.isEmpty ? "" : ", \(r.errors.count) kinds of error")\n").utf8))
 } catch {

@@ -79,6 +79,14 @@ extension Settings {
             providers: providers,
             secrets: [openAIAPIKey, azureAPIKey, tavilyAPIKey, twilioAuthToken, bridgeSecret].compactMap { $0 } + providers.secrets)
         settings.bridgeSecret = bridgeSecret
+        if let text = value("LOOP_TICK_US") {
+            guard text.allSatisfy(\.isASCIIDigitCharacter), let us = Int(text), (0...1_000).contains(us) else {
+                throw ConfigError(variable: "LOOP_TICK_US", message: "'\(text)' is not a whole number of microseconds from 0 to 1000 — "
+                    + "use \(defaultLoopTickUs) (default: under load the loop wakes at most every \(defaultLoopTickUs) µs), "
+                    + "or 0 to wake for every event (lowest delay, most CPU)")
+            }
+            settings.loopTickUs = us
+        }
         settings.tavilyBaseURL = try parseAPIBaseURL(value("TAVILY_BASE_URL") ?? "https://api.tavily.com",
                                                      variable: "TAVILY_BASE_URL", example: "https://api.tavily.com")
         settings.tavilyTimeoutMs = try value("TAVILY_TIMEOUT_MS").map {

@@ -109,6 +109,13 @@ public struct Settings: Sendable {
     /// `DRAIN_TIMEOUT` in seconds (`600`, `90s`, `10m`, `1h`); default 600. After SIGTERM the
     /// bridge takes no new calls and waits this long for active ones before ending them.
     public var drainTimeoutSeconds: Int
+    /// `LOOP_TICK_US`: while readiness events come faster than about two per tick, the event
+    /// loop wakes once per tick (microseconds, at most 1000) instead of for every event, which
+    /// saves the kernel's sleep and wake-up per message at up to one tick of added delay per
+    /// message. 0 turns it off: the loop blocks in `epoll_wait` for every event.
+    public var loopTickUs = Settings.defaultLoopTickUs
+    /// The default `LOOP_TICK_US` (README "Performance" has the measurements behind it).
+    public static let defaultLoopTickUs = 500
     /// `MAX_BUFFERED_AUDIO_SECONDS`: per call and per direction, how much audio may wait to be
     /// sent (the peer is not reading) before the call is ended; default 60.
     public var maxBufferedAudioSeconds: Int
@@ -184,6 +191,7 @@ public struct Settings: Sendable {
             ("max_calls", maxCalls.map(String.init) ?? "auto"),
             ("event_loops", eventLoops.map(String.init) ?? "auto"),
             ("drain_timeout_s", String(drainTimeoutSeconds)),
+            ("loop_tick_us", String(loopTickUs)),
         ]
         // Names avoid "key"/"token": the logger redacts fields so named, which would hide set/unset.
         fields += [

@@ -57,9 +57,20 @@ public final class EventLoop {
     /// The loop's time source; see `LoopClock`.
     public let clock: LoopClock
 
-    /// Creates a loop with its own epoll instance and wake-up eventfd, on `clock`.
-    public init(clock: LoopClock = .monotonic) throws {
+    /// When the loop blocks in `epoll_wait` and when it polls at a short tick (`LOOP_TICK_US`).
+    public private(set) var wakePolicy: LoopWakePolicy
+    /// When the last `epoll_wait` returned; a tick is counted from there.
+    private var lastWakeUs: Int64 = 0
+    /// An `epoll_wait` that took this long or more slept (for `LoopWakePolicy`).
+    static let sleptUs: Int64 = 10
+
+    /// Creates a loop with its own epoll instance and wake-up eventfd, on `clock`. With a
+    /// `wakePolicy` whose tick is above 0 the loop stops waking for every event while they come
+    /// faster than about two per tick, and wakes once per tick instead (`LoopWakePolicy`).
+    public init(clock: LoopClock = .monotonic, wakePolicy: LoopWakePolicy = LoopWakePolicy(tickUs: 0)) throws {
         self.clock = clock
+        self.wakePolicy = wakePolicy
+        lastWakeUs = clock.nowUs()
         epollFD = epoll_create1(Int32(EPOLL_CLOEXEC))
         guard epollFD >= 0 else { throw NetError.syscall("epoll_create1") }
         wakeFD = eventfd(0, Int32(EFD_NONBLOCK | EFD_CLOEXEC))
@@ -183,6 +194,11 @@ public final class EventLoop {
             let untilDue = Int32(clamping: max(0, deadline - now))
             timeout = timeout < 0 ? untilDue : min(timeout, untilDue)
         }
+        if timeout != 0, wakePolicy.wait == .tick {
+            sleepUntilTick(timeoutMs: timeout)
+            timeout = 0
+        }
+        let waitStartUs = wakePolicy.isEnabled ? clock.nowUs() : 0
         let count = events.withUnsafeMutableBufferPointer { buffer in
             epoll_wait(epollFD, buffer.baseAddress, Int32(buffer.count), timeout)
         }
@@ -192,6 +208,12 @@ public final class EventLoop {
         }
         let busyStartUs = clock.nowUs()
         now = busyStartUs / 1000
+        if wakePolicy.isEnabled {
+            lastWakeUs = busyStartUs
+            // epoll_wait returns in a few µs when events were already waiting; a sleep and the
+            // wake-up after it take longer.
+            wakePolicy.record(events: Int(max(count, 0)), slept: busyStartUs - waitStartUs >= EventLoop.sleptUs, atUs: busyStartUs)
+        }
         if count > 0 {
             for i in 0..<Int(count) {
                 let fd = Int(events[i].data.fd)
@@ -218,6 +240,23 @@ public final class EventLoop {
                             "\(count) events (\(served(Int(max(count, 0))))) in \((handledUs - busyStartUs) / 1000) ms; "
                                 + "deferred work \((dueUs - handledUs) / 1000) ms; \(fired) timers and their work \((endUs - dueUs) / 1000) ms")
         }
+    }
+
+    /// Sleeps until one tick after the last wake-up, or sooner if `timeoutMs` (the next timer's
+    /// or the caller's limit, -1 for none) ends first. Events that arrive meanwhile wait for the
+    /// `epoll_wait(0)` after it, except work posted by `execute(_:)`: the sleep watches the
+    /// wake-up eventfd, so other threads are not kept waiting by a tick.
+    private func sleepUntilTick(timeoutMs: Int32) {
+        let nowUs = clock.nowUs()
+        var sleepUs = lastWakeUs + wakePolicy.tickUs - nowUs
+        if timeoutMs >= 0 {
+            // A timer's deadline is in whole milliseconds: never sleep past it.
+            sleepUs = min(sleepUs, now * 1000 + Int64(timeoutMs) * 1000 - nowUs)
+        }
+        guard sleepUs > 0 else { return }
+        var watched = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+        var duration = timespec(tv_sec: Int(sleepUs / 1_000_000), tv_nsec: Int(sleepUs % 1_000_000) * 1000)
+        _ = clinux_ppoll(&watched, 1, &duration)
     }
 
     /// The labels of the descriptors of the first `count` events, at most four and how many more.

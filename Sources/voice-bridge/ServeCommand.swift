@@ -43,7 +43,7 @@ enum ServeCommand {
         let log = Logger()
         defer { Logger.flush() }
         do {
-            let loop = try EventLoop()
+            let loop = try EventLoop(wakePolicy: LoopWakePolicy(tickUs: Int64(settings.loopTickUs)))
             let clientTLS = try TLSContext.client()
             var serverTLS: TLSContext?
             if let cert = settings.tlsCertFile, let key = settings.tlsKeyFile {

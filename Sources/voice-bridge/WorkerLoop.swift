@@ -60,7 +60,7 @@ final class WorkerLoop {
             let state = State()
             let loop: EventLoop
             do {
-                loop = try EventLoop()
+                loop = try EventLoop(wakePolicy: LoopWakePolicy(tickUs: Int64(moved.value.settings.loopTickUs)))
             } catch {
                 outcome.set(.failure(error))
                 ready.signal()

@@ -84,6 +84,18 @@ import Config
         #expect(Self.error(["MAX_BUFFERED_AUDIO_SECONDS": "241"])?.variable == "MAX_BUFFERED_AUDIO_SECONDS")
     }
 
+    @Test func loopTick_defaultsOn_zeroTurnsItOff_andAboveAMillisecondIsRefused() throws {
+        #expect(try Self.load([:]).loopTickUs == Settings.defaultLoopTickUs)
+        #expect(Settings.defaultLoopTickUs > 0 && Settings.defaultLoopTickUs <= 1_000)
+        #expect(try Self.load(["LOOP_TICK_US": "0"]).loopTickUs == 0)
+        #expect(try Self.load(["LOOP_TICK_US": "250"]).loopTickUs == 250)
+        for bad in ["1001", "-1", "0.5ms", "fast"] {
+            let error = Self.error(["LOOP_TICK_US": bad])
+            #expect(error?.variable == "LOOP_TICK_US")
+            #expect(error?.message.contains("0 to wake for every event") == true, "\(bad)")
+        }
+    }
+
     // MARK: - Operations port
 
     @Test func metricsPort_unsetByDefault_soEverythingStaysOnPORT() throws {
