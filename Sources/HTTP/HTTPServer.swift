@@ -39,8 +39,9 @@ public final class HTTPServer {
         public var maxConnectionsPerPeer = 128
         /// How long a connection accepted without a request yet is safe from being closed to
         /// make room, in milliseconds: in a burst (many calls starting through one proxy) its
-        /// request is already in the socket, read in this iteration or the next.
-        public var freshConnectionGraceMs: Int64 = 1_000
+        /// request is already in the socket, read in this iteration or the next. Short, so that
+        /// connections that never say anything still make room soon.
+        public var freshConnectionGraceMs: Int64 = 250
         /// Most upgraded connections (calls) at once, counted apart from HTTP ones so that idle
         /// HTTP clients can never lock calls out, nor calls lock out health checks. An upgrade
         /// over it gets `503`. Each call also holds a provider connection: keep this and the
