@@ -108,6 +108,9 @@ extension Settings {
         if let text = value("EVENT_LOOPS"), text.lowercased() != "auto" {
             settings.eventLoops = try parseCount(text, variable: "EVENT_LOOPS", range: 1...256)
         }
+        if let text = value("EVENT_LOOP_FILL") {
+            settings.eventLoopFill = try parseCount(text, variable: "EVENT_LOOP_FILL", range: 1...100_000)
+        }
         return settings
     }
 

@@ -106,6 +106,9 @@ public struct Settings: Sendable {
     /// `EVENT_LOOPS`: event-loop threads carrying calls, one per core; nil (unset or `auto`)
     /// means the CPUs this process may use (its affinity and its cgroup's quota).
     public var eventLoops: Int?
+    /// `EVENT_LOOP_FILL`: calls a loop takes before the next loop is used (default 48: fewer
+    /// calls per loop cost more CPU each); 1 spreads calls evenly from the first.
+    public var eventLoopFill = 48
     /// `DRAIN_TIMEOUT` in seconds (`600`, `90s`, `10m`, `1h`); default 600. After SIGTERM the
     /// bridge takes no new calls and waits this long for active ones before ending them.
     public var drainTimeoutSeconds: Int

@@ -126,6 +126,7 @@ enum ServeCommand {
                 return 2
             }
             let loops = CallLoops(single: manager, loop: loop)
+            loops.fillBeforeSpreading = settings.eventLoopFill
             var workers: [WorkerLoop] = []
             for index in 1..<max(1, loopCount) {
                 let pieces = WorkerLoop.Pieces(index: index, base: base, settings: settings, outbound: outbound, transfers: transfers,

@@ -11,6 +11,7 @@ import Testing
         let context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "x"),
                                   greeting: "", tls: nil, logger: Logger())
         let group = CallLoops()
+        group.fillBeforeSpreading = 1
         var loops: [EventLoop] = []
         for _ in 0..<count {
             let loop = try EventLoop()
@@ -32,6 +33,16 @@ import Testing
         #expect(group.placeStream() == 0, "loop 0 has none left")
         #expect(group.startedPerLoop == [0, 1, 0])
         #expect(group.activeCalls == 3 && group.awaitingStart == 2 && group.startedCalls == 1)
+    }
+
+    @Test func loop0_isFilledFirst_thenTheLoopWithTheFewest() throws {
+        let (group, _) = try Self.group(loops: 2)
+        group.fillBeforeSpreading = 3
+        #expect((0..<3).map { _ in group.placeStream() } == [0, 0, 0], "one busy loop coalesces its wake-ups")
+        #expect((0..<4).map { _ in group.placeStream() } == [1, 1, 1, 0], "then loop 1 fills, then the fewest")
+        group.placedStreamClosed(on: 0)
+        group.placedStreamClosed(on: 0)
+        #expect(group.placeStream() == 0, "loop 0 is below the fill again")
     }
 
     @Test func admission_isOneDecisionAcrossLoops_underContention() throws {

@@ -84,6 +84,16 @@ import Config
         #expect(Self.error(["MAX_BUFFERED_AUDIO_SECONDS": "241"])?.variable == "MAX_BUFFERED_AUDIO_SECONDS")
     }
 
+    @Test func eventLoops_autoByDefault_aCountOtherwise_andTheFill() throws {
+        #expect(try Self.load([:]).eventLoops == nil)
+        #expect(try Self.load(["EVENT_LOOPS": "auto"]).eventLoops == nil)
+        #expect(try Self.load(["EVENT_LOOPS": "4"]).eventLoops == 4)
+        #expect(try Self.load([:]).eventLoopFill == 48)
+        #expect(try Self.load(["EVENT_LOOP_FILL": "1"]).eventLoopFill == 1)
+        for bad in ["0", "-1", "two", "257"] { #expect(Self.error(["EVENT_LOOPS": bad])?.variable == "EVENT_LOOPS", "\(bad)") }
+        #expect(Self.error(["EVENT_LOOP_FILL": "0"])?.variable == "EVENT_LOOP_FILL")
+    }
+
     @Test func loopTick_defaultsOn_zeroTurnsItOff_andAboveAMillisecondIsRefused() throws {
         #expect(try Self.load([:]).loopTickUs == Settings.defaultLoopTickUs)
         #expect(Settings.defaultLoopTickUs > 0 && Settings.defaultLoopTickUs <= 1_000)

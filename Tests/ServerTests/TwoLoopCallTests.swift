@@ -53,6 +53,7 @@ import WebSocket
                                   greeting: "Hello", tls: nil, logger: Logger())
         let manager = CallManager(context: context, loop: loop)
         let loops = CallLoops(single: manager, loop: loop)
+        loops.fillBeforeSpreading = 1  // spread from the first call (EVENT_LOOP_FILL=1)
         let worker = Worker(context: context, loops: loops)
         let gate = CallGate(maxCalls: 3, metrics: context.metrics)
         var router = CallRouter(publicHost: "example.ngrok.app", manager: manager)

@@ -1,4 +1,4 @@
-"""EVENT_LOOPS=2: calls spread over both loops, a stream follows its pre-warmed session to the loop
+"""EVENT_LOOPS=2 (with EVENT_LOOP_FILL=1, so that the second call already goes to loop 1): calls spread over both loops, a stream follows its pre-warmed session to the loop
 it waits on, /metrics counts both loops, and a SIGTERM drains both.
 
 The bridge names a call's loop in its log lines (`loop=N`) when it runs more than one."""
@@ -40,7 +40,7 @@ def test_two_loops_carry_calls_side_by_side_and_metrics_count_both(
         start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
         pki: TestPKI) -> None:
     mock = start_mock()
-    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", PREWARM="false"))
+    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", EVENT_LOOP_FILL="1", PREWARM="false"))
     assert bridge.wait_for_log(r'msg="listening" .*event_loops=2 ')
 
     async def scenario() -> tuple[FakeTwilioCall, FakeTwilioCall]:
@@ -68,7 +68,7 @@ def test_a_stream_follows_its_prewarmed_session_to_the_other_loop(
         start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
         pki: TestPKI) -> None:
     mock = start_mock()
-    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", LOG_LEVEL="debug"))
+    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", EVENT_LOOP_FILL="1", LOG_LEVEL="debug"))
     warm_sid = "CA" + "7" * 32
 
     async def scenario() -> FakeTwilioCall:
@@ -103,7 +103,7 @@ def test_sigterm_drains_the_calls_of_both_loops(
         start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
         pki: TestPKI) -> None:
     mock = start_mock()
-    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", PREWARM="false"))
+    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", EVENT_LOOP_FILL="1", PREWARM="false"))
 
     async def scenario() -> None:
         first, heard_first = await live_call(bridge, seed=7)
@@ -126,3 +126,19 @@ def test_sigterm_drains_the_calls_of_both_loops(
 def test_event_loops_must_be_a_count(run_bridge: Callable[..., object]) -> None:
     bad = run_bridge("serve", env={"PORT": "0", "EVENT_LOOPS": "0"})
     assert bad.returncode == 2 and "EVENT_LOOPS" in bad.stderr, bad.stderr
+
+
+def test_loop_0_takes_calls_up_to_the_fill_before_loop_1(
+        start_bridge: Callable[..., BridgeProcess], start_mock: Callable[..., MockProcess],
+        pki: TestPKI) -> None:
+    mock = start_mock()
+    bridge = start_bridge(openai_env(mock, pki, EVENT_LOOPS="2", EVENT_LOOP_FILL="2", PREWARM="false"))
+
+    async def scenario() -> None:
+        calls = [(await live_call(bridge, seed=20 + i))[0] for i in range(3)]
+        for call in calls:
+            await call.stop()
+
+    run(scenario())
+    loops = wait_until(lambda: (found := loops_of(bridge, "call ended")) and len(found) == 3 and found, 5)
+    assert loops and sorted(loops.values()) == ["0", "0", "1"], f"two on loop 0, then loop 1: {loops}"
