@@ -161,8 +161,13 @@ enum ServeCommand {
             gate.maxAwaitingStart = max(4, min(64, limits.maxCalls))
             var serverOptions = HTTPServer.Options()
             serverOptions.maxUpgradedConnections = limits.maxCalls + gate.maxAwaitingStart
-            // Each call holds two descriptors (Twilio, provider); the rest of the limit is for HTTP.
-            serverOptions.maxConnections = max(16, min(1_000, limits.fileLimit - 32 - 2 * limits.maxCalls - gate.maxAwaitingStart))
+            // Each call holds two descriptors (Twilio, provider); the rest of the limit is for HTTP,
+            // counting only the calls the descriptors allow (a MAX_CALLS above them cannot be
+            // reached anyway). At least 128 where the descriptors allow: every stream is an HTTP
+            // connection until its upgrade, and a burst of calls must not find the HTTP budget full.
+            let callsThatFit = min(limits.maxCalls, max(0, limits.fileLimit - 32) / 3)
+            let floor = min(128, max(16, (limits.fileLimit - 32) / 4))
+            serverOptions.maxConnections = max(floor, min(1_000, limits.fileLimit - 32 - 2 * callsThatFit - gate.maxAwaitingStart))
             router.metricsOnOwnPort = settings.metricsPort != nil
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         options: serverOptions, logger: log, handler: router.handle)
