@@ -75,7 +75,11 @@ public final class CallManager {
     /// its `start`.
     @discardableResult
     public func accept(_ socket: WSConnection, admit: StartAdmission? = nil) -> CallSession {
-        let admit = admit ?? admission ?? { _, _, _ in nil }
+        // Without an admission a `start` is refused, never let through unchecked (the loops'
+        // admissions are set as they start, before any stream can reach them).
+        let admit = admit ?? admission ?? { _, _, _ in
+            StartRefusal(code: 1013, reason: "not ready", outcome: "rejected_busy", cause: "no admission set for this loop's calls yet")
+        }
         let id = nextID
         nextID += 1
         let session = CallSession(id: id, twilio: socket, context: context,
