@@ -12,7 +12,9 @@
 /// When it returns an index, `JSON.parse` would succeed on the same text and yield an object whose
 /// members hold the same values; a repeated key resolves to its last occurrence, as in `JSONObject`.
 ///
-/// The index points into the bytes it was made from: use it only while they are valid.
+/// The index points into the bytes it was made from: use it only while they are valid. A holder
+/// that indexes one event after another keeps one value and calls `reindex(_:)`, which reuses its
+/// storage: no allocation per event once the first has sized it.
 public struct JSONFlatObject {
     /// What a member holds.
     public enum Kind: UInt8, Sendable {
@@ -42,20 +44,41 @@ public struct JSONFlatObject {
         var kind: Kind
     }
 
-    private let bytes: UnsafeRawBufferPointer
+    private var bytes: UnsafeRawBufferPointer
     private var entries: [Entry] = []
+
+    /// An empty index (of no text, with no members) whose storage `reindex(_:)` fills.
+    public init() {
+        bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+    }
 
     /// Indexes `bytes`, or returns nil when the text is not of the plain shape described above
     /// (which includes every invalid text).
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count < Int(Int32.max) else { return nil }
+        self.init()
+        guard reindex(bytes) else { return nil }
+    }
+
+    /// Indexes `bytes` in place of what the index held, keeping its storage; false (and an index
+    /// of no members) when the text is not of the plain shape described above. What `init?(_:)`
+    /// does, without allocating once the storage has grown to the events' size.
+    public mutating func reindex(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        entries.removeAll(keepingCapacity: true)
         self.bytes = bytes
-        entries.reserveCapacity(16)
+        guard bytes.count < Int(Int32.max) else { return fail() }
+        if entries.capacity < 16 { entries.reserveCapacity(16) }
         var cursor = skipWhitespace(0)
         guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{"),
-              let end = scanObject(openingAt: cursor, parent: -1) else { return nil }
+              let end = scanObject(openingAt: cursor, parent: -1) else { return fail() }
         cursor = skipWhitespace(end)
-        guard cursor == bytes.count else { return nil }
+        guard cursor == bytes.count else { return fail() }
+        return true
+    }
+
+    /// Leaves no member behind a declined text, so lookups after a false `reindex` find nothing.
+    private mutating func fail() -> Bool {
+        entries.removeAll(keepingCapacity: true)
+        return false
     }
 
     // MARK: Lookup

@@ -149,7 +149,14 @@ extension TwilioInboundEvent: JSONEvent {
     /// path, with the same payload or name (checked against it in the tests). Nil otherwise:
     /// then `decode` takes the event, or names what is wrong with it.
     public static func frequent(_ text: UnsafeRawBufferPointer) -> Frequent? {
-        guard let object = JSONFlatObject(text), let event = object.member("event") else { return nil }
+        var index = JSONFlatObject()
+        return frequent(text, indexingInto: &index)
+    }
+
+    /// `frequent(_:)`, indexing the text into `object`, whose storage a caller that reads one
+    /// event after another keeps (no allocation per event).
+    public static func frequent(_ text: UnsafeRawBufferPointer, indexingInto object: inout JSONFlatObject) -> Frequent? {
+        guard object.reindex(text), let event = object.member("event") else { return nil }
         if object.member(event, equals: "media") {
             guard let (_, payload) = checkedMedia(object) else { return nil }
             return .media(payload: object.bytes(of: payload))

@@ -90,9 +90,16 @@ struct JSONFlatObjectTests {
             }
         }
         var accepted = 0
+        var reused = JSONFlatObject()  // one index for every variant, as a call keeps one
         for bytes in variants {
             let agrees: Bool? = bytes.withUnsafeBytes { raw in
-                guard let object = JSONFlatObject(raw) else { return nil }
+                let fresh = JSONFlatObject(raw)
+                #expect(reused.reindex(raw) == (fresh != nil), "reindex and init? differ on \(String(decoding: bytes, as: UTF8.self))")
+                guard let object = fresh else {
+                    #expect(reused.member("event") == nil, "a declined text left members behind")
+                    return nil
+                }
+                #expect(Self.agree(reused, parent: nil, object), "the reused index differs")
                 guard let json = try? JSON.parse(raw), case .object(let members) = json else { return false }
                 return Self.agree(object, parent: nil, members)
             }
@@ -116,6 +123,28 @@ struct JSONFlatObjectTests {
             case (.object, .object(let nested)): if parent != nil || !agree(object, parent: member, nested) { return false }
             default: return false
             }
+        }
+        return true
+    }
+
+    /// Whether two indexes of one text find the same members (by the names `lookUp` knows).
+    private static func agree(_ a: JSONFlatObject, parent: JSONFlatObject.Member?, _ b: JSONFlatObject) -> Bool {
+        let names: [StaticString] = ["event", "sequenceNumber", "n", "t", "z", "media", "track", "chunk", "payload"]
+        for name in names {
+            let x = a.member(name), y = b.member(name)
+            guard x?.kind == y?.kind else { return false }
+            if let x, let y, x.kind != .object, !a.bytes(of: x).elementsEqual(b.bytes(of: y)) { return false }
+            if let x, let y, x.kind == .object, !agree(a, parent: x, b, parent: y) { return false }
+        }
+        return true
+    }
+
+    private static func agree(_ a: JSONFlatObject, parent x: JSONFlatObject.Member, _ b: JSONFlatObject, parent y: JSONFlatObject.Member) -> Bool {
+        let names: [StaticString] = ["track", "chunk", "payload"]
+        for name in names {
+            let p = a.member(name, in: x), q = b.member(name, in: y)
+            guard p?.kind == q?.kind else { return false }
+            if let p, let q, !a.bytes(of: p).elementsEqual(b.bytes(of: q)) { return false }
         }
         return true
     }
