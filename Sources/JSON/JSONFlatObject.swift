@@ -1,3 +1,5 @@
+import Base64
+
 /// An index of a small, plain JSON object's members, over the caller's bytes, with no tree and no
 /// `String` per member: the fast path for the events that arrive once per 20 ms audio frame per
 /// call (Twilio `media` and `mark`, Realtime audio deltas), where building a `JSON` tree cost more
@@ -46,10 +48,15 @@ public struct JSONFlatObject {
 
     private var bytes: UnsafeRawBufferPointer
     private var entries: [Entry] = []
+    /// The key whose string values are checked as base64 while scanned (`reindex`).
+    private var base64Key: UnsafeRawBufferPointer
+    /// Where the characters of the last such value that is base64 start, or -1.
+    private var base64Start = -1
 
     /// An empty index (of no text, with no members) whose storage `reindex(_:)` fills.
     public init() {
         bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        base64Key = bytes
     }
 
     /// Indexes `bytes`, or returns nil when the text is not of the plain shape described above
@@ -62,9 +69,18 @@ public struct JSONFlatObject {
     /// Indexes `bytes` in place of what the index held, keeping its storage; false (and an index
     /// of no members) when the text is not of the plain shape described above. What `init?(_:)`
     /// does, without allocating once the storage has grown to the events' size.
-    public mutating func reindex(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    ///
+    /// String values of members named `base64Key` (at either level) are checked as padded
+    /// standard base64 in the same pass that finds their end (`isBase64(_:)`): an audio
+    /// payload is read once, not once for its end and again by `Base64.isValid`.
+    public mutating func reindex(_ bytes: UnsafeRawBufferPointer, base64Key: StaticString = "") -> Bool {
         entries.removeAll(keepingCapacity: true)
         self.bytes = bytes
+        base64Start = -1
+        // A literal of two characters or more is in memory (`find` says why this matters).
+        self.base64Key = base64Key.hasPointerRepresentation
+            ? UnsafeRawBufferPointer(start: base64Key.utf8Start, count: base64Key.utf8CodeUnitCount)
+            : UnsafeRawBufferPointer(start: nil, count: 0)
         guard bytes.count < Int(Int32.max) else { return fail() }
         if entries.capacity < 16 { entries.reserveCapacity(16) }
         var cursor = skipWhitespace(0)
@@ -155,6 +171,14 @@ public struct JSONFlatObject {
         return value == Int.min ? nil : -value
     }
 
+    /// Whether a string member named by `reindex`'s `base64Key` holds padded standard base64
+    /// (exactly `Base64.isValid`), as checked while the index found the string's end. Of two
+    /// such members both base64, only the later says so (a false answer only sends a caller to
+    /// its full path).
+    public func isBase64(_ member: Member) -> Bool {
+        member.kind == .string && member.start == base64Start
+    }
+
     /// Whether the member is the literal `null`.
     public func isNull(_ member: Member) -> Bool {
         member.kind == .literal && bytes[member.start] == UInt8(ascii: "n")
@@ -198,7 +222,7 @@ public struct JSONFlatObject {
         if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
         while true {
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\""),
-                  let keyEnd = plainStringEnd(openingAt: cursor) else { return nil }
+                  let keyEnd = plainStringEnd(from: cursor + 1) else { return nil }
             let keyStart = cursor + 1
             cursor = skipWhitespace(keyEnd + 1)
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { return nil }
@@ -212,7 +236,15 @@ public struct JSONFlatObject {
             let valueEnd: Int
             switch byte {
             case UInt8(ascii: "\""):
-                guard let end = plainStringEnd(openingAt: cursor) else { return nil }
+                let end: Int
+                if isBase64Key(from: keyStart, to: keyEnd) {
+                    guard let (found, valid) = base64StringEnd(from: cursor + 1) else { return nil }
+                    end = found
+                    if valid { base64Start = cursor + 1 }
+                } else {
+                    guard let found = plainStringEnd(from: cursor + 1) else { return nil }
+                    end = found
+                }
                 entry.kind = .string
                 entry.valueStart = Int32(truncatingIfNeeded: cursor + 1)
                 entry.valueEnd = Int32(truncatingIfNeeded: end)
@@ -246,10 +278,36 @@ public struct JSONFlatObject {
         }
     }
 
-    /// The offset of the closing quote of a string of printable ASCII without escapes.
-    private func plainStringEnd(openingAt opening: Int) -> Int? {
+    /// Whether the key between these offsets is `base64Key`.
+    private func isBase64Key(from start: Int, to end: Int) -> Bool {
+        guard end - start == base64Key.count, base64Key.count > 0 else { return false }
+        for i in 0..<base64Key.count where bytes[start + i] != base64Key[i] { return false }
+        return true
+    }
+
+    /// The offset of the closing quote of the plain string whose characters start at `start`,
+    /// and whether they are padded standard base64 (`Base64.isValid`): the alphabet's run, at most
+    /// two `=`, then the quote, in a length that is a multiple of 4. Anything else continues as
+    /// `plainStringEnd` (the bytes passed are plain) and is not base64.
+    private func base64StringEnd(from start: Int) -> (end: Int, isBase64: Bool)? {
+        var cursor = Base64.alphabetEnd(in: bytes, from: start)
+        var padding = 0
+        while padding < 2, cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") {
+            cursor += 1
+            padding += 1
+        }
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") {
+            return (cursor, (cursor - start) % 4 == 0)
+        }
+        guard let end = plainStringEnd(from: cursor) else { return nil }
+        return (end, false)
+    }
+
+    /// The offset of the closing quote of a string of printable ASCII without escapes whose
+    /// characters start at `start` (after the opening quote).
+    private func plainStringEnd(from start: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
-        var cursor = opening + 1
+        var cursor = start
         // Eight bytes at a time while none is '"', '\', a control byte or non-ASCII (as the parser).
         let ones: UInt64 = 0x0101_0101_0101_0101
         while cursor + 8 <= bytes.count {

@@ -86,10 +86,10 @@ extension RealtimeServerEvent: JSONEvent {
     /// `audioDelta(_:)`, indexing the text into `object`, whose storage a caller that reads one
     /// event after another keeps (no allocation per event).
     public static func audioDelta(_ text: UnsafeRawBufferPointer, indexingInto object: inout JSONFlatObject) -> AudioDelta? {
-        guard object.reindex(text), let type = object.member("type"),
+        guard object.reindex(text, base64Key: "delta"), let type = object.member("type"),
               object.member(type, equals: "response.output_audio.delta") || object.member(type, equals: "response.audio.delta"),
               let delta = object.member("delta"), delta.kind == .string,
-              Base64.isValid(object.bytes(of: delta)) else { return nil }
+              object.isBase64(delta) else { return nil }
         func string(_ member: JSONFlatObject.Member?) -> UnsafeRawBufferPointer? {
             guard let member, member.kind == .string else { return nil }
             return object.bytes(of: member)

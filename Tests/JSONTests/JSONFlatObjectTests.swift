@@ -1,5 +1,6 @@
 import Testing
 @testable import JSON
+import Base64
 import TestSupport
 
 @Suite("JSONFlatObject")
@@ -70,6 +71,42 @@ struct JSONFlatObjectTests {
                     return
                 }
                 #expect(object.integer(inString: member) == Int(text), "\(text)")
+            }
+        }
+    }
+
+    /// A `base64Key` member is base64 exactly when `Base64.isValid` says so, at either level,
+    /// and a member of another name is never marked; the end found is the plain scan's.
+    @Test func flat_base64MemberAgreesWithIsValid() {
+        var generator = SplitMix64(seed: 18)
+        var values = ["", "AAAA", "AB==", "ABC=", "A===", "AB=C", "====", "=", "AAA", "AAAAA", "-_AA", "AA A",
+                      "/////w==", String(repeating: "QUJD", count: 54), String(repeating: "QUJD", count: 54) + "QQ=="]
+        let alphabet = Array("ABCab019+/=-_ .".utf8)
+        for _ in 0..<3_000 {
+            let length = Int.random(in: 0...30, using: &generator)
+            values.append(String(decoding: (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }, as: UTF8.self))
+        }
+        var reused = JSONFlatObject()
+        for value in values {
+            for template in [#"{"event":"media","media":{"payload":"\#(value)"}}"#, #"{"payload":"\#(value)","delta":"\#(value)"}"#] {
+                var copy = template
+                copy.withUTF8 { utf8 in
+                    let raw = UnsafeRawBufferPointer(utf8)
+                    guard reused.reindex(raw, base64Key: "payload") else {
+                        Issue.record("declined \(template)")
+                        return
+                    }
+                    let plain = JSONFlatObject(raw)!
+                    let media = reused.member("media")
+                    guard let payload = media.map({ reused.member("payload", in: $0) }) ?? reused.member("payload") else {
+                        Issue.record("no payload in \(template)")
+                        return
+                    }
+                    #expect(reused.isBase64(payload) == Base64.isValid(reused.bytes(of: payload)), "\(value)")
+                    #expect(reused.string(payload) == value)
+                    #expect(plain.string(media.map { plain.member("payload", in: $0)! } ?? plain.member("payload")) == value)
+                    #expect(!(plain.member("payload").map(plain.isBase64) ?? false) && !(reused.member("delta").map(reused.isBase64) ?? false))
+                }
             }
         }
     }
