@@ -46,8 +46,33 @@ public struct JSONFlatObject {
         var kind: Kind
     }
 
+    /// Room for the entries, reused by `reindex`: written through a pointer, so adding an entry
+    /// costs no uniqueness check and clearing costs nothing (an `Array` did both per entry and
+    /// per event). A copy of the index shares it until either reindexes (`reindex` checks).
+    private final class Storage {
+        private(set) var entries: UnsafeMutablePointer<Entry>
+        private(set) var capacity: Int
+
+        init(capacity: Int) {
+            entries = .allocate(capacity: capacity)
+            self.capacity = capacity
+        }
+
+        /// Doubles the room, keeping the first `count` entries.
+        func grow(keeping count: Int) {
+            let larger = UnsafeMutablePointer<Entry>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: entries, count: count)
+            entries.deallocate()
+            entries = larger
+            capacity *= 2
+        }
+
+        deinit { entries.deallocate() }  // `Entry` is trivial: nothing to deinitialize
+    }
+
     private var bytes: UnsafeRawBufferPointer
-    private var entries: [Entry] = []
+    private var storage = Storage(capacity: 16)
+    private var count = 0
     /// The key whose string values are checked as base64 while scanned (`reindex`).
     private var base64Key: UnsafeRawBufferPointer
     /// Where the characters of the last such value that is base64 start, or -1.
@@ -74,7 +99,8 @@ public struct JSONFlatObject {
     /// standard base64 in the same pass that finds their end (`isBase64(_:)`): an audio
     /// payload is read once, not once for its end and again by `Base64.isValid`.
     public mutating func reindex(_ bytes: UnsafeRawBufferPointer, base64Key: StaticString = "") -> Bool {
-        entries.removeAll(keepingCapacity: true)
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }  // a copy keeps its entries
+        count = 0
         self.bytes = bytes
         base64Start = -1
         // A literal of two characters or more is in memory (`find` says why this matters).
@@ -82,7 +108,6 @@ public struct JSONFlatObject {
             ? UnsafeRawBufferPointer(start: base64Key.utf8Start, count: base64Key.utf8CodeUnitCount)
             : UnsafeRawBufferPointer(start: nil, count: 0)
         guard bytes.count < Int(Int32.max) else { return fail() }
-        if entries.capacity < 16 { entries.reserveCapacity(16) }
         var cursor = skipWhitespace(0)
         guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{"),
               let end = scanObject(openingAt: cursor, parent: -1) else { return fail() }
@@ -93,7 +118,7 @@ public struct JSONFlatObject {
 
     /// Leaves no member behind a declined text, so lookups after a false `reindex` find nothing.
     private mutating func fail() -> Bool {
-        entries.removeAll(keepingCapacity: true)
+        count = 0
         return false
     }
 
@@ -125,6 +150,9 @@ public struct JSONFlatObject {
     /// Whether a string member's characters are exactly `text`.
     public func member(_ member: Member, equals text: StaticString) -> Bool {
         guard member.kind == .string, member.end - member.start == text.utf8CodeUnitCount else { return false }
+        if text.hasPointerRepresentation {  // as `find`: no closure to retain the index
+            return Self.same(bytes.baseAddress! + member.start, text.utf8Start, count: text.utf8CodeUnitCount)
+        }
         return text.withUTF8Buffer { expected in
             for i in 0..<expected.count where bytes[member.start + i] != expected[i] { return false }
             return true
@@ -194,17 +222,12 @@ public struct JSONFlatObject {
     }
 
     private func find(_ wanted: UnsafePointer<UInt8>, count: Int, parent: Int32) -> Member? {
-        var index = entries.count - 1
+        let entries = storage.entries
+        var index = self.count - 1
         while index >= 0 {
             let entry = entries[index]
             if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == count {
-                var same = true
-                let start = Int(entry.keyStart)
-                for i in 0..<count where bytes[start + i] != wanted[i] {
-                    same = false
-                    break
-                }
-                if same {
+                if Self.same(bytes.baseAddress! + Int(entry.keyStart), wanted, count: count) {
                     return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
                 }
             }
@@ -228,7 +251,7 @@ public struct JSONFlatObject {
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { return nil }
             cursor = skipWhitespace(cursor + 1)
             guard cursor < bytes.count else { return nil }
-            let entryIndex = entries.count
+            let entryIndex = count
             // Offsets fit in Int32: `init?` declines longer texts.
             var entry = Entry(parent: parent, keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
                               valueStart: Int32(truncatingIfNeeded: cursor), valueEnd: 0, kind: .literal)
@@ -253,7 +276,7 @@ public struct JSONFlatObject {
                 guard parent == -1 else { return nil }  // one level of nesting at most
                 entry.kind = .object
                 entry.valueEnd = entry.valueStart
-                entries.append(entry)
+                add(entry)
                 guard let end = scanObject(openingAt: cursor, parent: Int32(truncatingIfNeeded: entryIndex)) else { return nil }
                 valueEnd = end
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -269,13 +292,33 @@ public struct JSONFlatObject {
             default:
                 return nil  // arrays, and anything that is not JSON
             }
-            if entry.kind != .object { entries.append(entry) }
+            if entry.kind != .object { add(entry) }
             cursor = skipWhitespace(valueEnd)
             guard cursor < bytes.count else { return nil }
             if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
             guard bytes[cursor] == UInt8(ascii: ",") else { return nil }
             cursor = skipWhitespace(cursor + 1)
         }
+    }
+
+    private mutating func add(_ entry: Entry) {
+        if count == storage.capacity { storage.grow(keeping: count) }
+        (storage.entries + count).initialize(to: entry)
+        count += 1
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal: eight at a time, then one by one.
+    private static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+            i += 8
+        }
+        while i < count {
+            guard a.load(fromByteOffset: i, as: UInt8.self) == b.load(fromByteOffset: i, as: UInt8.self) else { return false }
+            i += 1
+        }
+        return true
     }
 
     /// Whether the key between these offsets is `base64Key`.

@@ -111,6 +111,25 @@ struct JSONFlatObjectTests {
         }
     }
 
+    /// The entries' room is shared by copies only until one reindexes: a copy keeps its members,
+    /// and an index past sixteen members grows its room.
+    @Test func flat_copyKeepsItsEntries_andRoomGrows() {
+        let first = Array(#"{"event":"media","n":1}"#.utf8)
+        let many = Array(("{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","event":"mark"}"#).utf8)
+        first.withUnsafeBytes { a in
+            many.withUnsafeBytes { b in
+                var index = JSONFlatObject()
+                let indexedFirst = index.reindex(a)
+                let copy = index
+                let indexedMany = index.reindex(b)
+                #expect(indexedFirst && indexedMany)
+                #expect(copy.string(copy.member("event")) == "media" && copy.integer(of: copy.member("n")!) == 1)
+                #expect(index.string(index.member("event")) == "mark" && index.member("n") == nil)
+                #expect(index.reindex(a) && index.string(index.member("event")) == "media")
+            }
+        }
+    }
+
     /// Whenever the index accepts a text, the full parser accepts it too and every member agrees.
     @Test func flat_agreesWithTheFullParserOnEveryAcceptedVariant() throws {
         let base = Array(#"{"event":"media","sequenceNumber":"3","n":-0,"t":true,"z":null,"media":{"track":"inbound","chunk":12,"payload":"/////w=="}}"#.utf8)
