@@ -301,6 +301,7 @@ public struct JSONFlatObject {
         }
     }
 
+    @inline(__always)
     private mutating func add(_ entry: Entry) {
         if count == storage.capacity { storage.grow(keeping: count) }
         (storage.entries + count).initialize(to: entry)
@@ -321,7 +322,9 @@ public struct JSONFlatObject {
         return true
     }
 
-    /// Whether the key between these offsets is `base64Key`.
+    /// Whether the key between these offsets is `base64Key` (inlined: it runs for every string
+    /// member, and most differ in length).
+    @inline(__always)
     private func isBase64Key(from start: Int, to end: Int) -> Bool {
         guard end - start == base64Key.count, base64Key.count > 0 else { return false }
         for i in 0..<base64Key.count where bytes[start + i] != base64Key[i] { return false }
