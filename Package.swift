@@ -34,7 +34,8 @@ let package = Package(
         // The one base64 (standard and URL-safe): payloads, handshakes, signatures, tokens.
         .target(name: "Base64", swiftSettings: runtime),
         .target(name: "Audio", swiftSettings: runtime),
-        .target(name: "JSON", swiftSettings: runtime),
+        // JSON on Base64 alone: its flat index checks a base64 member while finding its end.
+        .target(name: "JSON", dependencies: ["Base64"], swiftSettings: runtime),
         // The logger: logfmt/JSON lines, redaction, a bounded background writer.
         .target(name: "Logging", swiftSettings: runtime),
         .target(name: "Config", dependencies: ["Logging", "Base64", "JSON"], swiftSettings: runtime),
@@ -90,7 +91,7 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "Base64Tests", dependencies: ["Base64"], swiftSettings: swift6),
         .testTarget(name: "AudioTests", dependencies: ["Audio"], swiftSettings: swift6),
-        .testTarget(name: "JSONTests", dependencies: ["JSON", "TestSupport"], swiftSettings: swift6),
+        .testTarget(name: "JSONTests", dependencies: ["JSON", "Base64", "TestSupport"], swiftSettings: swift6),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"], swiftSettings: swift6),
         .testTarget(name: "ConfigTests", dependencies: ["Config", "Logging", "JSON"], swiftSettings: swift6),
         .testTarget(name: "NetTests", dependencies: ["Net", "CSSL", "NetTestSupport"], swiftSettings: swift6),

@@ -10,11 +10,27 @@ public enum Base64 {
         var end = bytes.count
         if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
         if end > 0, bytes[end - 1] == UInt8(ascii: "=") { end -= 1 }
-        // A table and an OR, no branch per byte: this runs on every audio chunk of every call.
+        return alphabetEnd(in: UnsafeRawBufferPointer(rebasing: bytes[0..<end]), from: 0) == end
+    }
+
+    /// The offset of the first byte at or after `start` outside the standard alphabet
+    /// (`A–Z a–z 0–9 + /`; `=` is outside), or `bytes.count`. `isValid` is this plus the padding
+    /// rules; a JSON index (`JSONFlatObject`) calls it to check a payload while finding its end.
+    public static func alphabetEnd(in bytes: UnsafeRawBufferPointer, from start: Int) -> Int {
+        guard let base = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return start }
+        // A table and an OR per byte, one branch per eight: this runs on every audio chunk of every call.
         return rejects.withUnsafeBufferPointer { rejects in
-            var rejected: UInt8 = 0
-            for position in 0..<end { rejected |= rejects[Int(bytes[position])] }
-            return rejected == 0
+            let table = rejects.baseAddress!  // 256 entries: any byte indexes it
+            var cursor = start
+            while cursor + 8 <= bytes.count {
+                let p = base + cursor
+                let rejected = table[Int(p[0])] | table[Int(p[1])] | table[Int(p[2])] | table[Int(p[3])]
+                    | table[Int(p[4])] | table[Int(p[5])] | table[Int(p[6])] | table[Int(p[7])]
+                if rejected != 0 { break }
+                cursor += 8
+            }
+            while cursor < bytes.count, table[Int(base[cursor])] == 0 { cursor += 1 }
+            return cursor
         }
     }
 
@@ -136,7 +152,7 @@ public enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let urlAlphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// 1 for every byte outside the standard alphabet, 0 inside it (`isValid`).
+    /// 1 for every byte outside the standard alphabet, 0 inside it (`alphabetEnd`).
     private static let rejects: [UInt8] = (0...255).map { value in
         switch UInt8(value) {
         case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),

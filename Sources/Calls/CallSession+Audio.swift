@@ -10,6 +10,13 @@ extension CallSession: AfterEventsTask {
     /// Queues one provider audio delta for the caller. Deltas ready in the same loop iteration are
     /// coalesced into one `media` message (up to `maxCoalescedAudioBytes`), never held back longer.
     func assistantAudio(delta: String, itemId: String?, responseId: String?) {
+        var delta = delta
+        delta.withUTF8 { assistantAudio(delta: UnsafeRawBufferPointer($0), itemId: itemId, responseId: responseId) }
+    }
+
+    /// `assistantAudio(delta:itemId:responseId:)` for the delta's base64 as bytes (copied into
+    /// the coalescer's buffer: no `String` per delta).
+    func assistantAudio(delta: UnsafeRawBufferPointer, itemId: String?, responseId: String?) {
         guard !streamSid.isEmpty, withinBufferLimits() else { return }
         if playback.isInterrupted(responseId: responseId, itemId: itemId) {
             droppedAfterBargeIn += 1  // late audio of a response the caller talked over
@@ -28,7 +35,7 @@ extension CallSession: AfterEventsTask {
     /// Queues one provider audio delta read in place; its ids become `String`s once per item.
     func assistantAudio(_ delta: RealtimeServerEvent.AudioDelta) {
         guard !streamSid.isEmpty else { return }
-        assistantAudio(delta: String(decoding: delta.delta, as: UTF8.self), itemId: deltaIds.itemId(delta.itemId),
+        assistantAudio(delta: delta.delta, itemId: deltaIds.itemId(delta.itemId),
                        responseId: deltaIds.responseId(delta.responseId))
     }
 
@@ -56,7 +63,7 @@ extension CallSession: AfterEventsTask {
         meter.assistantAudio(bytes: chunk.bytes, nowMs: now)
         sendMedia(chunk.payload)
         let markMs = playback.record(bytes: chunk.bytes, itemId: chunk.itemId, responseId: chunk.responseId, nowMs: now)
-        if let recorder, let audio = Base64.decode(chunk.payload) {
+        if let recorder, let audio = chunk.payload.withUnsafeBytes({ Base64.decode($0) }) {
             recorder.sent(audio, mark: AssistantPlayback.markName(itemId: chunk.itemId, ms: markMs))
         }
         sendMark(itemId: chunk.itemId, ms: markMs)
@@ -64,15 +71,15 @@ extension CallSession: AfterEventsTask {
     }
 
     /// A `media` message to Twilio, spliced into the frame when the ids allow (they always do).
-    private func sendMedia(_ payload: String) {
+    private func sendMedia(_ payload: [UInt8]) {
         guard streamSidIsPlain else {
-            twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: payload))
+            twilio.sendText(TwilioOutbound.media(streamSid: streamSid, payload: String(decoding: payload, as: UTF8.self)))
             return
         }
-        var streamSid = streamSid, payload = payload  // withUTF8 wants vars; nothing is copied
+        var streamSid = streamSid  // withUTF8 wants a var; nothing is copied
         streamSid.withUTF8 { sid in
-            payload.withUTF8 { payload in
-                twilio.send(TwilioOutbound.media(plainStreamSid: UnsafeRawBufferPointer(sid), payload: UnsafeRawBufferPointer(payload)))
+            payload.withUnsafeBytes { payload in
+                twilio.send(TwilioOutbound.media(plainStreamSid: UnsafeRawBufferPointer(sid), payload: payload))
             }
         }
     }

@@ -111,7 +111,7 @@ extension CallSession: RealtimeClientDelegate {
             return
         }
         // The bulk of a session's events, read in place (no String for the delta's ids).
-        if !isConnecting, let delta = RealtimeServerEvent.audioDelta(event) {
+        if !isConnecting, let delta = RealtimeServerEvent.audioDelta(event, indexingInto: &eventIndex) {
             _ = tools.runner?.observe(.assistantAudio)  // the audio path: never an action
             assistantAudio(delta)
             return

@@ -105,6 +105,8 @@ public final class CallSession {
     var coalescer: AssistantAudioCoalescer
     /// The last audio delta's ids, kept as `String`s (CallSession+Audio.swift).
     var deltaIds = AudioDeltaIds()
+    /// The per-frame events' JSON index, reused from one event to the next (both sockets).
+    var eventIndex = JSONFlatObject()
     var flushScheduled = false
     var whenPlayedOut: [() -> Void] = []
     var responseInProgress: String?
@@ -186,7 +188,7 @@ public final class CallSession {
 
     func handleTwilio(_ text: UnsafeRawBufferPointer) {
         // The two per-frame events, read in place (no String, no field the call does not use).
-        switch TwilioInboundEvent.frequent(text) {
+        switch TwilioInboundEvent.frequent(text, indexingInto: &eventIndex) {
         case .media(let payload)?:
             forwardCallerAudio(payload)
             return

@@ -1,3 +1,5 @@
+import Base64
+
 /// An index of a small, plain JSON object's members, over the caller's bytes, with no tree and no
 /// `String` per member: the fast path for the events that arrive once per 20 ms audio frame per
 /// call (Twilio `media` and `mark`, Realtime audio deltas), where building a `JSON` tree cost more
@@ -12,7 +14,9 @@
 /// When it returns an index, `JSON.parse` would succeed on the same text and yield an object whose
 /// members hold the same values; a repeated key resolves to its last occurrence, as in `JSONObject`.
 ///
-/// The index points into the bytes it was made from: use it only while they are valid.
+/// The index points into the bytes it was made from: use it only while they are valid. A holder
+/// that indexes one event after another keeps one value and calls `reindex(_:)`, which reuses its
+/// storage: no allocation per event once the first has sized it.
 public struct JSONFlatObject {
     /// What a member holds.
     public enum Kind: UInt8, Sendable {
@@ -42,20 +46,80 @@ public struct JSONFlatObject {
         var kind: Kind
     }
 
-    private let bytes: UnsafeRawBufferPointer
-    private var entries: [Entry] = []
+    /// Room for the entries, reused by `reindex`: written through a pointer, so adding an entry
+    /// costs no uniqueness check and clearing costs nothing (an `Array` did both per entry and
+    /// per event). A copy of the index shares it until either reindexes (`reindex` checks).
+    private final class Storage {
+        private(set) var entries: UnsafeMutablePointer<Entry>
+        private(set) var capacity: Int
+
+        init(capacity: Int) {
+            entries = .allocate(capacity: capacity)
+            self.capacity = capacity
+        }
+
+        /// Doubles the room, keeping the first `count` entries.
+        func grow(keeping count: Int) {
+            let larger = UnsafeMutablePointer<Entry>.allocate(capacity: capacity * 2)
+            larger.moveInitialize(from: entries, count: count)
+            entries.deallocate()
+            entries = larger
+            capacity *= 2
+        }
+
+        deinit { entries.deallocate() }  // `Entry` is trivial: nothing to deinitialize
+    }
+
+    private var bytes: UnsafeRawBufferPointer
+    private var storage = Storage(capacity: 16)
+    private var count = 0
+    /// The key whose string values are checked as base64 while scanned (`reindex`).
+    private var base64Key: UnsafeRawBufferPointer
+    /// Where the characters of the last such value that is base64 start, or -1.
+    private var base64Start = -1
+
+    /// An empty index (of no text, with no members) whose storage `reindex(_:)` fills.
+    public init() {
+        bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+        base64Key = bytes
+    }
 
     /// Indexes `bytes`, or returns nil when the text is not of the plain shape described above
     /// (which includes every invalid text).
     public init?(_ bytes: UnsafeRawBufferPointer) {
-        guard bytes.count < Int(Int32.max) else { return nil }
+        self.init()
+        guard reindex(bytes) else { return nil }
+    }
+
+    /// Indexes `bytes` in place of what the index held, keeping its storage; false (and an index
+    /// of no members) when the text is not of the plain shape described above. What `init?(_:)`
+    /// does, without allocating once the storage has grown to the events' size.
+    ///
+    /// String values of members named `base64Key` (at either level) are checked as padded
+    /// standard base64 in the same pass that finds their end (`isBase64(_:)`): an audio
+    /// payload is read once, not once for its end and again by `Base64.isValid`.
+    public mutating func reindex(_ bytes: UnsafeRawBufferPointer, base64Key: StaticString = "") -> Bool {
+        if !isKnownUniquelyReferenced(&storage) { storage = Storage(capacity: storage.capacity) }  // a copy keeps its entries
+        count = 0
         self.bytes = bytes
-        entries.reserveCapacity(16)
+        base64Start = -1
+        // A literal of two characters or more is in memory (`find` says why this matters).
+        self.base64Key = base64Key.hasPointerRepresentation
+            ? UnsafeRawBufferPointer(start: base64Key.utf8Start, count: base64Key.utf8CodeUnitCount)
+            : UnsafeRawBufferPointer(start: nil, count: 0)
+        guard bytes.count < Int(Int32.max) else { return fail() }
         var cursor = skipWhitespace(0)
         guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "{"),
-              let end = scanObject(openingAt: cursor, parent: -1) else { return nil }
+              let end = scanObject(openingAt: cursor, parent: -1) else { return fail() }
         cursor = skipWhitespace(end)
-        guard cursor == bytes.count else { return nil }
+        guard cursor == bytes.count else { return fail() }
+        return true
+    }
+
+    /// Leaves no member behind a declined text, so lookups after a false `reindex` find nothing.
+    private mutating func fail() -> Bool {
+        count = 0
+        return false
     }
 
     // MARK: Lookup
@@ -86,6 +150,9 @@ public struct JSONFlatObject {
     /// Whether a string member's characters are exactly `text`.
     public func member(_ member: Member, equals text: StaticString) -> Bool {
         guard member.kind == .string, member.end - member.start == text.utf8CodeUnitCount else { return false }
+        if text.hasPointerRepresentation {  // as `find`: no closure to retain the index
+            return Self.same(bytes.baseAddress! + member.start, text.utf8Start, count: text.utf8CodeUnitCount)
+        }
         return text.withUTF8Buffer { expected in
             for i in 0..<expected.count where bytes[member.start + i] != expected[i] { return false }
             return true
@@ -132,6 +199,14 @@ public struct JSONFlatObject {
         return value == Int.min ? nil : -value
     }
 
+    /// Whether a string member named by `reindex`'s `base64Key` holds padded standard base64
+    /// (exactly `Base64.isValid`), as checked while the index found the string's end. Of two
+    /// such members both base64, only the later says so (a false answer only sends a caller to
+    /// its full path).
+    public func isBase64(_ member: Member) -> Bool {
+        member.kind == .string && member.start == base64Start
+    }
+
     /// Whether the member is the literal `null`.
     public func isNull(_ member: Member) -> Bool {
         member.kind == .literal && bytes[member.start] == UInt8(ascii: "n")
@@ -147,17 +222,12 @@ public struct JSONFlatObject {
     }
 
     private func find(_ wanted: UnsafePointer<UInt8>, count: Int, parent: Int32) -> Member? {
-        var index = entries.count - 1
+        let entries = storage.entries
+        var index = self.count - 1
         while index >= 0 {
             let entry = entries[index]
             if entry.parent == parent, Int(entry.keyEnd - entry.keyStart) == count {
-                var same = true
-                let start = Int(entry.keyStart)
-                for i in 0..<count where bytes[start + i] != wanted[i] {
-                    same = false
-                    break
-                }
-                if same {
+                if Self.same(bytes.baseAddress! + Int(entry.keyStart), wanted, count: count) {
                     return Member(kind: entry.kind, index: index, start: Int(entry.valueStart), end: Int(entry.valueEnd))
                 }
             }
@@ -175,13 +245,13 @@ public struct JSONFlatObject {
         if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
         while true {
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\""),
-                  let keyEnd = plainStringEnd(openingAt: cursor) else { return nil }
+                  let keyEnd = plainStringEnd(from: cursor + 1) else { return nil }
             let keyStart = cursor + 1
             cursor = skipWhitespace(keyEnd + 1)
             guard cursor < bytes.count, bytes[cursor] == UInt8(ascii: ":") else { return nil }
             cursor = skipWhitespace(cursor + 1)
             guard cursor < bytes.count else { return nil }
-            let entryIndex = entries.count
+            let entryIndex = count
             // Offsets fit in Int32: `init?` declines longer texts.
             var entry = Entry(parent: parent, keyStart: Int32(truncatingIfNeeded: keyStart), keyEnd: Int32(truncatingIfNeeded: keyEnd),
                               valueStart: Int32(truncatingIfNeeded: cursor), valueEnd: 0, kind: .literal)
@@ -189,7 +259,15 @@ public struct JSONFlatObject {
             let valueEnd: Int
             switch byte {
             case UInt8(ascii: "\""):
-                guard let end = plainStringEnd(openingAt: cursor) else { return nil }
+                let end: Int
+                if isBase64Key(from: keyStart, to: keyEnd) {
+                    guard let (found, valid) = base64StringEnd(from: cursor + 1) else { return nil }
+                    end = found
+                    if valid { base64Start = cursor + 1 }
+                } else {
+                    guard let found = plainStringEnd(from: cursor + 1) else { return nil }
+                    end = found
+                }
                 entry.kind = .string
                 entry.valueStart = Int32(truncatingIfNeeded: cursor + 1)
                 entry.valueEnd = Int32(truncatingIfNeeded: end)
@@ -198,7 +276,7 @@ public struct JSONFlatObject {
                 guard parent == -1 else { return nil }  // one level of nesting at most
                 entry.kind = .object
                 entry.valueEnd = entry.valueStart
-                entries.append(entry)
+                add(entry)
                 guard let end = scanObject(openingAt: cursor, parent: Int32(truncatingIfNeeded: entryIndex)) else { return nil }
                 valueEnd = end
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
@@ -214,7 +292,7 @@ public struct JSONFlatObject {
             default:
                 return nil  // arrays, and anything that is not JSON
             }
-            if entry.kind != .object { entries.append(entry) }
+            if entry.kind != .object { add(entry) }
             cursor = skipWhitespace(valueEnd)
             guard cursor < bytes.count else { return nil }
             if bytes[cursor] == UInt8(ascii: "}") { return cursor + 1 }
@@ -223,10 +301,59 @@ public struct JSONFlatObject {
         }
     }
 
-    /// The offset of the closing quote of a string of printable ASCII without escapes.
-    private func plainStringEnd(openingAt opening: Int) -> Int? {
+    @inline(__always)
+    private mutating func add(_ entry: Entry) {
+        if count == storage.capacity { storage.grow(keeping: count) }
+        (storage.entries + count).initialize(to: entry)
+        count += 1
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal: eight at a time, then one by one.
+    private static func same(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            guard a.loadUnaligned(fromByteOffset: i, as: UInt64.self) == b.loadUnaligned(fromByteOffset: i, as: UInt64.self) else { return false }
+            i += 8
+        }
+        while i < count {
+            guard a.load(fromByteOffset: i, as: UInt8.self) == b.load(fromByteOffset: i, as: UInt8.self) else { return false }
+            i += 1
+        }
+        return true
+    }
+
+    /// Whether the key between these offsets is `base64Key` (inlined: it runs for every string
+    /// member, and most differ in length).
+    @inline(__always)
+    private func isBase64Key(from start: Int, to end: Int) -> Bool {
+        guard end - start == base64Key.count, base64Key.count > 0 else { return false }
+        for i in 0..<base64Key.count where bytes[start + i] != base64Key[i] { return false }
+        return true
+    }
+
+    /// The offset of the closing quote of the plain string whose characters start at `start`,
+    /// and whether they are padded standard base64 (`Base64.isValid`): the alphabet's run, at most
+    /// two `=`, then the quote, in a length that is a multiple of 4. Anything else continues as
+    /// `plainStringEnd` (the bytes passed are plain) and is not base64.
+    private func base64StringEnd(from start: Int) -> (end: Int, isBase64: Bool)? {
+        var cursor = Base64.alphabetEnd(in: bytes, from: start)
+        var padding = 0
+        while padding < 2, cursor < bytes.count, bytes[cursor] == UInt8(ascii: "=") {
+            cursor += 1
+            padding += 1
+        }
+        if cursor < bytes.count, bytes[cursor] == UInt8(ascii: "\"") {
+            return (cursor, (cursor - start) % 4 == 0)
+        }
+        guard let end = plainStringEnd(from: cursor) else { return nil }
+        return (end, false)
+    }
+
+    /// The offset of the closing quote of a string of printable ASCII without escapes whose
+    /// characters start at `start` (after the opening quote).
+    private func plainStringEnd(from start: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
-        var cursor = opening + 1
+        var cursor = start
         // Eight bytes at a time while none is '"', '\', a control byte or non-ASCII (as the parser).
         let ones: UInt64 = 0x0101_0101_0101_0101
         while cursor + 8 <= bytes.count {

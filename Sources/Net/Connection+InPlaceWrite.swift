@@ -6,17 +6,28 @@ extension Connection {
     /// around a base64 payload): no intermediate `String` or array, one copy of each piece.
     public func write(count: Int, _ fill: (UnsafeMutableRawBufferPointer) -> Void) {
         guard state != .closed, !closeWhenFlushed else { return }
-        let start = output.count
-        // The room is made by copying zeros (a memcpy); `repeatElement` would append byte by byte.
-        if count <= zeros.count {
-            output.append(contentsOf: UnsafeRawBufferPointer(rebasing: zeros[..<count]))
-        } else {
-            output.append(contentsOf: repeatElement(0, count: count))
-        }
+        let start = reserveOutput(count)  // room kept from earlier messages: usually no append
         output.withUnsafeMutableBytes { raw in
             fill(UnsafeMutableRawBufferPointer(rebasing: raw[start..<(start + count)]))
         }
         afterQueue()
+    }
+
+    /// Extends the queued output by `count` bytes of room after `outputEnd` (their content is
+    /// the caller's to write); returns their offset in `output`.
+    func reserveOutput(_ count: Int) -> Int {
+        let at = outputEnd
+        let missing = at + count - output.count
+        if missing > 0 {
+            // Zeros by a memcpy; `repeatElement` would append byte by byte.
+            if missing <= zeros.count {
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: zeros[..<missing]))
+            } else {
+                output.append(contentsOf: repeatElement(0, count: missing))
+            }
+        }
+        outputEnd = at + count
+        return at
     }
 }
 

@@ -30,8 +30,12 @@ public final class Connection: AfterEventsTask {
     var ssl: OpaquePointer?
     let tlsContext: TLSContext?
     var serverName: String?
+    /// The queued output is `output[outputStart..<outputEnd]`. The array's own count is only the
+    /// room (grown with zeros when a message needs more, kept when the queue empties), so queuing a
+    /// frame and emptying the queue cost no `Array` append or removal on the audio path.
     var output: [UInt8] = []
     var outputStart = 0
+    var outputEnd = 0
     var flushScheduled = false
     var closeWhenFlushed = false
     /// Set by `lingeringClose`: once the output is flushed, half-close and drain instead of closing.
@@ -98,22 +102,23 @@ public final class Connection: AfterEventsTask {
     public var isOpen: Bool { state == .open }
 
     /// Bytes queued but not yet accepted by the kernel (or TLS).
-    public var bufferedOutputBytes: Int { output.count - outputStart }
+    public var bufferedOutputBytes: Int { outputEnd - outputStart }
 
     // MARK: Writing
 
     /// Queues `bytes`; they leave at the end of the current loop iteration.
     public func write(_ bytes: UnsafeRawBufferPointer) {
         guard state != .closed, !closeWhenFlushed else { return }
-        output.append(contentsOf: bytes)
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            let at = reserveOutput(bytes.count)
+            output.withUnsafeMutableBytes { raw in (raw.baseAddress! + at).copyMemory(from: source, byteCount: bytes.count) }
+        }
         afterQueue()
     }
 
     /// Queues `bytes`; they leave at the end of the current loop iteration.
     public func write(_ bytes: [UInt8]) {
-        guard state != .closed, !closeWhenFlushed else { return }
-        output.append(contentsOf: bytes)
-        afterQueue()
+        bytes.withUnsafeBytes { write($0) }
     }
 
     func afterQueue() {
@@ -139,10 +144,10 @@ public final class Connection: AfterEventsTask {
     /// Writes as much queued output as the socket takes now; arms write readiness for the rest.
     func flush() {
         guard state == .open else { return }
-        while outputStart < output.count {
+        while outputStart < outputEnd {
             let written: Int = output.withUnsafeBytes { raw in
                 let base = raw.baseAddress! + outputStart
-                let count = output.count - outputStart
+                let count = outputEnd - outputStart
                 return ssl == nil ? plainWrite(base, count) : tlsWrite(base, count)
             }
             if written > 0 {
@@ -154,16 +159,19 @@ public final class Connection: AfterEventsTask {
                 return  // failed; teardown already ran
             }
         }
-        if outputStart == output.count {
-            output.removeAll(keepingCapacity: output.capacity <= 256 * 1024)
+        if outputStart == outputEnd {
+            if output.capacity > 256 * 1024 { output = [] }  // a burst's room is not kept
             outputStart = 0
+            outputEnd = 0
             if closeWhenFlushed {
                 if let ms = lingerAfterFlushMs { beginLinger(timeoutMs: ms) } else { finishClose() }
                 return
             }
         } else if outputStart > 64 * 1024 {
-            output.removeFirst(outputStart)
+            let pending = outputEnd - outputStart, start = outputStart
+            output.withUnsafeMutableBytes { raw in raw.baseAddress!.copyMemory(from: raw.baseAddress! + start, byteCount: pending) }  // a memmove
             outputStart = 0
+            outputEnd = pending
         }
         updateInterest()
     }
@@ -231,6 +239,7 @@ public final class Connection: AfterEventsTask {
         if fd >= 0 { Glibc.close(fd); fd = -1 }
         output = []
         outputStart = 0
+        outputEnd = 0
         let handlers = releaseHandlers
         releaseHandlers = []
         for handler in handlers { handler() }
@@ -246,7 +255,7 @@ public final class Connection: AfterEventsTask {
     func updateInterest() {
         guard registered else { return }
         var wanted: EventLoop.Events = .readable
-        if !lingering && (state == .connecting || tlsWantsWritable || (state == .open && outputStart < output.count)) {
+        if !lingering && (state == .connecting || tlsWantsWritable || (state == .open && outputStart < outputEnd)) {
             wanted.insert(.writable)
         }
         if wanted != interest {

@@ -79,10 +79,17 @@ extension RealtimeServerEvent: JSONEvent {
     /// An audio delta of the usual shape, exactly when `decode` would return `.audioDelta` by its
     /// fast path, with the same fields; nil otherwise (then `decode` takes the event).
     public static func audioDelta(_ text: UnsafeRawBufferPointer) -> AudioDelta? {
-        guard let object = JSONFlatObject(text), let type = object.member("type"),
+        var index = JSONFlatObject()
+        return audioDelta(text, indexingInto: &index)
+    }
+
+    /// `audioDelta(_:)`, indexing the text into `object`, whose storage a caller that reads one
+    /// event after another keeps (no allocation per event).
+    public static func audioDelta(_ text: UnsafeRawBufferPointer, indexingInto object: inout JSONFlatObject) -> AudioDelta? {
+        guard object.reindex(text, base64Key: "delta"), let type = object.member("type"),
               object.member(type, equals: "response.output_audio.delta") || object.member(type, equals: "response.audio.delta"),
               let delta = object.member("delta"), delta.kind == .string,
-              Base64.isValid(object.bytes(of: delta)) else { return nil }
+              object.isBase64(delta) else { return nil }
         func string(_ member: JSONFlatObject.Member?) -> UnsafeRawBufferPointer? {
             guard let member, member.kind == .string else { return nil }
             return object.bytes(of: member)

@@ -117,7 +117,8 @@ extension TwilioInboundEvent: JSONEvent {
     /// same value `decode(json:)` gives for them. Nil for any other event and for anything that
     /// index declines or that would be an error (then the full path decodes it, or names the error).
     static func decodeFrequent(_ text: UnsafeRawBufferPointer) -> TwilioInboundEvent? {
-        guard let object = JSONFlatObject(text), let event = object.member("event") else { return nil }
+        var object = JSONFlatObject()
+        guard object.reindex(text, base64Key: "payload"), let event = object.member("event") else { return nil }
         if object.member(event, equals: "media") {
             guard let (media, payload) = checkedMedia(object) else { return nil }
             return .media(TwilioMedia(streamSid: object.string(object.member("streamSid")),
@@ -149,7 +150,14 @@ extension TwilioInboundEvent: JSONEvent {
     /// path, with the same payload or name (checked against it in the tests). Nil otherwise:
     /// then `decode` takes the event, or names what is wrong with it.
     public static func frequent(_ text: UnsafeRawBufferPointer) -> Frequent? {
-        guard let object = JSONFlatObject(text), let event = object.member("event") else { return nil }
+        var index = JSONFlatObject()
+        return frequent(text, indexingInto: &index)
+    }
+
+    /// `frequent(_:)`, indexing the text into `object`, whose storage a caller that reads one
+    /// event after another keeps (no allocation per event).
+    public static func frequent(_ text: UnsafeRawBufferPointer, indexingInto object: inout JSONFlatObject) -> Frequent? {
+        guard object.reindex(text, base64Key: "payload"), let event = object.member("event") else { return nil }
         if object.member(event, equals: "media") {
             guard let (_, payload) = checkedMedia(object) else { return nil }
             return .media(payload: object.bytes(of: payload))
@@ -162,11 +170,11 @@ extension TwilioInboundEvent: JSONEvent {
     }
 
     /// A media event's `media` object and payload, when the fast path can decode all of it:
-    /// a base64 payload, and integers (or null, or absent) where Twilio sends them.
+    /// a base64 payload (checked by the index: `base64Key: "payload"`), and integers (or null, or absent) where Twilio sends them.
     private static func checkedMedia(_ object: JSONFlatObject) -> (JSONFlatObject.Member, JSONFlatObject.Member)? {
         guard let media = object.member("media"), media.kind == .object,
               let payload = object.member("payload", in: media), payload.kind == .string,
-              Base64.isValid(object.bytes(of: payload)),
+              object.isBase64(payload),
               integer(object.member("sequenceNumber"), object) != nil,
               integer(object.member("chunk", in: media), object) != nil,
               integer(object.member("timestamp", in: media), object) != nil else { return nil }

@@ -53,4 +53,24 @@ import Base64
             #expect(Base64.decode(Base64.encode(bytes)) == bytes)
         }
     }
+
+    /// `alphabetEnd` (eight bytes a time) stops where a byte-by-byte walk stops, from any start.
+    @Test func alphabetEnd_matchesAByteByByteWalk() {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var bytes = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/AAAA".utf8)
+        for position in 0..<bytes.count {
+            for bad: UInt8 in [0x3D, 0x22, 0x2D, 0x5F, 0x00, 0x80, 0xFF, 0x20] {
+                let saved = bytes[position]
+                bytes[position] = bad
+                bytes.withUnsafeBytes { raw in
+                    for start in [0, 1, 7, 8, 9, position] where start <= raw.count {
+                        var expected = start
+                        while expected < raw.count, alphabet.contains(raw[expected]) { expected += 1 }
+                        #expect(Base64.alphabetEnd(in: raw, from: start) == expected, "bad at \(position), start \(start)")
+                    }
+                }
+                bytes[position] = saved
+            }
+        }
+    }
 }

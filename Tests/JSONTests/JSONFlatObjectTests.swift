@@ -1,5 +1,6 @@
 import Testing
 @testable import JSON
+import Base64
 import TestSupport
 
 @Suite("JSONFlatObject")
@@ -74,6 +75,61 @@ struct JSONFlatObjectTests {
         }
     }
 
+    /// A `base64Key` member is base64 exactly when `Base64.isValid` says so, at either level,
+    /// and a member of another name is never marked; the end found is the plain scan's.
+    @Test func flat_base64MemberAgreesWithIsValid() {
+        var generator = SplitMix64(seed: 18)
+        var values = ["", "AAAA", "AB==", "ABC=", "A===", "AB=C", "====", "=", "AAA", "AAAAA", "-_AA", "AA A",
+                      "/////w==", String(repeating: "QUJD", count: 54), String(repeating: "QUJD", count: 54) + "QQ=="]
+        let alphabet = Array("ABCab019+/=-_ .".utf8)
+        for _ in 0..<3_000 {
+            let length = Int.random(in: 0...30, using: &generator)
+            values.append(String(decoding: (0..<length).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] }, as: UTF8.self))
+        }
+        var reused = JSONFlatObject()
+        for value in values {
+            for template in [#"{"event":"media","media":{"payload":"\#(value)"}}"#, #"{"payload":"\#(value)","delta":"\#(value)"}"#] {
+                var copy = template
+                copy.withUTF8 { utf8 in
+                    let raw = UnsafeRawBufferPointer(utf8)
+                    guard reused.reindex(raw, base64Key: "payload") else {
+                        Issue.record("declined \(template)")
+                        return
+                    }
+                    let plain = JSONFlatObject(raw)!
+                    let media = reused.member("media")
+                    guard let payload = media.map({ reused.member("payload", in: $0) }) ?? reused.member("payload") else {
+                        Issue.record("no payload in \(template)")
+                        return
+                    }
+                    #expect(reused.isBase64(payload) == Base64.isValid(reused.bytes(of: payload)), "\(value)")
+                    #expect(reused.string(payload) == value)
+                    #expect(plain.string(media.map { plain.member("payload", in: $0)! } ?? plain.member("payload")) == value)
+                    #expect(!(plain.member("payload").map(plain.isBase64) ?? false) && !(reused.member("delta").map(reused.isBase64) ?? false))
+                }
+            }
+        }
+    }
+
+    /// The entries' room is shared by copies only until one reindexes: a copy keeps its members,
+    /// and an index past sixteen members grows its room.
+    @Test func flat_copyKeepsItsEntries_andRoomGrows() {
+        let first = Array(#"{"event":"media","n":1}"#.utf8)
+        let many = Array(("{" + (0..<40).map { "\"k\($0)\":\($0)" }.joined(separator: ",") + #","event":"mark"}"#).utf8)
+        first.withUnsafeBytes { a in
+            many.withUnsafeBytes { b in
+                var index = JSONFlatObject()
+                let indexedFirst = index.reindex(a)
+                let copy = index
+                let indexedMany = index.reindex(b)
+                #expect(indexedFirst && indexedMany)
+                #expect(copy.string(copy.member("event")) == "media" && copy.integer(of: copy.member("n")!) == 1)
+                #expect(index.string(index.member("event")) == "mark" && index.member("n") == nil)
+                #expect(index.reindex(a) && index.string(index.member("event")) == "media")
+            }
+        }
+    }
+
     /// Whenever the index accepts a text, the full parser accepts it too and every member agrees.
     @Test func flat_agreesWithTheFullParserOnEveryAcceptedVariant() throws {
         let base = Array(#"{"event":"media","sequenceNumber":"3","n":-0,"t":true,"z":null,"media":{"track":"inbound","chunk":12,"payload":"/////w=="}}"#.utf8)
@@ -90,9 +146,16 @@ struct JSONFlatObjectTests {
             }
         }
         var accepted = 0
+        var reused = JSONFlatObject()  // one index for every variant, as a call keeps one
         for bytes in variants {
             let agrees: Bool? = bytes.withUnsafeBytes { raw in
-                guard let object = JSONFlatObject(raw) else { return nil }
+                let fresh = JSONFlatObject(raw)
+                #expect(reused.reindex(raw) == (fresh != nil), "reindex and init? differ on \(String(decoding: bytes, as: UTF8.self))")
+                guard let object = fresh else {
+                    #expect(reused.member("event") == nil, "a declined text left members behind")
+                    return nil
+                }
+                #expect(Self.agree(reused, parent: nil, object), "the reused index differs")
                 guard let json = try? JSON.parse(raw), case .object(let members) = json else { return false }
                 return Self.agree(object, parent: nil, members)
             }
@@ -116,6 +179,28 @@ struct JSONFlatObjectTests {
             case (.object, .object(let nested)): if parent != nil || !agree(object, parent: member, nested) { return false }
             default: return false
             }
+        }
+        return true
+    }
+
+    /// Whether two indexes of one text find the same members (by the names `lookUp` knows).
+    private static func agree(_ a: JSONFlatObject, parent: JSONFlatObject.Member?, _ b: JSONFlatObject) -> Bool {
+        let names: [StaticString] = ["event", "sequenceNumber", "n", "t", "z", "media", "track", "chunk", "payload"]
+        for name in names {
+            let x = a.member(name), y = b.member(name)
+            guard x?.kind == y?.kind else { return false }
+            if let x, let y, x.kind != .object, !a.bytes(of: x).elementsEqual(b.bytes(of: y)) { return false }
+            if let x, let y, x.kind == .object, !agree(a, parent: x, b, parent: y) { return false }
+        }
+        return true
+    }
+
+    private static func agree(_ a: JSONFlatObject, parent x: JSONFlatObject.Member, _ b: JSONFlatObject, parent y: JSONFlatObject.Member) -> Bool {
+        let names: [StaticString] = ["track", "chunk", "payload"]
+        for name in names {
+            let p = a.member(name, in: x), q = b.member(name, in: y)
+            guard p?.kind == q?.kind else { return false }
+            if let p, let q, !a.bytes(of: p).elementsEqual(b.bytes(of: q)) { return false }
         }
         return true
     }

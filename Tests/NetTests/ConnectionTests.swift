@@ -167,6 +167,53 @@ final class EchoServer {
         #expect(error.message.contains("timed out"))
         for fd in silent { Glibc.close(fd) }
     }
+
+    /// The output's room is kept and reused from one iteration to the next: messages queued by
+    /// `write(_:)` and `write(count:_:)` in many iterations, empty ones and ones past the 4 KiB of
+    /// zeros, all arrive whole and in order through an echo.
+    @Test func output_reusesItsRoom_andKeepsEveryByteInOrder() throws {
+        let loop = try EventLoop()
+        let server = try EchoServer(loop: loop)
+        var plan: [[[UInt8]]] = []
+        for round in 0..<8 {
+            let sizes = [0, 1, 300, 5_000, 17, round == 3 ? 300_000 : 64, 2]
+            plan.append(sizes.enumerated().map { index, size in
+                (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ round &* 7 &+ index) }
+            })
+        }
+        let expected = plan.flatMap { $0.flatMap { $0 } }
+        let client = Recorder()
+        var queuedEmpty = 0
+        func send(round: Int, on connection: Connection) {
+            for (index, piece) in plan[round].enumerated() {
+                if index % 2 == 0 {
+                    connection.write(count: piece.count) { room in piece.withUnsafeBytes { room.copyMemory(from: $0) } }
+                } else {
+                    connection.write(piece)
+                }
+            }
+            if round + 1 < plan.count {
+                loop.schedule(afterMs: 2) {
+                    if connection.bufferedOutputBytes == 0 { queuedEmpty += 1 }
+                    send(round: round + 1, on: connection)
+                }
+            }
+        }
+        client.onOpen = { send(round: 0, on: $0) }
+        client.onRead = { connection, _ in
+            if client.received.count >= expected.count { connection.close() }
+        }
+        client.onClose = { loop.stop() }
+        _ = Connection.connect(host: "127.0.0.1", port: server.listener.port, tls: nil, loop: loop,
+                               timeoutMs: 2_000, delegate: client)
+        let guardTimer = loop.schedule(afterMs: 10_000) { loop.stop() }
+        loop.run()
+        guardTimer.cancel()
+        #expect(client.received.count == expected.count)
+        #expect(client.received == expected)
+        #expect(queuedEmpty > 0, "some rounds started on an emptied queue, whose room is reused")
+        server.listener.close()
+    }
 }
 
 /// Closing towards a peer that stopped reading: the queued output gets a deadline.
@@ -199,6 +246,57 @@ final class EchoServer {
         #expect(took >= 150 && took < 1_000, "gave up after \(took) ms; the deadline is 200 ms")
         #expect(loop.registeredCount == start, "the descriptor was deregistered")
         #expect(connection.fd == -1)
+        client.close()
+        listener.close()
+    }
+}
+
+/// Output the socket takes in parts: the queue moves down in its room once over 64 KiB are out.
+@Suite(.serialized) struct ConnectionPartialOutputTests {
+    @Test func output_takenInParts_arrivesWhole() throws {
+        let loop = try EventLoop()
+        var accepted: Connection?
+        let listener = try TCPListener(host: "127.0.0.1", port: 0, loop: loop) { fd, peer in
+            let connection = Connection(accepted: fd, peer: peer, loop: loop, tls: nil)
+            connection.delegate = Recorder()
+            accepted = connection
+            connection.start()
+        }
+        let client = try StalledClient(port: listener.port)
+        #expect(loop.run(until: { accepted != nil }, timeoutMs: 2_000))
+        let connection = try #require(accepted)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+        func drain(until count: Int) {
+            let deadline = loop.now + 10_000
+            while received.count < count && loop.now < deadline {
+                let n = buffer.withUnsafeMutableBytes { recv(client.fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+                if n > 0 { received.append(contentsOf: buffer[0..<n]) }
+                loop.runOnce(maxWaitMs: n > 0 ? 0 : 5)
+            }
+        }
+        var expected: [UInt8] = []
+        var leftInParts = false
+        var small: Int32 = 32 << 10  // a small send buffer: the kernel takes the output in parts
+        setsockopt(connection.fd, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        for round in 0..<2 {
+            for (index, size) in [1 << 20, 5_000, 0, 300, 700_000].enumerated() {
+                let piece = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ round &* 5 &+ index) }
+                if index % 2 == 0 {
+                    connection.write(count: piece.count) { room in piece.withUnsafeBytes { room.copyMemory(from: $0) } }
+                } else {
+                    connection.write(piece)
+                }
+                expected += piece
+            }
+            connection.flush()  // now, to see what the socket takes of 1.7 MB
+            leftInParts = leftInParts || connection.bufferedOutputBytes > 0
+            drain(until: expected.count)
+        }
+        #expect(leftInParts, "the socket took the output in parts")
+        #expect(received.count == expected.count)
+        #expect(received == expected)
+        #expect(connection.bufferedOutputBytes == 0)
         client.close()
         listener.close()
     }

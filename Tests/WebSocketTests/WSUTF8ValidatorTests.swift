@@ -59,4 +59,26 @@ struct WSUTF8ValidatorTests {
         #expect(!WSUTF8Validator.isValid(ascii + [0xFF] + ascii))
         #expect(WSUTF8Validator.isValid(ascii + [0xC3, 0xA9] + ascii))
     }
+
+    /// The 32- and 8-byte strides agree with the byte-by-byte automaton wherever a non-ASCII
+    /// byte (valid or not) falls, and from any starting offset.
+    @Test func validator_strideAgreesWithByteByByteFeeding() {
+        for length in [31, 32, 33, 40, 64, 70, 100] {
+            for position in 0..<length {
+                for insert: [UInt8] in [[0xC3, 0xA9], [0xFF], [0xE2, 0x82], [0x80]] {
+                    var bytes = [UInt8](repeating: 0x61, count: length)
+                    bytes.replaceSubrange(position..<min(length, position + insert.count), with: insert.prefix(length - position))
+                    var stepwise = WSUTF8Validator()
+                    var stepwiseOK = true
+                    for byte in bytes where stepwiseOK { stepwiseOK = stepwise.feed([byte]) }
+                    for start in [0, 1, 5] where start <= length {
+                        var whole = WSUTF8Validator()
+                        var partsOK = whole.feed(Array(bytes[..<start]))
+                        if partsOK { partsOK = whole.feed(Array(bytes[start...])) }
+                        #expect(partsOK == stepwiseOK && whole.isComplete == stepwise.isComplete, "\(length) \(position) \(insert) \(start)")
+                    }
+                }
+            }
+        }
+    }
 }
