@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from harness import BridgeProcess, ManagedProcess, MockProcess, launch_peer, openai_env, parse_logfmt, run, wait_until
-from test_agents import FRONT_DESK, form, write_agents
+from test_agents import FRONT_DESK, form, signed_call, write_agents
 from test_http_twiml import stream_of
 from test_events import deliveries, events_env, start_receiver, verified
 from test_outbound_calls import ACCOUNT, TwilioAPIProcess, twilio_api  # noqa: F401  (fixture)
@@ -113,16 +113,7 @@ def test_transfer_redirects_after_the_sentence_whispers_the_summary_and_returns_
     url, back_params = stream_of(back)
     assert url == STREAM and back_params["transfer_failed"] == "nurse" and back_params["transfer_status"] == "no-answer"
 
-    async def second_leg() -> FakeTwilioCall:
-        call = FakeTwilioCall(bridge.ws_url, call_sid=CALL_SID, custom_parameters=back_params,
-                              headers={"X-Twilio-Signature": sign(STREAM)})
-        await call.connect()
-        await call.start()
-        await call.wait_for_audio(1, timeout=5)
-        await call.stop()
-        return call
-
-    run(second_leg())
+    run(signed_call(bridge, CALL_SID, back_params))
     events = mock.client_events(2)
     items = [e for e in events if e["type"] == "conversation.item.create"]
     assert any("caller words 1" in json.dumps(e) for e in items), "what the caller said before is restored"
