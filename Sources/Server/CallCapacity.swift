@@ -28,6 +28,18 @@ public enum CallCapacity {
         return (chosen.0, chosen.1)
     }
 
+    /// The budget of plain HTTP connections (webhooks, probes, streams before their upgrade) that
+    /// fits `fileLimit` beside the calls. Each call holds two descriptors (Twilio, provider),
+    /// counted only for the calls the descriptors allow (a `MAX_CALLS` above them cannot be
+    /// reached anyway); at most 1,000, and at least 128 where the descriptors allow it: every
+    /// stream is an HTTP connection until its upgrade, and a burst of calls must not find the
+    /// budget full.
+    public static func httpConnections(fileLimit: Int, maxCalls: Int, awaitingStart: Int) -> Int {
+        let callsThatFit = min(maxCalls, max(0, fileLimit - 32) / fdsPerCall)
+        let floor = min(128, max(16, (fileLimit - 32) / 4))
+        return max(floor, min(1_000, fileLimit - 32 - 2 * callsThatFit - awaitingStart))
+    }
+
     /// Raises the soft limit on open files to the hard limit (as Go's runtime does at start), and
     /// returns the limit in force.
     @discardableResult

@@ -90,7 +90,10 @@ enum ServeCommand {
             if let dir = conversation.transcriptsDir {
                 context.transcripts = TranscriptWriter(directory: dir) { message in log.error(message) }
             }
-            let limits = Wiring.limits(for: settings, loops: settings.eventLoops ?? CallCapacity.availableCPUs())
+            // One event-loop thread per core (EVENT_LOOPS): this one (loop 0) serves HTTP and carries
+            // calls; the others carry calls only. Calls' log lines name their loop when there are several.
+            let loopCount = settings.eventLoops ?? CallCapacity.availableCPUs()
+            let limits = Wiring.limits(for: settings, loops: loopCount)
             context.maxBufferedToTwilioBytes = limits.bufferedBytes
             context.maxBufferedToProviderBytes = limits.bufferedBytes
             // Transfers to a person: Twilio's REST API redirects the live call; its webhooks are
@@ -110,9 +113,6 @@ enum ServeCommand {
             // The console's bus, before agents copy the context: every call posts to it.
             let console = Wiring.console(settings: settings, conversation: conversation, loop: loop, log: log)
             context.watch = console?.watch
-            // One event-loop thread per core (EVENT_LOOPS): this one (loop 0) serves HTTP and carries
-            // calls; the others carry calls only. Calls' log lines name their loop when there are several.
-            let loopCount = settings.eventLoops ?? CallCapacity.availableCPUs()
             let base = context
             if loopCount > 1 { context.logger = log.with("loop", "0") }
             let manager = CallManager(context: context, loop: loop)
@@ -161,13 +161,8 @@ enum ServeCommand {
             gate.maxAwaitingStart = max(4, min(64, limits.maxCalls))
             var serverOptions = HTTPServer.Options()
             serverOptions.maxUpgradedConnections = limits.maxCalls + gate.maxAwaitingStart
-            // Each call holds two descriptors (Twilio, provider); the rest of the limit is for HTTP,
-            // counting only the calls the descriptors allow (a MAX_CALLS above them cannot be
-            // reached anyway). At least 128 where the descriptors allow: every stream is an HTTP
-            // connection until its upgrade, and a burst of calls must not find the HTTP budget full.
-            let callsThatFit = min(limits.maxCalls, max(0, limits.fileLimit - 32) / 3)
-            let floor = min(128, max(16, (limits.fileLimit - 32) / 4))
-            serverOptions.maxConnections = max(floor, min(1_000, limits.fileLimit - 32 - 2 * callsThatFit - gate.maxAwaitingStart))
+            serverOptions.maxConnections = CallCapacity.httpConnections(fileLimit: limits.fileLimit, maxCalls: limits.maxCalls,
+                                                                        awaitingStart: gate.maxAwaitingStart)
             router.metricsOnOwnPort = settings.metricsPort != nil
             let server = try HTTPServer(host: "0.0.0.0", port: settings.port, loop: loop, tls: serverTLS,
                                         options: serverOptions, logger: log, handler: router.handle)

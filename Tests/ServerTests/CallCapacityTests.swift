@@ -23,6 +23,14 @@ import Testing
         #expect(two.reason == "2 event-loop threads")
     }
 
+    @Test func httpBudget_fitsTheDescriptors_andKeepsRoomForABurst() {
+        #expect(CallCapacity.httpConnections(fileLimit: 1 << 20, maxCalls: 400, awaitingStart: 64) == 1_000)
+        // A MAX_CALLS far above the descriptors (the bench's 100000) must not starve HTTP.
+        #expect(CallCapacity.httpConnections(fileLimit: 20_000, maxCalls: 100_000, awaitingStart: 64) == 1_000)
+        #expect(CallCapacity.httpConnections(fileLimit: 600, maxCalls: 100_000, awaitingStart: 64) == 128, "the floor")
+        #expect(CallCapacity.httpConnections(fileLimit: 96, maxCalls: 1, awaitingStart: 4) < 96, "a tiny limit still fits")
+    }
+
     @Test func cgroupQuota_isRoundedUpToWholeCPUs() {
         #expect(CallCapacity.quota(cpuMax: "max 100000") == nil, "no quota")
         #expect(CallCapacity.quota(cpuMax: "200000 100000") == 2)
