@@ -32,8 +32,9 @@ public final class CallLoops: @unchecked Sendable {
         self.clock = clock
     }
 
-    /// A group of one loop: `manager`'s.
-    public convenience init(single manager: CallManager, loop: EventLoop) {
+    /// A group whose loop 0 is `manager`'s (the listener's); the others join later. Call on
+    /// `loop`'s thread.
+    public convenience init(first manager: CallManager, loop: EventLoop) {
         self.init(clock: loop.clock)
         join(manager, on: loop)
     }

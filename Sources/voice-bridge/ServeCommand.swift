@@ -125,7 +125,7 @@ enum ServeCommand {
                 fail(String(describing: error))
                 return 2
             }
-            let loops = CallLoops(single: manager, loop: loop)
+            let loops = CallLoops(first: manager, loop: loop)
             loops.fillBeforeSpreading = settings.eventLoopFill
             var workers: [WorkerLoop] = []
             for index in 1..<max(1, loopCount) {

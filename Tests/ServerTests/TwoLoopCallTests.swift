@@ -52,7 +52,7 @@ import WebSocket
         let context = CallContext(endpoint: .local, sessionOptions: RealtimeSessionOptions(instructions: "be brief"),
                                   greeting: "Hello", tls: nil, logger: Logger())
         let manager = CallManager(context: context, loop: loop)
-        let loops = CallLoops(single: manager, loop: loop)
+        let loops = CallLoops(first: manager, loop: loop)
         loops.fillBeforeSpreading = 1  // spread from the first call (EVENT_LOOP_FILL=1)
         let worker = Worker(context: context, loops: loops)
         let gate = CallGate(maxCalls: 3, metrics: context.metrics)
