@@ -58,10 +58,15 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
     Twilio signature checks are off (the fake caller signs nothing unless told to); tests of
     the checks pass TWILIO_VALIDATE_SIGNATURES="" (empty counts as unset: the default policy).
+    Two event loops with calls spread from the first (EVENT_LOOP_FILL=1), so that every suite's
+    calls also run on a loop other than the listener's: moved there, their events, console posts
+    and MCP tool calls handed back to loop 0. Tests of the loops themselves set their own.
     """
     env = {k: os.environ[k] for k in ("PATH", "LANG", "LC_ALL", "TZ") if k in os.environ}
     env.setdefault("LANG", "C.UTF-8")
     env["TWILIO_VALIDATE_SIGNATURES"] = "false"
+    env["EVENT_LOOPS"] = "2"
+    env["EVENT_LOOP_FILL"] = "1"
     env.update(overrides)
     return env
 
