@@ -142,3 +142,20 @@ def test_loop_0_takes_calls_up_to_the_fill_before_loop_1(
     run(scenario())
     loops = wait_until(lambda: (found := loops_of(bridge, "call ended")) and len(found) == 3 and found, 5)
     assert loops and sorted(loops.values()) == ["0", "0", "1"], f"two on loop 0, then loop 1: {loops}"
+
+
+def test_event_loops_default_to_the_cpus_this_process_may_use(
+        start_bridge: Callable[..., BridgeProcess]) -> None:
+    import math
+    import os
+    cpus = len(os.sched_getaffinity(0))
+    try:  # the cgroup's quota caps it, rounded up (cgroup v2)
+        quota, period = open("/sys/fs/cgroup/cpu.max").read().split()
+        if quota != "max":
+            cpus = min(cpus, math.ceil(int(quota) / int(period)))
+    except (OSError, ValueError):
+        pass
+    bridge = start_bridge({"EVENT_LOOPS": "auto"})
+    line = bridge.wait_for_log(r'msg="listening"')
+    assert line and f'event_loops="{cpus} (auto: CPUs this process may use)"' in line, line
+    assert f"max_calls={200 * cpus} " in line, "MAX_CALLS's automatic size is 200 per loop"
